@@ -1,0 +1,82 @@
+# pvmmu: see README.md for the commands, docs/ for the design.
+#
+#   make          build the hosted tests and the PV kernel
+#   make check    hosted unit, model and property tests (ASan + UBSan), seconds
+#   make test     check + the real-Xen and bare-metal suites; last line "N passed, N failed"
+#   make run      the main job: real Xen under QEMU, xl create pvmmu, its workloads
+#   make bench    "bench: NAME VALUE UNIT" lines
+#   make deps     install the Debian packages the above need (run by them too)
+
+.DEFAULT_GOAL := all
+SHELL := /bin/bash
+BUILD ?= build
+CACHE ?= $(HOME)/.cache/pvmmu
+
+# The portable core: the same files go into the kernel and into the hosted tests.
+CORE_DIRS := lib p2m multicalls pinning mmu
+CORE_SRCS := $(sort $(wildcard $(addsuffix /*.c,$(CORE_DIRS))))
+
+# Hosted test code: the executable model of Xen, the harness that plays the kernel
+# around the core, and one cmocka binary per tests/unit/test_*.c.
+MODEL_SRCS := $(sort $(wildcard tests/model/*.c tests/harness/*.c))
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/hosted/%,$(sort $(wildcard tests/unit/test_*.c)))
+
+HOSTED_CFLAGS := -std=c11 -Wall -Wextra -Werror -g -O1 -D_GNU_SOURCE -Iinclude -I. \
+                 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+HOSTED_LDLIBS := -lcmocka -fsanitize=address,undefined
+
+DEB_PACKAGES := libxen-dev libcmocka-dev valgrind qemu-system-x86 busybox-static cpio gnuplot-nox
+
+all: hosted
+
+.PHONY: all hosted check test run bench deps fuzz clean
+
+# --- Debian packages ----------------------------------------------------------
+# Installs what is missing when run as root, otherwise says the one command to run.
+deps:
+	@missing=$$(for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "deps: installing $$missing"; \
+	    apt-get -o APT::Sandbox::User=root update -qq >/dev/null 2>&1 || true; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || { echo "deps: apt-get install $$missing failed"; exit 1; }; \
+	  else \
+	    echo "deps: missing Debian packages; run: sudo apt-get install -y $$missing"; exit 1; \
+	  fi; \
+	fi
+
+# --- hosted build ---------------------------------------------------------------
+$(BUILD)/hosted/obj/%.o: %.c | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(HOSTED_CFLAGS) -MMD -MP -c $< -o $@
+
+HOSTED_CORE_OBJS := $(patsubst %.c,$(BUILD)/hosted/obj/%.o,$(CORE_SRCS) $(MODEL_SRCS))
+
+$(BUILD)/hosted/test_%: $(BUILD)/hosted/obj/tests/unit/test_%.o $(HOSTED_CORE_OBJS)
+	$(CC) -o $@ $^ $(HOSTED_LDLIBS)
+
+hosted: $(UNIT_TESTS)
+
+check: hosted
+	@mkdir -p $(BUILD)/results
+	@tests/run-check.sh $(BUILD)/results/check.counts $(UNIT_TESTS)
+
+# make test: every suite runs even when an earlier one failed; the last line sums them.
+test:
+	@rm -rf $(BUILD)/results; mkdir -p $(BUILD)/results
+	@$(MAKE) --no-print-directory check || true
+	@for s in $(TEST_SUITES); do $(MAKE) --no-print-directory $$s || true; done
+	@tests/sum-results.sh $(BUILD)/results
+
+bench: $(BENCH_TARGETS)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+# Fragments: the kernel, the rig, the benchmarks.  Each may append to BENCH_TARGETS
+# (targets that print "bench:" lines) and TEST_SUITES (targets that write
+# $(BUILD)/results/<suite>.counts as "PASSED FAILED").
+BENCH_TARGETS :=
+TEST_SUITES :=
+-include $(sort $(wildcard arch/x86/xen/*.mk tests/rig/*.mk bench/*.mk bench/*/*.mk))
+
+clean:
+	rm -rf $(BUILD)

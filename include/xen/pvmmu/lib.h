@@ -1,0 +1,21 @@
+/*
+ * The few freestanding helpers the portable core uses.  Built-ins, so the same
+ * code compiles into the kernel (which supplies memcpy/memset/memcmp in lib/) and
+ * into hosted tests (where libc supplies them).
+ */
+#ifndef PVMMU_LIB_H
+#define PVMMU_LIB_H
+
+#include <stddef.h>
+
+#define mem_copy(d, s, n) __builtin_memcpy((d), (s), (n))
+#define mem_set(d, c, n) __builtin_memset((d), (c), (n))
+#define mem_cmp(a, b, n) __builtin_memcmp((a), (b), (n))
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define BUILD_BUG_ON(cond) _Static_assert(!(cond), #cond)
+
+/* Errors are Xen's own numbering (XEN_EINVAL, ...), returned negated, as Xen does. */
+#include <xen/errno.h>
+
+#endif

@@ -1,0 +1,116 @@
+/*
+ * A small vsnprintf for a kernel with no libc.
+ *
+ * Enough for diagnostics: %s %c %d %i %u %x %p with l / ll / z length modifiers,
+ * a '0' flag and a field width.  It always terminates the buffer and returns the
+ * length the full text would have had, as C's snprintf does.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <xen/pvmmu/report.h>
+
+struct sink {
+    char *buf;
+    size_t size, len;
+};
+
+static void put(struct sink *s, char c)
+{
+    if (s->len + 1 < s->size)
+        s->buf[s->len] = c;
+    s->len++;
+}
+
+static void put_number(struct sink *s, uint64_t v, unsigned base, bool negative,
+                       unsigned width, char pad)
+{
+    char digits[24];
+    unsigned n = 0;
+
+    do {
+        digits[n++] = "0123456789abcdef"[v % base];
+        v /= base;
+    } while (v);
+    if (negative)
+        digits[n++] = '-';
+    while (width > n) {
+        put(s, pad);
+        width--;
+    }
+    while (n)
+        put(s, digits[--n]);
+}
+
+int pvmmu_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
+{
+    struct sink s = { buf, size, 0 };
+
+    for (; *fmt; fmt++) {
+        unsigned width = 0, longs = 0;
+        char pad = ' ';
+
+        if (*fmt != '%') {
+            put(&s, *fmt);
+            continue;
+        }
+        fmt++;
+        if (*fmt == '0')
+            pad = '0', fmt++;
+        while (*fmt >= '0' && *fmt <= '9')
+            width = width * 10 + (unsigned)(*fmt++ - '0');
+        while (*fmt == 'l' || *fmt == 'z')
+            longs++, fmt++;
+
+        switch (*fmt) {
+        case 'd':
+        case 'i': {
+            int64_t v = longs ? va_arg(ap, long long) : va_arg(ap, int);
+            put_number(&s, v < 0 ? 0 - (uint64_t)v : (uint64_t)v, 10, v < 0, width, pad);
+            break;
+        }
+        case 'u':
+        case 'x': {
+            uint64_t v = longs ? va_arg(ap, unsigned long long) : va_arg(ap, unsigned int);
+            put_number(&s, v, *fmt == 'u' ? 10 : 16, false, width, pad);
+            break;
+        }
+        case 'p':
+            put(&s, '0');
+            put(&s, 'x');
+            put_number(&s, (uintptr_t)va_arg(ap, void *), 16, false, width, pad);
+            break;
+        case 's': {
+            const char *str = va_arg(ap, const char *);
+            for (str = str ? str : "(null)"; *str; str++)
+                put(&s, *str);
+            break;
+        }
+        case 'c':
+            put(&s, (char)va_arg(ap, int));
+            break;
+        case '%':
+            put(&s, '%');
+            break;
+        default: /* unknown conversion: show it rather than guess */
+            put(&s, '%');
+            if (*fmt)
+                put(&s, *fmt);
+            else
+                fmt--;
+        }
+    }
+    if (size)
+        buf[s.len < size ? s.len : size - 1] = '\0';
+    return (int)s.len;
+}
+
+int pvmmu_snprintf(char *buf, size_t size, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = pvmmu_vsnprintf(buf, size, fmt, ap);
+    va_end(ap);
+    return n;
+}
