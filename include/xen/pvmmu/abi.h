@@ -14,6 +14,8 @@
 #define __XEN_INTERFACE_VERSION__ 0x00040d00
 #endif
 
+/* Xen's public headers expect the fixed-width integer types to be in scope. */
+#include <stdint.h>
 #include <xen/xen.h>
 #include <xen/memory.h>
 #include <xen/errno.h>

@@ -1,0 +1,95 @@
+/*
+ * Batching: many MMU requests, one trap.
+ *
+ * Every entry into Xen costs a trap, and a PV kernel that updates page tables one
+ * entry at a time spends most of its life in those traps.  So requests are queued
+ * in a per-vCPU batch and issued together with one multicall:
+ *
+ *   - consecutive mmu_update requests are MERGED into one multicall entry (its
+ *     request array grows by one, its count by one), and so are consecutive
+ *     mmuext_op requests; a new entry is started only when the kind changes;
+ *   - a batch holding a single entry skips the multicall wrapper and issues that
+ *     hypercall directly (same trap count, less work in Xen);
+ *   - after the batch is issued, every entry's result is checked, and a failure is
+ *     reported with the operation and its arguments (for mmu_update, the exact
+ *     request that failed, thanks to the `done` count Xen writes back);
+ *   - callbacks queued with mc_callback() run after the batch that holds the
+ *     requests queued before them, and learn whether it succeeded.
+ *
+ * Lazy MMU mode (lazy_mmu_enter / lazy_mmu_leave) decides WHEN the batch is issued:
+ * outside it, every request is issued at once (mc_issue() flushes); inside it, the
+ * batch is issued only when the outermost section is left, when lazy_mmu_flush() is
+ * called, or when the batch is full.  The rules, each tested in
+ * tests/unit/test_multicall.c:
+ *
+ *   1. Sections nest.  Entering while already lazy only deepens the nesting; only
+ *      the leave that matches the OUTERMOST enter issues the batch.  (Linux PV
+ *      crashed as late as 2026 when an inner section's leave ended the outer one.)
+ *   2. A leave without a matching enter is an error: reported, nothing changes.
+ *   3. A full batch is issued on the spot (a "forced flush"); the mode stays lazy,
+ *      the nesting depth is unchanged, and queued callbacks run at that flush.
+ *   4. lazy_mmu_flush() issues the batch now and stays lazy: the way to make queued
+ *      updates visible (reading a table entry back, a fault handler that needs its
+ *      mapping now).  Until then, an update queued in lazy mode is NOT in the table.
+ *
+ * The sizes are tuned parameters, chosen from counted traps (docs/batching.md):
+ * 1,024 mmu_update requests fit in one trap, so 1,000 updates in a lazy section
+ * cost one trap, and pinning a 64-frame address space (64 read-only flips plus the
+ * pins) costs one.  The price is ~25 KiB per vCPU and a longer stay in Xen per
+ * trap (Xen preempts long batches itself, with continuations).
+ */
+#ifndef PVMMU_MULTICALL_H
+#define PVMMU_MULTICALL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <xen/pvmmu/abi.h>
+
+#define MC_MAX_ENTRIES 32            /* multicall entries per batch */
+#define MC_ARG_BYTES (16 * 1024)     /* room for 1,024 mmu_update requests */
+#define MC_MAX_CALLBACKS 16
+
+/* Queue one request.  0, or the error of a forced flush that had to happen first. */
+int mc_mmu_update(uint64_t ptr, uint64_t val);
+int mc_mmuext(const struct mmuext_op *op);
+int mc_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags);
+
+/* Run fn(data, result) once the requests queued so far have been issued. */
+typedef void (*mc_callback_fn)(void *data, int result);
+int mc_callback(mc_callback_fn fn, void *data);
+
+/* Issue the batch now.  0, or the first failing entry's error (all are reported). */
+int mc_flush(void);
+/* Issue the batch unless in lazy mode: what a single MMU operation calls at its end. */
+int mc_issue(void);
+bool mc_pending(void);
+
+void lazy_mmu_enter(void);
+int lazy_mmu_leave(void);
+int lazy_mmu_flush(void);
+bool lazy_mmu_active(void);
+unsigned lazy_mmu_depth(void);
+
+/* What the batching did, for `stat:` lines and benchmarks. */
+struct mc_stats {
+    uint64_t traps;            /* hypercalls issued: a multicall counts as one */
+    uint64_t multicalls;       /* of which multicalls */
+    uint64_t direct_calls;     /* of which single entries issued without the wrapper */
+    uint64_t entries;          /* multicall entries issued (or direct calls) */
+    uint64_t mmu_requests;     /* mmu_update requests issued */
+    uint64_t mmuext_requests;  /* mmuext_op requests issued */
+    uint64_t merged;           /* requests that extended an entry instead of adding one */
+    uint64_t forced_flushes;   /* flushes caused by a full batch */
+    uint64_t failures;         /* entries whose result was an error */
+    uint64_t largest_batch;    /* most requests carried by one trap */
+};
+const struct mc_stats *mc_stats(void);
+void mc_stats_reset(void);
+
+/* Forget everything queued and leave lazy mode (after a failed hypercall has been handled, or in tests). */
+void mc_reset(void);
+
+/* A request in words, for reports: "PIN_L4_TABLE mfn=0x1234". */
+const char *mmuext_cmd_name(unsigned int cmd);
+
+#endif

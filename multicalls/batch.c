@@ -1,0 +1,331 @@
+/*M:100 Multicalls: the batch.
+ *
+ * One batch per vCPU (pvmmu runs one vCPU, so one batch; the struct is what a
+ * second vCPU would get a copy of).  The batch holds up to MC_MAX_ENTRIES
+ * multicall entries and an argument area where the request arrays live.  The
+ * trick that makes batching pay is merging: while the newest entry is an
+ * mmu_update whose request array ends exactly where the free space begins, a new
+ * request is appended to that array and the entry's count goes up by one.  So a
+ * thousand PTE writes become one entry, not a thousand.
+ *
+ * Xen runs every entry of a multicall whatever happens to the others, and tells
+ * us about each one only through its `result` field.  We keep, beside each entry,
+ * a `done` counter that Xen fills in for mmu_update and mmuext_op, so when an
+ * entry fails we can name the exact request that failed, with its arguments. :*/
+#include <xen/pvmmu/hypercall.h>
+#include <xen/pvmmu/lib.h>
+#include <xen/pvmmu/multicall.h>
+#include <xen/pvmmu/report.h>
+
+enum mc_kind { MC_MMU_UPDATE, MC_MMUEXT, MC_UPDATE_VA_MAPPING };
+
+struct mc_entry_info {
+    enum mc_kind kind;
+    void *requests;        /* start of this entry's request array in `args` */
+    unsigned int count;    /* requests in it */
+    unsigned int done;     /* written by Xen: requests that succeeded */
+};
+
+struct mc_batch {
+    multicall_entry_t entries[MC_MAX_ENTRIES];
+    struct mc_entry_info info[MC_MAX_ENTRIES];
+    unsigned int nr_entries;
+    _Alignas(8) unsigned char args[MC_ARG_BYTES];
+    unsigned int args_used;
+    struct { mc_callback_fn fn; void *data; } callbacks[MC_MAX_CALLBACKS];
+    unsigned int nr_callbacks;
+    unsigned int lazy_depth;
+    struct mc_stats stats;
+};
+
+static struct mc_batch batch;
+
+/* Lazy mode lives in lazy.c; it needs to see the depth and flush. */
+unsigned int *mc_lazy_depth_slot(void);
+unsigned int *mc_lazy_depth_slot(void)
+{
+    return &batch.lazy_depth;
+}
+
+static unsigned int requests_in_batch(void)
+{
+    unsigned int i, n = 0;
+
+    for (i = 0; i < batch.nr_entries; i++)
+        n += batch.info[i].count;
+    return n;
+}
+
+static bool room_for(unsigned int arg_bytes, bool new_entry)
+{
+    if (new_entry && batch.nr_entries == MC_MAX_ENTRIES)
+        return false;
+    return batch.args_used + arg_bytes <= MC_ARG_BYTES;
+}
+
+/*
+ * Make room for one request of `kind` taking `arg_bytes`, issuing the batch first
+ * if it is full (rule 3 of multicall.h: a forced flush keeps lazy mode).  Returns
+ * the entry to extend or fill, or NULL (with *err set) if the forced flush failed
+ * — the new request is then not queued, so nothing is lost silently.
+ */
+static struct mc_entry_info *entry_for(enum mc_kind kind, unsigned int arg_bytes, int *err)
+{
+    struct mc_entry_info *last = batch.nr_entries ? &batch.info[batch.nr_entries - 1] : NULL;
+    bool can_merge = last && last->kind == kind && kind != MC_UPDATE_VA_MAPPING &&
+                     (unsigned char *)last->requests + (size_t)last->count * arg_bytes ==
+                         batch.args + batch.args_used;
+
+    *err = 0;
+    if (!room_for(arg_bytes, !can_merge)) {
+        batch.stats.forced_flushes++;
+        *err = mc_flush();
+        if (*err)
+            return NULL;
+        can_merge = false;
+    }
+    if (can_merge) {
+        batch.stats.merged++;
+        return last;
+    }
+    last = &batch.info[batch.nr_entries];
+    *last = (struct mc_entry_info){ .kind = kind, .requests = batch.args + batch.args_used };
+    batch.entries[batch.nr_entries] = (multicall_entry_t){ 0 };
+    batch.nr_entries++;
+    return last;
+}
+
+static void *append_request(struct mc_entry_info *e, unsigned int bytes)
+{
+    void *slot = batch.args + batch.args_used;
+
+    batch.args_used += bytes;
+    e->count++;
+    return slot;
+}
+
+int mc_mmu_update(uint64_t ptr, uint64_t val)
+{
+    int err;
+    struct mc_entry_info *e = entry_for(MC_MMU_UPDATE, sizeof(mmu_update_t), &err);
+    mmu_update_t *req;
+
+    if (!e)
+        return err;
+    req = append_request(e, sizeof(*req));
+    req->ptr = ptr;
+    req->val = val;
+    return 0;
+}
+
+int mc_mmuext(const struct mmuext_op *op)
+{
+    int err;
+    struct mc_entry_info *e = entry_for(MC_MMUEXT, sizeof(*op), &err);
+
+    if (!e)
+        return err;
+    mem_copy(append_request(e, sizeof(*op)), op, sizeof(*op));
+    return 0;
+}
+
+int mc_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags)
+{
+    int err;
+    struct mc_entry_info *e = entry_for(MC_UPDATE_VA_MAPPING, 0, &err);
+    multicall_entry_t *mc;
+
+    if (!e)
+        return err;
+    mc = &batch.entries[e - batch.info];
+    mc->args[0] = va;
+    mc->args[1] = val;
+    mc->args[2] = flags;
+    e->count = 1;
+    return 0;
+}
+
+int mc_callback(mc_callback_fn fn, void *data)
+{
+    if (batch.nr_callbacks == MC_MAX_CALLBACKS) {
+        int err = mc_flush();
+
+        batch.stats.forced_flushes++;
+        if (err)
+            return err;
+    }
+    batch.callbacks[batch.nr_callbacks].fn = fn;
+    batch.callbacks[batch.nr_callbacks].data = data;
+    batch.nr_callbacks++;
+    return 0;
+}
+
+/* Fill in the multicall entry's op and argument registers from its info. */
+static void seal_entry(unsigned int i)
+{
+    multicall_entry_t *mc = &batch.entries[i];
+    struct mc_entry_info *e = &batch.info[i];
+
+    e->done = 0;
+    switch (e->kind) {
+    case MC_MMU_UPDATE:
+        mc->op = __HYPERVISOR_mmu_update;
+        break;
+    case MC_MMUEXT:
+        mc->op = __HYPERVISOR_mmuext_op;
+        break;
+    case MC_UPDATE_VA_MAPPING:
+        mc->op = __HYPERVISOR_update_va_mapping;
+        return; /* its arguments are already in args[0..2] */
+    }
+    mc->args[0] = (xen_ulong_t)(uintptr_t)e->requests;
+    mc->args[1] = e->count;
+    mc->args[2] = (xen_ulong_t)(uintptr_t)&e->done;
+    mc->args[3] = DOMID_SELF;
+}
+
+/* A batch of one skips the multicall wrapper: same trap, less work for Xen. */
+static long issue_single(void)
+{
+    multicall_entry_t *mc = &batch.entries[0];
+    struct mc_entry_info *e = &batch.info[0];
+
+    switch (e->kind) {
+    case MC_MMU_UPDATE:
+        return hv_mmu_update(e->requests, e->count, &e->done, DOMID_SELF);
+    case MC_MMUEXT:
+        return hv_mmuext_op(e->requests, e->count, &e->done, DOMID_SELF);
+    case MC_UPDATE_VA_MAPPING:
+        return hv_update_va_mapping(mc->args[0], mc->args[1], mc->args[2]);
+    }
+    return -XEN_EINVAL;
+}
+
+static void report_failed_entry(unsigned int i, long result)
+{
+    struct mc_entry_info *e = &batch.info[i];
+    const multicall_entry_t *mc = &batch.entries[i];
+    unsigned int bad = e->done < e->count ? e->done : e->count - 1;
+
+    batch.stats.failures++;
+    switch (e->kind) {
+    case MC_MMU_UPDATE: {
+        const mmu_update_t *req = (const mmu_update_t *)e->requests + bad;
+        pvmmu_error("mmu_update failed (%ld): request %u of %u, ptr=0x%llx val=0x%llx",
+                    result, bad + 1, e->count, (unsigned long long)req->ptr,
+                    (unsigned long long)req->val);
+        break;
+    }
+    case MC_MMUEXT: {
+        const struct mmuext_op *op = (const struct mmuext_op *)e->requests + bad;
+        pvmmu_error("mmuext_op failed (%ld): request %u of %u, %s arg1=0x%llx", result,
+                    bad + 1, e->count, mmuext_cmd_name(op->cmd),
+                    (unsigned long long)op->arg1.mfn);
+        break;
+    }
+    case MC_UPDATE_VA_MAPPING:
+        pvmmu_error("update_va_mapping failed (%ld): va=0x%llx val=0x%llx flags=0x%llx", result,
+                    (unsigned long long)mc->args[0], (unsigned long long)mc->args[1],
+                    (unsigned long long)mc->args[2]);
+        break;
+    }
+}
+
+static void count_issued(void)
+{
+    unsigned int i, n = requests_in_batch();
+
+    batch.stats.traps++;
+    batch.stats.entries += batch.nr_entries;
+    for (i = 0; i < batch.nr_entries; i++) {
+        if (batch.info[i].kind == MC_MMU_UPDATE)
+            batch.stats.mmu_requests += batch.info[i].count;
+        else if (batch.info[i].kind == MC_MMUEXT)
+            batch.stats.mmuext_requests += batch.info[i].count;
+    }
+    if (n > batch.stats.largest_batch)
+        batch.stats.largest_batch = n;
+}
+
+/* Issue the queued entries; returns the first failing entry's error. */
+static int issue_entries(void)
+{
+    unsigned int i;
+    int first_error = 0;
+
+    for (i = 0; i < batch.nr_entries; i++)
+        seal_entry(i);
+    count_issued();
+    if (batch.nr_entries == 1) {
+        batch.stats.direct_calls++;
+        batch.entries[0].result = (xen_ulong_t)issue_single();
+    } else {
+        long rc = hv_multicall(batch.entries, batch.nr_entries);
+
+        batch.stats.multicalls++;
+        if (rc) {
+            /* The multicall itself was refused: none of its entries ran. */
+            pvmmu_error("multicall of %u entries failed (%ld): nothing in it was done",
+                        batch.nr_entries, rc);
+            batch.stats.failures++;
+            return (int)rc;
+        }
+    }
+    for (i = 0; i < batch.nr_entries; i++) {
+        long result = (long)batch.entries[i].result;
+
+        if (result) {
+            report_failed_entry(i, result);
+            if (!first_error)
+                first_error = (int)result;
+        }
+    }
+    return first_error;
+}
+
+int mc_flush(void)
+{
+    struct { mc_callback_fn fn; void *data; } callbacks[MC_MAX_CALLBACKS];
+    unsigned int i, nr_callbacks = batch.nr_callbacks;
+    int result = 0;
+
+    if (batch.nr_entries)
+        result = issue_entries();
+
+    /* Empty the batch before the callbacks run: they may queue new requests. */
+    mem_copy(callbacks, batch.callbacks, sizeof(callbacks[0]) * nr_callbacks);
+    batch.nr_entries = 0;
+    batch.args_used = 0;
+    batch.nr_callbacks = 0;
+    for (i = 0; i < nr_callbacks; i++)
+        callbacks[i].fn(callbacks[i].data, result);
+    return result;
+}
+
+int mc_issue(void)
+{
+    return batch.lazy_depth ? 0 : mc_flush();
+}
+
+bool mc_pending(void)
+{
+    return batch.nr_entries || batch.nr_callbacks;
+}
+
+const struct mc_stats *mc_stats(void)
+{
+    return &batch.stats;
+}
+
+void mc_stats_reset(void)
+{
+    batch.stats = (struct mc_stats){ 0 };
+}
+
+void mc_reset(void)
+{
+    batch.nr_entries = 0;
+    batch.args_used = 0;
+    batch.nr_callbacks = 0;
+    batch.lazy_depth = 0;
+}
