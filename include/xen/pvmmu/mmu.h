@@ -1,0 +1,55 @@
+/*
+ * The MMU operations, in the guest's own terms (pfns, pte_t).
+ *
+ * set_pte / set_pmd / set_pud / set_pgd write one entry of an L1 / L2 / L3 / L4
+ * table of `as`.  While `as` is unpinned that is a plain store; once it is pinned,
+ * the table is read-only and the write becomes a queued mmu_update (issued at once
+ * outside lazy mode).  A new table hooked into a pinned tree is made read-only
+ * first; a table unhooked from one is made writable again after the update, and
+ * belongs to the caller once the batch has been issued.
+ *
+ * The range operations walk (and grow) the tree for the caller.
+ */
+#ifndef PVMMU_MMU_H
+#define PVMMU_MMU_H
+
+#include <xen/pvmmu/aspace.h>
+
+int set_pte(struct aspace *as, mpte_t *l1e, pte_t val);
+int set_pmd(struct aspace *as, mpte_t *l2e, pte_t val);
+int set_pud(struct aspace *as, mpte_t *l3e, pte_t val);
+int set_pgd(struct aspace *as, mpte_t *l4e, pte_t val);
+/* set_pte for a protection change: keeps the accessed/dirty bits the hardware set. */
+int set_pte_preserve_ad(struct aspace *as, mpte_t *l1e, pte_t val);
+
+/* Pseudo-physical <-> machine entry conversions (mmu/convert.c). */
+int pte_to_mpte(pte_t pte, mpte_t *out);
+int mpte_to_pte(mpte_t mpte, pte_t *out);
+
+/* Read an entry as pvmmu last wrote it, including updates still queued in lazy mode. */
+mpte_t entry_read(const mpte_t *slot);
+
+/* The entry of the level-`level` table of `as` that translates `va`; NULL if a table above is missing. */
+mpte_t *entry_slot(const struct aspace *as, uint64_t va, int level);
+mpte_t *table_entry(pfn_t table, unsigned index);
+
+enum mmu_prot { PROT_NOACCESS, PROT_READ_ONLY, PROT_READ_WRITE };
+
+int mmu_map(struct aspace *as, uint64_t va, pfn_t pfn, uint64_t flags);
+int mmu_map_range(struct aspace *as, uint64_t va, const pfn_t *pfns, uint64_t count, uint64_t flags);
+int mmu_unmap_range(struct aspace *as, uint64_t va, uint64_t count);
+int mmu_protect_range(struct aspace *as, uint64_t va, uint64_t count, enum mmu_prot prot);
+/* The pte that maps va (PTE_NONE if none), as the guest sees it. */
+int mmu_lookup(const struct aspace *as, uint64_t va, pte_t *out);
+
+int mmu_flush_tlb(void);
+int mmu_invlpg(uint64_t va);
+/* One mapping of the CURRENT address space, by virtual address: one trap, no table walk. */
+int mmu_update_va_mapping(uint64_t va, pte_t val, uint64_t uvmf_flags);
+
+/* mmu/fresh.c: tables allocated in this batch, still writable until it is issued. */
+bool table_is_fresh(pfn_t table);
+int fresh_table_add(pfn_t table);
+int pending_entry_add(mpte_t *slot, mpte_t val);
+
+#endif

@@ -1,0 +1,230 @@
+/*M:900 Address spaces: birth, copies, switching and death.
+ *
+ * A new address space starts as two empty roots.  The kernel-mode root gets the
+ * kernel half of the kernel's own L4, copied entry for entry, so the kernel stays
+ * mapped whichever address space is loaded; Xen's slots are left empty, for Xen
+ * fills them itself when it validates the root.
+ *
+ * Switching loads both roots (NEW_BASEPTR and NEW_USER_BASEPTR) in one batch.
+ * Xen takes a reference on a root it loads, and it will only take one on a
+ * validated tree, so an address space is pinned before it is first loaded.
+ *
+ * Destroying unpins first.  After that the tables are plain memory again, and
+ * freeing them is a walk that costs no hypercalls at all. :*/
+#include <xen/pvmmu/lib.h>
+#include <xen/pvmmu/mmu.h>
+#include <xen/pvmmu/multicall.h>
+#include <xen/pvmmu/p2m.h>
+#include <xen/pvmmu/platform.h>
+#include <xen/pvmmu/report.h>
+
+static struct aspace pool[ASPACE_MAX];
+static struct aspace *kernel_as, *current_as;
+
+struct aspace *aspace_kernel(void)
+{
+    return kernel_as;
+}
+
+struct aspace *aspace_current(void)
+{
+    return current_as;
+}
+
+static struct aspace *pool_take(void)
+{
+    unsigned i;
+
+    for (i = 0; i < ASPACE_MAX; i++)
+        if (pool[i].state == AS_FREE) {
+            pool[i] = (struct aspace){ .state = AS_CONSTRUCTING, .id = i };
+            return &pool[i];
+        }
+    pvmmu_error("aspace_create: all %u address spaces are in use", ASPACE_MAX);
+    return NULL;
+}
+
+static bool is_aspace(const struct aspace *as)
+{
+    return as >= pool && as < pool + ASPACE_MAX && as->state != AS_FREE;
+}
+
+int aspace_adopt_kernel(pfn_t kernel_l4)
+{
+    struct aspace *as;
+
+    if (kernel_as) {
+        pvmmu_error("aspace_adopt_kernel: the kernel's tables were adopted already (root pfn 0x%llx)",
+                    (unsigned long long)pfn_x(kernel_as->root));
+        return -XEN_EEXIST;
+    }
+    as = pool_take();
+    if (!as)
+        return -XEN_ENOMEM;
+    /* Xen's domain builder pinned these tables and loaded them: we found them that way. */
+    as->root = as->user_root = kernel_l4;
+    as->is_kernel = true;
+    as->pinned = true;
+    as->state = AS_LIVE;
+    kernel_as = current_as = as;
+    registry_add(as);
+    return 0;
+}
+
+static void copy_kernel_half(pfn_t root)
+{
+    unsigned slot;
+
+    for (slot = L4_KERNEL_FIRST; slot <= L4_KERNEL_LAST; slot++)
+        *table_entry(root, slot) = *table_entry(kernel_as->root, slot);
+}
+
+struct aspace *aspace_create(void)
+{
+    struct aspace *as;
+
+    if (!kernel_as) {
+        pvmmu_error("aspace_create: no kernel address space yet (aspace_adopt_kernel first)");
+        return NULL;
+    }
+    as = pool_take();
+    if (!as)
+        return NULL;
+    as->root = frame_alloc();
+    as->user_root = frame_alloc();
+    if (!pfn_valid_value(as->root) || !pfn_valid_value(as->user_root)) {
+        pvmmu_error("aspace_create: out of frames for the roots of address space %u", as->id);
+        if (pfn_valid_value(as->root))
+            frame_free(as->root);
+        if (pfn_valid_value(as->user_root))
+            frame_free(as->user_root);
+        as->state = AS_FREE;
+        return NULL;
+    }
+    copy_kernel_half(as->root);
+    registry_add(as);
+    return as;
+}
+
+/* Copy one table of the parent, and the tables below it, into fresh frames. */
+static pfn_t copy_subtree(pfn_t from, int level)
+{
+    pfn_t to = frame_alloc();
+    unsigned i;
+
+    if (!pfn_valid_value(to))
+        return INVALID_PFN;
+    for (i = 0; i < PT_ENTRIES; i++) {
+        mpte_t e = entry_read(table_entry(from, i));
+        pte_t link;
+        pfn_t child;
+
+        if (level > 1 && mpte_present(e)) {
+            if (mpte_to_pte(e, &link))
+                return INVALID_PFN;
+            child = copy_subtree(pte_pfn(link), level - 1);
+            if (!pfn_valid_value(child))
+                return INVALID_PFN;
+            e = mpte_make(p2m_lookup(child), mpte_flags(e));
+        }
+        *table_entry(to, i) = e;
+    }
+    return to;
+}
+
+/*
+ * Fork-style duplication: the child gets its own copy of every table and shares
+ * the data frames, mapped as the parent maps them.  The child starts unpinned.
+ */
+struct aspace *aspace_fork(struct aspace *parent)
+{
+    struct aspace *child;
+    unsigned slot;
+
+    if (!is_aspace(parent)) {
+        pvmmu_error("aspace_fork: %p is not an address space", (void *)parent);
+        return NULL;
+    }
+    child = aspace_create();
+    if (!child)
+        return NULL;
+    for (slot = L4_USER_FIRST; slot <= L4_USER_LAST; slot++) {
+        mpte_t e = entry_read(table_entry(parent->root, slot));
+        pte_t link;
+        pfn_t l3;
+
+        if (!mpte_present(e))
+            continue;
+        l3 = mpte_to_pte(e, &link) ? INVALID_PFN : copy_subtree(pte_pfn(link), 3);
+        if (!pfn_valid_value(l3)) {
+            pvmmu_error("aspace_fork of address space %u: out of frames at L4 slot %u",
+                        parent->id, slot);
+            aspace_destroy(child);
+            return NULL;
+        }
+        e = mpte_make(p2m_lookup(l3), mpte_flags(e));
+        *table_entry(child->root, slot) = e;
+        *table_entry(child->user_root, slot) = e;
+    }
+    return child;
+}
+
+static int free_table(pfn_t table, int level, void *ctx)
+{
+    (void)level;
+    (void)ctx;
+    frame_free(table);
+    return 0;
+}
+
+int aspace_destroy(struct aspace *as)
+{
+    int rc;
+
+    if (!is_aspace(as) || as->is_kernel || as == current_as) {
+        pvmmu_error("aspace_destroy: %s",
+                    !is_aspace(as) ? "not an address space (destroyed twice?)"
+                    : as->is_kernel ? "the kernel's address space cannot be destroyed"
+                                    : "it is the current address space (switch away first)");
+        return -XEN_EINVAL;
+    }
+    as->state = AS_TEARING_DOWN;
+    if (as->pinned) {
+        rc = aspace_unpin(as);
+        if (rc)
+            return rc;
+    }
+    /* Unpinned: the tables are plain memory, and freeing them costs no trap. */
+    rc = pt_walk(as, free_table, NULL);
+    registry_remove(as);
+    as->state = AS_FREE;
+    return rc;
+}
+
+int aspace_switch(struct aspace *as)
+{
+    struct mmuext_op op = { .cmd = MMUEXT_NEW_BASEPTR };
+    int rc = 0;
+
+    if (!is_aspace(as)) {
+        pvmmu_error("aspace_switch: %p is not an address space", (void *)as);
+        return -XEN_EINVAL;
+    }
+    lazy_mmu_enter();
+    if (!as->pinned)
+        rc = aspace_pin(as);
+    op.arg1.mfn = mfn_x(p2m_lookup(as->root));
+    if (!rc)
+        rc = mc_mmuext(&op);
+    op.cmd = MMUEXT_NEW_USER_BASEPTR;
+    op.arg1.mfn = as->is_kernel ? 0 : mfn_x(p2m_lookup(as->user_root));
+    if (!rc)
+        rc = mc_mmuext(&op);
+    if (!rc)
+        current_as = as;
+    if (rc) {
+        lazy_mmu_leave();
+        return rc;
+    }
+    return lazy_mmu_leave();
+}

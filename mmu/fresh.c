@@ -1,0 +1,106 @@
+/*M:400 Fresh tables: writing a new table without a trap per entry.
+ *
+ * Growing a pinned tree has a cost that Linux pays in full: the new table must be
+ * read-only before Xen will accept it, so every entry written into it afterwards is
+ * a hypercall.  But "read-only" only becomes true when the batch that makes it so
+ * is issued.  Until then the frame is still writable, and plain stores into it are
+ * not only safe but exactly right: Xen validates the table once, with everything
+ * in it, when the batch hooks it into the tree.
+ *
+ * So a table allocated while its tree is pinned is "fresh" from the moment its
+ * read-only flip is queued until the batch carrying that flip is issued; stores
+ * into a fresh table are plain.  A callback on the batch ends freshness, whenever
+ * the batch goes out (a lazy section's end, an explicit flush, or a forced flush
+ * because the batch filled up), so a plain store can never meet a read-only frame.
+ *
+ * The same callback keeps a short list of entries above L1 whose update is still
+ * queued ("pending"): walking down a tree in lazy mode must see the table it hooked
+ * a moment ago, or it would allocate a second one.  entry_read() consults it. :*/
+#include <xen/pvmmu/lib.h>
+#include <xen/pvmmu/mmu.h>
+#include <xen/pvmmu/multicall.h>
+
+#define FRESH_MAX 64
+
+static pfn_t fresh[FRESH_MAX];
+static unsigned nr_fresh;
+static struct { const mpte_t *slot; mpte_t val; } pending[FRESH_MAX];
+static unsigned nr_pending;
+static bool armed;
+
+static void batch_issued(void *unused, int result)
+{
+    (void)unused;
+    (void)result;
+    nr_fresh = 0;
+    nr_pending = 0;
+    armed = false;
+}
+
+/* Make sure the batch will tell us when it is issued. */
+static int arm(void)
+{
+    int rc;
+
+    if (armed)
+        return 0;
+    rc = mc_callback(batch_issued, NULL);
+    if (!rc)
+        armed = true;
+    return rc;
+}
+
+/* A full list is emptied the only safe way: by issuing the batch. */
+static int make_room(unsigned count)
+{
+    return count < FRESH_MAX ? 0 : lazy_mmu_flush();
+}
+
+bool table_is_fresh(pfn_t table)
+{
+    unsigned i;
+
+    for (i = 0; i < nr_fresh; i++)
+        if (pfn_eq(fresh[i], table))
+            return true;
+    return false;
+}
+
+int fresh_table_add(pfn_t table)
+{
+    int rc = make_room(nr_fresh);
+
+    if (rc)
+        return rc;
+    fresh[nr_fresh++] = table;
+    return arm();
+}
+
+int pending_entry_add(mpte_t *slot, mpte_t val)
+{
+    unsigned i;
+    int rc;
+
+    for (i = 0; i < nr_pending; i++)
+        if (pending[i].slot == slot) {
+            pending[i].val = val;
+            return 0;
+        }
+    rc = make_room(nr_pending);
+    if (rc)
+        return rc;
+    pending[nr_pending].slot = slot;
+    pending[nr_pending].val = val;
+    nr_pending++;
+    return arm();
+}
+
+mpte_t entry_read(const mpte_t *slot)
+{
+    unsigned i;
+
+    for (i = nr_pending; i-- > 0;)
+        if (pending[i].slot == slot)
+            return pending[i].val;
+    return *(const volatile mpte_t *)slot;
+}

@@ -1,0 +1,266 @@
+/*M:1000 Ranges: mapping, protecting and unmapping many pages at once.
+ *
+ * These are what a kernel's mmap, mprotect and munmap would call, and where the
+ * batching earns its keep.  Each runs as one lazy section, so however many
+ * entries it touches, it reaches Xen in as few traps as the batch allows, and a
+ * caller's own lazy section can wrap several of them into fewer still.
+ *
+ * Two shortcuts make the big cases cheap:
+ *  - mapping into a table that does not exist yet fills a fresh table with plain
+ *    stores (mmu/fresh.c): 512 entries, no trap of their own;
+ *  - unmapping a whole table's worth of pages unhooks the L1 with one update
+ *    instead of clearing 512 entries, and frees it once the batch is issued.
+ *
+ * A range operation READS entries before it writes them (is this page mapped?
+ * what are its flags?), and an update queued in lazy mode is not in the table
+ * yet.  So a range operation first issues whatever is queued, if anything is: a
+ * read must see what was written. :*/
+#include <xen/pvmmu/lib.h>
+#include <xen/pvmmu/mmu.h>
+#include <xen/pvmmu/multicall.h>
+#include <xen/pvmmu/p2m.h>
+#include <xen/pvmmu/platform.h>
+#include <xen/pvmmu/report.h>
+
+static int (*const set_level[])(struct aspace *, mpte_t *, pte_t) = {
+    NULL, set_pte, set_pmd, set_pud, set_pgd,
+};
+
+static pfn_t table_below(mpte_t e)
+{
+    pte_t link;
+
+    return mpte_to_pte(e, &link) ? INVALID_PFN : pte_pfn(link);
+}
+
+mpte_t *entry_slot(const struct aspace *as, uint64_t va, int level)
+{
+    pfn_t table = as->root;
+    int l;
+
+    for (l = 4; l > level; l--) {
+        mpte_t e = entry_read(table_entry(table, pt_index(va, l)));
+
+        if (!mpte_present(e))
+            return NULL;
+        table = table_below(e);
+        if (!pfn_valid_value(table))
+            return NULL;
+    }
+    return table_entry(table, pt_index(va, level));
+}
+
+/* Like entry_slot(), but grows the tree: missing tables above `level` are allocated and hooked. */
+static mpte_t *entry_slot_alloc(struct aspace *as, uint64_t va, int level)
+{
+    pfn_t table = as->root;
+    int l;
+
+    for (l = 4; l > level; l--) {
+        mpte_t *slot = table_entry(table, pt_index(va, l));
+        mpte_t e = entry_read(slot);
+
+        if (!mpte_present(e)) {
+            pfn_t fresh = frame_alloc();
+
+            if (!pfn_valid_value(fresh)) {
+                pvmmu_error("map of va 0x%llx in address space %u: out of frames for an L%d table",
+                            (unsigned long long)va, as->id, l - 1);
+                return NULL;
+            }
+            if (set_level[l](as, slot, pte_make(fresh, TABLE_FLAGS))) {
+                frame_free(fresh);
+                return NULL;
+            }
+            table = fresh;
+            continue;
+        }
+        table = table_below(e);
+        if (!pfn_valid_value(table))
+            return NULL;
+    }
+    return table_entry(table, pt_index(va, level));
+}
+
+static bool va_in_user_half(uint64_t va, uint64_t count)
+{
+    uint64_t end = va + count * PAGE_SIZE;
+
+    return (va & (PAGE_SIZE - 1)) == 0 && end >= va && end <= (1ULL << 47);
+}
+
+static int check_range(const char *op, const struct aspace *as, uint64_t va, uint64_t count)
+{
+    if (!va_in_user_half(va, count)) {
+        pvmmu_error("%s of address space %u: range va 0x%llx + %llu pages is not page aligned "
+                    "inside the user half", op, as->id, (unsigned long long)va,
+                    (unsigned long long)count);
+        return -XEN_EINVAL;
+    }
+    return 0;
+}
+
+/* A read must see what was written: issue anything queued before reading tables. */
+static int sync_view(void)
+{
+    return mc_pending() ? lazy_mmu_flush() : 0;
+}
+
+/* Changes to the loaded address space must leave the TLB: one flush in the same batch. */
+static int flush_if_current(const struct aspace *as)
+{
+    return as == aspace_current() ? mmu_flush_tlb() : 0;
+}
+
+int mmu_map_range(struct aspace *as, uint64_t va, const pfn_t *pfns, uint64_t count, uint64_t flags)
+{
+    uint64_t i;
+    int rc = check_range("map", as, va, count);
+
+    if (rc)
+        return rc;
+    lazy_mmu_enter();
+    for (i = 0; i < count && !rc; i++) {
+        mpte_t *l1e = entry_slot_alloc(as, va + i * PAGE_SIZE, 1);
+
+        rc = l1e ? set_pte(as, l1e, pte_make(pfns[i], flags | _PAGE_PRESENT)) : -XEN_ENOMEM;
+    }
+    if (!rc)
+        rc = flush_if_current(as);
+    if (rc) {
+        lazy_mmu_leave();
+        return rc;
+    }
+    return lazy_mmu_leave();
+}
+
+int mmu_map(struct aspace *as, uint64_t va, pfn_t pfn, uint64_t flags)
+{
+    return mmu_map_range(as, va, &pfn, 1, flags);
+}
+
+static void free_after_issue(void *pfn, int result)
+{
+    if (!result)
+        frame_free(_pfn((uintptr_t)pfn));
+}
+
+/* Unhook a whole L1 (all 512 pages go) and free it once Xen has let go of it. */
+static int unmap_whole_l1(struct aspace *as, uint64_t va)
+{
+    mpte_t *l2e = entry_slot(as, va, 2);
+    pfn_t l1;
+    int rc;
+
+    if (!l2e || !mpte_present(entry_read(l2e)))
+        return 0;
+    l1 = table_below(entry_read(l2e));
+    rc = set_pmd(as, l2e, PTE_NONE);
+    if (rc)
+        return rc;
+    if (as->pinned)
+        return mc_callback(free_after_issue, (void *)(uintptr_t)pfn_x(l1));
+    frame_free(l1);
+    return 0;
+}
+
+int mmu_unmap_range(struct aspace *as, uint64_t va, uint64_t count)
+{
+    uint64_t end = va + count * PAGE_SIZE;
+    int rc = check_range("unmap", as, va, count);
+
+    if (!rc)
+        rc = sync_view();
+    if (rc)
+        return rc;
+    lazy_mmu_enter();
+    while (va < end && !rc) {
+        uint64_t l1_span = pt_entry_span(2);
+        mpte_t *l1e;
+
+        if ((va & (l1_span - 1)) == 0 && end - va >= l1_span) {
+            rc = unmap_whole_l1(as, va);
+            va += l1_span;
+            continue;
+        }
+        l1e = entry_slot(as, va, 1);
+        if (l1e && entry_read(l1e).v)
+            rc = set_pte(as, l1e, PTE_NONE);
+        va += PAGE_SIZE;
+    }
+    if (!rc)
+        rc = flush_if_current(as);
+    if (rc) {
+        lazy_mmu_leave();
+        return rc;
+    }
+    return lazy_mmu_leave();
+}
+
+/* The same entry with new permissions; the frame (even of a no-access page) is kept. */
+static pte_t with_prot(pte_t pte, enum mmu_prot prot)
+{
+    uint64_t flags = pte_flags(pte) & ~(_PAGE_PRESENT | _PAGE_RW | _PAGE_AVAIL0);
+
+    switch (prot) {
+    case PROT_NOACCESS:
+        flags |= _PAGE_AVAIL0;
+        break;
+    case PROT_READ_ONLY:
+        flags |= _PAGE_PRESENT;
+        break;
+    case PROT_READ_WRITE:
+        flags |= _PAGE_PRESENT | _PAGE_RW;
+        break;
+    }
+    return pte_make(pte_pfn(pte), flags);
+}
+
+static bool is_mapping(pte_t pte)
+{
+    return pte_present(pte) || (pte_flags(pte) & _PAGE_AVAIL0);
+}
+
+int mmu_protect_range(struct aspace *as, uint64_t va, uint64_t count, enum mmu_prot prot)
+{
+    uint64_t i;
+    int rc = check_range("protect", as, va, count);
+
+    if (!rc)
+        rc = sync_view();
+    if (rc)
+        return rc;
+    lazy_mmu_enter();
+    for (i = 0; i < count && !rc; i++) {
+        mpte_t *l1e = entry_slot(as, va + i * PAGE_SIZE, 1);
+        pte_t pte;
+
+        if (!l1e)
+            continue;
+        rc = mpte_to_pte(entry_read(l1e), &pte);
+        if (!rc && is_mapping(pte))
+            rc = set_pte_preserve_ad(as, l1e, with_prot(pte, prot));
+    }
+    if (!rc)
+        rc = flush_if_current(as);
+    if (rc) {
+        lazy_mmu_leave();
+        return rc;
+    }
+    return lazy_mmu_leave();
+}
+
+int mmu_lookup(const struct aspace *as, uint64_t va, pte_t *out)
+{
+    mpte_t *l1e;
+    int rc = sync_view();
+
+    if (rc)
+        return rc;
+    l1e = entry_slot(as, va, 1);
+    if (!l1e) {
+        *out = PTE_NONE;
+        return 0;
+    }
+    return mpte_to_pte(entry_read(l1e), out);
+}

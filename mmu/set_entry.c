@@ -1,0 +1,181 @@
+/*M:800 Writing one entry: set_pte, set_pmd, set_pud, set_pgd.
+ *
+ * Every change to an address space's tables comes through here, and the one
+ * question is whether Xen is watching:
+ *
+ *  - unpinned tree: the tables are ordinary writable memory; store the entry.
+ *  - pinned tree: the table is read-only and validated; the store becomes an
+ *    mmu_update request in the batch (one trap now outside lazy mode, a share of
+ *    one later inside it).  Unless the table is fresh (mmu/fresh.c): allocated in
+ *    this very batch and not yet handed to Xen, so still writable.
+ *
+ * Above L1, an entry links a whole subtree, and pinning follows the links:
+ *
+ *  - hooking a subtree into a pinned tree makes every frame of it read-only (and
+ *    fresh) BEFORE the update that links it, since Xen validates it right then;
+ *  - unhooking a subtree queues its frames' flips back to writable AFTER the
+ *    update that unlinks it, since only then does Xen let go of them.  Once the
+ *    batch is issued, the unhooked frames are the caller's to reuse or free.
+ *
+ * In the kernel-mode root, a user-half slot is mirrored into the user-mode root:
+ * the two roots share one tree (include/xen/pvmmu/aspace.h). :*/
+#include <xen/pvmmu/lib.h>
+#include <xen/pvmmu/mmu.h>
+#include <xen/pvmmu/multicall.h>
+#include <xen/pvmmu/p2m.h>
+#include <xen/pvmmu/platform.h>
+#include <xen/pvmmu/report.h>
+
+static const char *const level_name[] = { "", "set_pte", "set_pmd", "set_pud", "set_pgd" };
+
+static uint64_t slot_maddr(const mpte_t *slot)
+{
+    uint64_t offset = (uintptr_t)slot & (PAGE_SIZE - 1);
+
+    return mfn_to_maddr(p2m_lookup(virt_to_pfn(slot))) | offset;
+}
+
+static unsigned slot_index(const mpte_t *slot)
+{
+    return ((uintptr_t)slot & (PAGE_SIZE - 1)) / sizeof(mpte_t);
+}
+
+/* The same slot in the user-mode root, if this is a user-half slot of the kernel-mode root. */
+static mpte_t *user_root_mirror(const struct aspace *as, const mpte_t *slot, int level)
+{
+    if (level != 4 || as->is_kernel || !pfn_eq(virt_to_pfn(slot), as->root))
+        return NULL;
+    if (!l4_slot_is_user(slot_index(slot)))
+        return NULL;
+    return table_entry(as->user_root, slot_index(slot));
+}
+
+/* What Xen would refuse anyway, refused here with a clearer message. */
+static int check_entry(const struct aspace *as, int level, const mpte_t *slot, pte_t val)
+{
+    if (level == 4 && !as->is_kernel && pfn_eq(virt_to_pfn(slot), as->root) &&
+        !l4_slot_is_user(slot_index(slot))) {
+        pvmmu_error("set_pgd: L4 slot %u of address space %u is %s, not the address space's own",
+                    slot_index(slot), as->id,
+                    l4_slot_is_xen(slot_index(slot)) ? "Xen's" : "the shared kernel half");
+        return -XEN_EPERM;
+    }
+    if (level > 1 && pte_present(val) && (pte_flags(val) & _PAGE_PSE)) {
+        pvmmu_error("%s: superpage entry 0x%llx refused: a PV guest has no superpages",
+                    level_name[level], (unsigned long long)val.v);
+        return -XEN_EINVAL;
+    }
+    return 0;
+}
+
+static int make_subtree(pfn_t table, int level, void *ctx)
+{
+    int rc;
+
+    (void)level;
+    (void)ctx;
+    rc = fresh_table_add(table);
+    return rc ? rc : pin_make_table_ro(table);
+}
+
+static int release_subtree(pfn_t table, int level, void *ctx)
+{
+    (void)level;
+    (void)ctx;
+    return pin_make_table_rw(table);
+}
+
+static pfn_t linked_table(mpte_t e)
+{
+    enum m2p_status status;
+    pfn_t pfn = m2p_lookup(mpte_mfn(e), &status);
+
+    return status == M2P_OK ? pfn : INVALID_PFN;
+}
+
+/*
+ * `how` is MMU_NORMAL_PT_UPDATE, or MMU_PT_UPDATE_PRESERVE_AD for protection
+ * changes: the accessed and dirty bits the hardware set since we last looked must
+ * survive, so they are OR-ed in from the entry as it is at the moment of writing
+ * (by Xen, atomically, when the table is pinned).
+ */
+static int write_entry(mpte_t *slot, mpte_t new, bool plain, unsigned how)
+{
+    if (plain) {
+        if (how == MMU_PT_UPDATE_PRESERVE_AD)
+            new.v |= slot->v & (_PAGE_ACCESSED | _PAGE_DIRTY);
+        *(volatile mpte_t *)slot = new;
+        return 0;
+    }
+    return mc_mmu_update(slot_maddr(slot) | how, new.v);
+}
+
+static int set_entry(struct aspace *as, int level, mpte_t *slot, pte_t val, unsigned how)
+{
+    mpte_t new, old = entry_read(slot);
+    mpte_t *mirror = user_root_mirror(as, slot, level);
+    bool links = level > 1, plain;
+    bool hooks, unhooks;
+    int rc = check_entry(as, level, slot, val);
+
+    if (!rc)
+        rc = pte_to_mpte(val, &new);
+    if (rc)
+        return rc;
+    hooks = links && mpte_present(new) && !(mpte_present(old) && mfn_eq(mpte_mfn(old), mpte_mfn(new)));
+    unhooks = links && mpte_present(old) && !(mpte_present(new) && mfn_eq(mpte_mfn(old), mpte_mfn(new)));
+
+    if (!as->pinned) {
+        write_entry(slot, new, true, how);
+        if (mirror)
+            write_entry(mirror, new, true, how);
+        return 0;
+    }
+    plain = table_is_fresh(virt_to_pfn(slot));
+    if (hooks)
+        rc = pt_walk_subtree(pte_pfn(val), level - 1, make_subtree, NULL);
+    if (!rc)
+        rc = write_entry(slot, new, plain, how);
+    if (!rc && mirror)
+        rc = write_entry(mirror, new, table_is_fresh(as->user_root), how);
+    if (!rc && links && !plain)
+        rc = pending_entry_add(slot, new);
+    if (!rc && unhooks) {
+        pfn_t gone = linked_table(old);
+
+        rc = pfn_valid_value(gone) ? pt_walk_subtree(gone, level - 1, release_subtree, NULL)
+                                   : -XEN_EINVAL;
+    }
+    if (rc) {
+        pvmmu_error("%s of address space %u: entry 0x%llx at maddr 0x%llx not written (%d)",
+                    level_name[level], as->id, (unsigned long long)val.v,
+                    (unsigned long long)slot_maddr(slot), rc);
+        return rc;
+    }
+    return mc_issue();
+}
+
+int set_pte(struct aspace *as, mpte_t *l1e, pte_t val)
+{
+    return set_entry(as, 1, l1e, val, MMU_NORMAL_PT_UPDATE);
+}
+
+int set_pmd(struct aspace *as, mpte_t *l2e, pte_t val)
+{
+    return set_entry(as, 2, l2e, val, MMU_NORMAL_PT_UPDATE);
+}
+
+int set_pud(struct aspace *as, mpte_t *l3e, pte_t val)
+{
+    return set_entry(as, 3, l3e, val, MMU_NORMAL_PT_UPDATE);
+}
+
+int set_pgd(struct aspace *as, mpte_t *l4e, pte_t val)
+{
+    return set_entry(as, 4, l4e, val, MMU_NORMAL_PT_UPDATE);
+}
+
+int set_pte_preserve_ad(struct aspace *as, mpte_t *l1e, pte_t val)
+{
+    return set_entry(as, 1, l1e, val, MMU_PT_UPDATE_PRESERVE_AD);
+}

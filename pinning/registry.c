@@ -1,0 +1,96 @@
+/*M:700 The registry, and pinning everything before a save.
+ *
+ * When the toolstack saves a PV guest it rewrites machine frame numbers into
+ * pseudo-physical ones in every page table, so that they can be rewritten again
+ * for the new machine frames on restore.  But it only knows which frames are page
+ * tables by asking Xen which frames are typed (validated) as such.  A tree that is
+ * not pinned, and not loaded, has no type: it is saved as raw data, full of
+ * machine frame numbers that mean nothing after a restore.
+ *
+ * So before a save, pin_all() pins every address space that is not pinned at that
+ * moment, whatever it is doing (under construction, half torn down), and marks it;
+ * after the resume (or a cancelled save), unpin_all() unpins exactly the marked
+ * ones, leaving those the workloads had pinned themselves as they were. :*/
+#include <xen/pvmmu/lib.h>
+#include <xen/pvmmu/mmu.h>
+#include <xen/pvmmu/multicall.h>
+#include <xen/pvmmu/report.h>
+
+static struct aspace *registered;
+static unsigned nr_registered;
+
+void registry_add(struct aspace *as)
+{
+    as->next_registered = registered;
+    registered = as;
+    nr_registered++;
+}
+
+void registry_remove(struct aspace *as)
+{
+    struct aspace **p;
+
+    for (p = &registered; *p; p = &(*p)->next_registered)
+        if (*p == as) {
+            *p = as->next_registered;
+            as->next_registered = NULL;
+            nr_registered--;
+            return;
+        }
+}
+
+struct aspace *registry_first(void)
+{
+    return registered;
+}
+
+struct aspace *registry_next(struct aspace *as)
+{
+    return as->next_registered;
+}
+
+unsigned registry_count(void)
+{
+    return nr_registered;
+}
+
+/* All the pins go out in as few traps as the batch allows. */
+int pin_all(void)
+{
+    struct aspace *as;
+    int rc = 0;
+
+    lazy_mmu_enter();
+    for (as = registered; as && !rc; as = as->next_registered) {
+        if (as->pinned || as->is_kernel)
+            continue;
+        rc = aspace_pin(as);
+        as->save_pinned = !rc;
+    }
+    if (rc) {
+        lazy_mmu_leave();
+        return rc;
+    }
+    return lazy_mmu_leave();
+}
+
+/* All the marked address spaces are unpinned in one batch, issued before any is written. */
+int unpin_all(void)
+{
+    struct aspace *as;
+    int rc = 0;
+
+    for (as = registered; as && !rc; as = as->next_registered)
+        if (as->save_pinned)
+            rc = unpin_queue(as);
+    if (!rc)
+        rc = mc_flush();
+    if (rc) {
+        pvmmu_error("unpin_all failed (%d); the marked address spaces stay pinned", rc);
+        return rc;
+    }
+    for (as = registered; as; as = as->next_registered)
+        if (as->save_pinned)
+            unpin_done(as);
+    return 0;
+}

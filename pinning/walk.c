@@ -1,0 +1,98 @@
+/*M:500 The walker: every table frame of an address space, leaves first.
+ *
+ * Pinning, unpinning, saving and tearing down all need the same thing: every
+ * frame that is a page table of this address space, once.  Three rules shape the
+ * walk:
+ *
+ *  - only the user half (L4 slots 0..255) belongs to the address space.  Slots
+ *    256..271 are Xen's, and 272..511 point at the kernel's own tables, shared by
+ *    every address space and pinned once, with the kernel;
+ *  - the two roots share the tree below them, so the tree is walked once, from
+ *    the kernel root, and the user root is visited as one more frame;
+ *  - children come before their parents and the roots come last, so a visitor
+ *    that acts on the roots (pin them, free them) sees a tree already handled.
+ *
+ * The walk reads entries with entry_read(), so a tree grown inside a lazy
+ * section is seen as it will be, not as it was. :*/
+#include <xen/pvmmu/mmu.h>
+#include <xen/pvmmu/p2m.h>
+#include <xen/pvmmu/platform.h>
+
+mpte_t *table_entry(pfn_t table, unsigned index)
+{
+    return (mpte_t *)pfn_to_virt(table) + index;
+}
+
+/* The pfn a table entry points at; INVALID_PFN for a frame we cannot name. */
+static pfn_t entry_target(mpte_t e)
+{
+    enum m2p_status status;
+    pfn_t pfn = m2p_lookup(mpte_mfn(e), &status);
+
+    return status == M2P_OK ? pfn : INVALID_PFN;
+}
+
+int pt_walk_subtree(pfn_t table, int level, pt_visit_fn visit, void *ctx)
+{
+    unsigned i;
+    int rc;
+
+    if (level > 1) {
+        for (i = 0; i < PT_ENTRIES; i++) {
+            mpte_t e = entry_read(table_entry(table, i));
+            pfn_t child;
+
+            if (!mpte_present(e))
+                continue;
+            child = entry_target(e);
+            if (!pfn_valid_value(child))
+                return -XEN_EINVAL; /* m2p_lookup has reported it */
+            rc = pt_walk_subtree(child, level - 1, visit, ctx);
+            if (rc)
+                return rc;
+        }
+    }
+    return visit(table, level, ctx);
+}
+
+int pt_walk(const struct aspace *as, pt_visit_fn visit, void *ctx)
+{
+    unsigned slot;
+    int rc;
+
+    for (slot = L4_USER_FIRST; slot <= L4_USER_LAST; slot++) {
+        mpte_t e = entry_read(table_entry(as->root, slot));
+        pfn_t l3;
+
+        if (!mpte_present(e))
+            continue;
+        l3 = entry_target(e);
+        if (!pfn_valid_value(l3))
+            return -XEN_EINVAL;
+        rc = pt_walk_subtree(l3, 3, visit, ctx);
+        if (rc)
+            return rc;
+    }
+    if (!as->is_kernel) {
+        rc = visit(as->user_root, 4, ctx);
+        if (rc)
+            return rc;
+    }
+    return visit(as->root, 4, ctx);
+}
+
+static int count_one(pfn_t table, int level, void *ctx)
+{
+    (void)table;
+    (void)level;
+    (*(unsigned *)ctx)++;
+    return 0;
+}
+
+unsigned pt_count_frames(const struct aspace *as)
+{
+    unsigned n = 0;
+
+    pt_walk(as, count_one, &n);
+    return n;
+}
