@@ -1,0 +1,370 @@
+/*P:100 The p2m: a linear table in a window, with holes that cost nothing.
+ *
+ * Every page-table entry the MMU layer writes needs pfn -> mfn, so the lookup is
+ * the hottest thing in this folder.  Linux once walked a three-level tree for it;
+ * since 3.19 it reads a flat array instead, and so do we: p2m_linear.entries is a
+ * virtual window of max_pfns entries and a lookup is `entries[pfn]` after a bounds
+ * check (see p2m_lookup() in p2m.h).
+ *
+ * A flat array the size of the maximum would be expensive if every page of it had
+ * to be real: a guest with room to grow to 64 GiB would pay 128 MiB... no, 128
+ * KiB per GiB, but for memory it does not have.  So the window is only virtual:
+ * each of its pages (a "leaf", 512 entries) is mapped onto
+ *
+ *   a leaf frame of its own    when some entry in it says something particular,
+ *   the shared "missing" leaf  all INVALID: ballooned out, never there, room to grow,
+ *   the shared "identity" leaf for I/O holes, where the answer is mfn == pfn.
+ *
+ * The shared leaves are mapped read-only: nobody may write through them, because
+ * a write would change the answer for every hole at once.  The identity leaf holds
+ * INVALID too (it must: the toolstack knows only MFNs and INVALID, and an I/O hole
+ * is nothing to save), so a load cannot tell the two holes apart.  Only then, on
+ * an INVALID, does the lookup leave the inline path and ask which frame backs
+ * that page of the window: that is the slow path, and holes are rare.
+ *
+ * Which frame backs which leaf is remembered in pfn terms, in "leaf directory"
+ * pages (one per 512 leaves, i.e. per GiB of pfns, allocated only once a leaf in
+ * its range stops being a plain hole).  Pfn terms, because a restore moves every
+ * frame to a new mfn but keeps the pfns: after resume the directory is still
+ * true, and the frame lists the toolstack needs are rebuilt from it. :*/
+#include <xen/pvmmu/lib.h>
+#include <xen/pvmmu/p2m.h>
+#include <xen/pvmmu/platform.h>
+#include <xen/pvmmu/report.h>
+
+struct p2m_linear p2m_linear;
+
+#define NO_DIRECTORY INVALID_PFN_RAW
+
+static struct {
+    uint64_t max_pfns;      /* what the window answers for */
+    uint64_t nr_leaves;     /* pages in the window */
+    uint64_t extent;        /* the count the toolstack is told (arch.max_pfn) */
+    uint64_t own_leaves;    /* leaf frames of our own */
+    pfn_t missing_leaf;
+    pfn_t identity_leaf;
+    /* Per 512 leaves: the pfn of the page naming each leaf's backing frame, or NO_DIRECTORY. */
+    uint64_t directory[P2M_MIDS_PER_TOP];
+    shared_info_t *published;   /* set by frame_list.c's p2m_publish(), via p2m_note_published() */
+} p2m;
+
+static uint64_t leaf_of(pfn_t pfn) { return pfn_x(pfn) / P2M_PER_LEAF; }
+static uint64_t *window_page(uint64_t leaf) { return p2m_linear.entries + leaf * P2M_PER_LEAF; }
+
+/*P:110 The leaf directory.  A range with no directory page is all missing leaves;
+ * that is how a guest with 1 GiB of RAM and room for 512 GiB pays for the room
+ * with nothing but the window's page-table entries. :*/
+pfn_t p2m_leaf_frame(uint64_t leaf)
+{
+    uint64_t dir = p2m.directory[leaf / P2M_LEAVES_PER_MID];
+    const uint64_t *slots;
+
+    if (dir == NO_DIRECTORY)
+        return p2m.missing_leaf;
+    slots = pfn_to_virt(_pfn(dir));
+    return _pfn(slots[leaf % P2M_LEAVES_PER_MID]);
+}
+
+static int directory_prepare(uint64_t leaf)
+{
+    uint64_t mid = leaf / P2M_LEAVES_PER_MID, i, *slots;
+    pfn_t page;
+
+    if (p2m.directory[mid] != NO_DIRECTORY)
+        return 0;
+    page = frame_alloc();
+    if (!pfn_valid_value(page)) {
+        pvmmu_error("p2m: no frame for the leaf directory of leaves %llu..%llu",
+                    (unsigned long long)(mid * P2M_LEAVES_PER_MID),
+                    (unsigned long long)(mid * P2M_LEAVES_PER_MID + P2M_LEAVES_PER_MID - 1));
+        return -XEN_ENOMEM;
+    }
+    slots = pfn_to_virt(page);
+    for (i = 0; i < P2M_LEAVES_PER_MID; i++)
+        slots[i] = pfn_x(p2m.missing_leaf);
+    p2m.directory[mid] = pfn_x(page);
+    return 0;
+}
+
+/*P:120 Changing what backs a page of the window.  Everything that may fail (the
+ * directory page, the toolstack's mid page) is got first, so that a failure leaves
+ * the old answer standing; then the window, the directory and the frame lists move
+ * together. :*/
+static int leaf_install(uint64_t leaf, pfn_t frame, bool writable)
+{
+    uint64_t *slots;
+    int rc;
+
+    rc = directory_prepare(leaf);
+    if (rc)
+        return rc;
+    rc = p2m_frame_list_prepare(leaf);
+    if (rc)
+        return rc;
+    rc = p2m_window_map(window_page(leaf), frame, writable);
+    if (rc) {
+        pvmmu_error("p2m: mapping leaf %llu (pfns from 0x%llx) onto pfn 0x%llx failed: %d",
+                    (unsigned long long)leaf, (unsigned long long)(leaf * P2M_PER_LEAF),
+                    (unsigned long long)pfn_x(frame), rc);
+        return rc;
+    }
+    slots = pfn_to_virt(_pfn(p2m.directory[leaf / P2M_LEAVES_PER_MID]));
+    slots[leaf % P2M_LEAVES_PER_MID] = pfn_x(frame);
+    p2m_frame_list_note(leaf);
+    return 0;
+}
+
+static bool leaf_is_own(pfn_t frame)
+{
+    return !pfn_eq(frame, p2m.missing_leaf) && !pfn_eq(frame, p2m.identity_leaf);
+}
+
+/*P:130 A leaf of its own, replacing a shared one.  Its entries start as given
+ * (at boot, from Xen's list), and the rest say what the shared leaf meant:
+ * INVALID for the missing leaf, but for the identity leaf each entry's own pfn,
+ * written out.  Copying the identity leaf's bytes instead would quietly turn its
+ * other I/O pfns into holes. :*/
+static int leaf_own(uint64_t leaf, const uint64_t *given, uint64_t nr_given)
+{
+    bool identity = pfn_eq(p2m_leaf_frame(leaf), p2m.identity_leaf);
+    uint64_t first = leaf * P2M_PER_LEAF, i, *entries;
+    pfn_t frame = frame_alloc();
+    int rc;
+
+    if (!pfn_valid_value(frame)) {
+        pvmmu_error("p2m: no frame for a leaf of its own at pfns 0x%llx..0x%llx",
+                    (unsigned long long)first, (unsigned long long)(first + P2M_PER_LEAF - 1));
+        return -XEN_ENOMEM;
+    }
+    entries = pfn_to_virt(frame);
+    for (i = 0; i < P2M_PER_LEAF; i++)
+        entries[i] = i < nr_given ? given[i] : identity ? first + i : INVALID_MFN_RAW;
+    rc = leaf_install(leaf, frame, true);
+    if (rc) {
+        frame_free(frame);
+        return rc;
+    }
+    p2m.own_leaves++;
+    return 0;
+}
+
+/*P:140 The slow path.  Only an INVALID load (or a pfn beyond the table) gets
+ * here; the directory says whether the page is the identity leaf. :*/
+enum p2m_backing p2m_backing_of(pfn_t pfn)
+{
+    pfn_t frame;
+
+    if (pfn_x(pfn) >= p2m_linear.nr_pfns)
+        return P2M_BACKING_OUT_OF_RANGE;
+    frame = p2m_leaf_frame(leaf_of(pfn));
+    if (pfn_eq(frame, p2m.missing_leaf))
+        return P2M_BACKING_MISSING;
+    if (pfn_eq(frame, p2m.identity_leaf))
+        return P2M_BACKING_IDENTITY;
+    return P2M_BACKING_OWN;
+}
+
+mfn_t p2m_lookup_slow(pfn_t pfn)
+{
+    if (pfn_x(pfn) >= p2m_linear.nr_pfns)
+        return INVALID_MFN;
+    if (p2m_backing_of(pfn) == P2M_BACKING_IDENTITY)
+        return _mfn(pfn_x(pfn));
+    return _mfn(p2m_linear.entries[pfn_x(pfn)]);
+}
+
+static void extent_grow(pfn_t pfn)
+{
+    if (pfn_x(pfn) < p2m.extent)
+        return;
+    p2m.extent = pfn_x(pfn) + 1;
+    if (p2m.published)
+        p2m.published->arch.max_pfn = p2m.extent;
+}
+
+/*P:150 Setting an entry.  The rule that keeps holes free: a leaf is allocated
+ * only when an entry is about to say something its shared leaf does not already
+ * say.  So INVALID into a hole, or pfn into an identity range, is a no-op. :*/
+int p2m_set(pfn_t pfn, mfn_t mfn)
+{
+    int rc;
+
+    if (pfn_x(pfn) >= p2m_linear.nr_pfns) {
+        pvmmu_error("p2m_set(pfn 0x%llx, mfn 0x%llx): pfn beyond the p2m's %llu pfns",
+                    (unsigned long long)pfn_x(pfn), (unsigned long long)mfn_x(mfn),
+                    (unsigned long long)p2m_linear.nr_pfns);
+        return -XEN_ERANGE;
+    }
+    if (mfn_eq(p2m_lookup(pfn), mfn))
+        return 0;
+    if (!leaf_is_own(p2m_leaf_frame(leaf_of(pfn)))) {
+        rc = leaf_own(leaf_of(pfn), NULL, 0);
+        if (rc)
+            return rc;
+    }
+    p2m_linear.entries[pfn_x(pfn)] = mfn_x(mfn);
+    if (mfn_valid_value(mfn))
+        extent_grow(pfn);
+    return 0;
+}
+
+/*P:160 Identity ranges (I/O holes, where Xen lets the guest map machine frames
+ * that are nobody's RAM).  Whole leaves that are still holes get the shared
+ * identity leaf; a leaf of its own just has its entries written.  M: an own leaf
+ * that becomes wholly identity keeps its frame; giving it back would need the
+ * frame lists to forget it too. :*/
+int p2m_set_identity(pfn_t first, uint64_t count)
+{
+    uint64_t pfn = pfn_x(first), end = pfn_x(first) + count;
+    int rc;
+
+    if (end < pfn || end > p2m_linear.nr_pfns) {
+        pvmmu_error("p2m_set_identity(pfn 0x%llx, count %llu): beyond the p2m's %llu pfns",
+                    (unsigned long long)pfn, (unsigned long long)count,
+                    (unsigned long long)p2m_linear.nr_pfns);
+        return -XEN_ERANGE;
+    }
+    while (pfn < end) {
+        uint64_t leaf = pfn / P2M_PER_LEAF;
+        bool whole = pfn % P2M_PER_LEAF == 0 && end - pfn >= P2M_PER_LEAF;
+
+        if (whole && pfn_eq(p2m_leaf_frame(leaf), p2m.missing_leaf)) {
+            rc = leaf_install(leaf, p2m.identity_leaf, false);
+            if (rc)
+                return rc;
+            pfn += P2M_PER_LEAF;
+            continue;
+        }
+        rc = p2m_set(_pfn(pfn), _mfn(pfn));
+        if (rc)
+            return rc;
+        pfn++;
+    }
+    return 0;
+}
+
+uint64_t p2m_max_pfns(void) { return p2m.max_pfns; }
+uint64_t p2m_extent(void) { return p2m.extent; }
+uint64_t p2m_own_leaves(void) { return p2m.own_leaves; }
+
+uint64_t p2m_nr_leaves(void) { return p2m.nr_leaves; }
+pfn_t p2m_missing_leaf_frame(void) { return p2m.missing_leaf; }
+
+void p2m_note_published(shared_info_t *si)
+{
+    p2m.published = si;
+}
+
+/*P:170 Boot.  Xen hands a PV guest its p2m as a plain array (start_info's
+ * mfn_list); we copy it into leaves of our own, leaf by leaf, and leave every
+ * leaf whose entries are all INVALID a hole.  Before that the whole window is
+ * pointed at the missing leaf, so there is never a page of it that faults.
+ * M: one p2m_window_map() per page of holes; Linux points a whole L2 entry at a
+ * shared L1 of missing leaves, which would make 512 GiB of room cost 512 calls. :*/
+static pfn_t shared_leaf_alloc(const char *which)
+{
+    pfn_t frame = frame_alloc();
+    uint64_t i, *entries;
+
+    if (!pfn_valid_value(frame)) {
+        pvmmu_error("p2m_init: no frame for the shared %s leaf", which);
+        return frame;
+    }
+    entries = pfn_to_virt(frame);
+    for (i = 0; i < P2M_PER_LEAF; i++)
+        entries[i] = INVALID_MFN_RAW;
+    return frame;
+}
+
+static bool any_valid(const uint64_t *mfns, uint64_t count)
+{
+    uint64_t i;
+
+    for (i = 0; i < count; i++)
+        if (mfns[i] != INVALID_MFN_RAW)
+            return true;
+    return false;
+}
+
+static int leaf_from_list(uint64_t leaf, const uint64_t *mfn_list, uint64_t nr_pages)
+{
+    uint64_t first = leaf * P2M_PER_LEAF;
+    uint64_t nr = nr_pages - first < P2M_PER_LEAF ? nr_pages - first : P2M_PER_LEAF;
+
+    if (!any_valid(mfn_list + first, nr))
+        return 0;
+    return leaf_own(leaf, mfn_list + first, nr);
+}
+
+static int check_sizes(uint64_t nr_pages, uint64_t max_pfns)
+{
+    if (max_pfns == 0 || max_pfns > P2M_MAX_PFNS || nr_pages > max_pfns) {
+        pvmmu_error("p2m_init(nr_pages %llu, max_pfns %llu): need 0 < nr_pages <= max_pfns <= %llu",
+                    (unsigned long long)nr_pages, (unsigned long long)max_pfns,
+                    (unsigned long long)P2M_MAX_PFNS);
+        return -XEN_EINVAL;
+    }
+    return 0;
+}
+
+static int window_setup(void)
+{
+    uint64_t leaf;
+    int rc;
+
+    p2m_linear.entries = p2m_window_reserve(p2m.nr_leaves * PAGE_SIZE);
+    if (!p2m_linear.entries) {
+        pvmmu_error("p2m_init: no virtual window of %llu bytes for %llu pfns",
+                    (unsigned long long)(p2m.nr_leaves * PAGE_SIZE), (unsigned long long)p2m.max_pfns);
+        return -XEN_ENOMEM;
+    }
+    for (leaf = 0; leaf < p2m.nr_leaves; leaf++) {
+        rc = p2m_window_map(window_page(leaf), p2m.missing_leaf, false);
+        if (rc) {
+            pvmmu_error("p2m_init: mapping window page %llu onto the missing leaf failed: %d",
+                        (unsigned long long)leaf, rc);
+            return rc;
+        }
+    }
+    return 0;
+}
+
+int p2m_init(const uint64_t *mfn_list, uint64_t nr_pages, uint64_t max_pfns)
+{
+    uint64_t leaf, i;
+    int rc;
+
+    p2m_linear = (struct p2m_linear){ 0 };
+    p2m.max_pfns = 0;
+    p2m.published = 0;
+    p2m.own_leaves = 0;
+    for (i = 0; i < P2M_MIDS_PER_TOP; i++)
+        p2m.directory[i] = NO_DIRECTORY;
+    p2m_frame_list_reset();
+
+    rc = check_sizes(nr_pages, max_pfns);
+    if (rc)
+        return rc;
+    rc = m2p_init();
+    if (rc)
+        return rc;
+    p2m.max_pfns = max_pfns;
+    p2m.nr_leaves = (max_pfns + P2M_PER_LEAF - 1) / P2M_PER_LEAF;
+    p2m.extent = nr_pages;
+    p2m.missing_leaf = shared_leaf_alloc("missing");
+    p2m.identity_leaf = shared_leaf_alloc("identity");
+    if (!pfn_valid_value(p2m.missing_leaf) || !pfn_valid_value(p2m.identity_leaf))
+        return -XEN_ENOMEM;
+    rc = window_setup();
+    if (rc)
+        return rc;
+    p2m_linear.nr_pfns = max_pfns;
+    for (leaf = 0; leaf * P2M_PER_LEAF < nr_pages; leaf++) {
+        rc = leaf_from_list(leaf, mfn_list, nr_pages);
+        if (rc) {
+            p2m_linear.nr_pfns = 0;
+            return rc;
+        }
+    }
+    return 0;
+}
