@@ -145,6 +145,9 @@ struct aspace *aspace_fork(struct aspace *parent)
         pvmmu_error("aspace_fork: %p is not an address space", (void *)parent);
         return NULL;
     }
+    /* The copy reads the parent's tables: updates still queued must be in them first. */
+    if (mc_pending() && lazy_mmu_flush())
+        return NULL;
     child = aspace_create();
     if (!child)
         return NULL;
@@ -227,4 +230,20 @@ int aspace_switch(struct aspace *as)
         return rc;
     }
     return lazy_mmu_leave();
+}
+
+/*
+ * The machine under the layer was replaced (a hosted test boots a new one for
+ * every case): forget every address space, queued request and fresh table.
+ */
+void mmu_forget_state(void)
+{
+    unsigned i;
+
+    for (i = 0; i < ASPACE_MAX; i++)
+        pool[i].state = AS_FREE;
+    kernel_as = current_as = NULL;
+    registry_forget();
+    fresh_forget();
+    mc_reset();
 }

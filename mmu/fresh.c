@@ -56,6 +56,11 @@ static int make_room(unsigned count)
     return count < FRESH_MAX ? 0 : lazy_mmu_flush();
 }
 
+void fresh_forget(void)
+{
+    batch_issued(NULL, 0);
+}
+
 bool table_is_fresh(pfn_t table)
 {
     unsigned i;

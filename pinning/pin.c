@@ -102,6 +102,24 @@ static const char *why_not_pinnable(const struct aspace *as)
     return NULL;
 }
 
+/*
+ * Runs when the batch carrying a pin has been issued.  If Xen refused it, the
+ * address space is not pinned, whatever part of the batch went through; say so.
+ * (Undoing the part that did go through is the job of whoever handles the error:
+ * only Xen knows which frames it typed.)
+ */
+static void pin_settled(void *data, int result)
+{
+    struct aspace *as = data;
+
+    if (!result)
+        return;
+    as->pinned = false;
+    as->save_pinned = false;
+    pvmmu_error("pin of address space %u (root pfn 0x%llx) failed (%d): not pinned; some of its "
+                "frames may be left read-only", as->id, (unsigned long long)pfn_x(as->root), result);
+}
+
 int aspace_pin(struct aspace *as)
 {
     const char *why = why_not_pinnable(as);
@@ -118,9 +136,12 @@ int aspace_pin(struct aspace *as)
         rc = queue_root_op(MMUEXT_PIN_L4_TABLE, as->user_root);
     if (!rc)
         rc = queue_root_op(MMUEXT_PIN_L4_TABLE, as->root);
+    /* From here on, updates to this tree are queued after the pin, in order. */
     as->pinned = true;
+    if (!rc)
+        rc = mc_callback(pin_settled, as);
     if (rc) {
-        pvmmu_error("pin of address space %u: could not queue its pin (%d)", as->id, rc);
+        pin_settled(as, rc);
         lazy_mmu_leave();
         return rc;
     }

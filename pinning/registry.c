@@ -39,6 +39,12 @@ void registry_remove(struct aspace *as)
         }
 }
 
+void registry_forget(void)
+{
+    registered = NULL;
+    nr_registered = 0;
+}
+
 struct aspace *registry_first(void)
 {
     return registered;

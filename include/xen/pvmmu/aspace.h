@@ -69,6 +69,7 @@ struct aspace *registry_next(struct aspace *as);
 unsigned registry_count(void);
 void registry_add(struct aspace *as);
 void registry_remove(struct aspace *as);
+void registry_forget(void);
 
 /*
  * The walker: visit every table frame of an address space's user half, leaves

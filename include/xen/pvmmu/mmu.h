@@ -51,5 +51,9 @@ int mmu_update_va_mapping(uint64_t va, pte_t val, uint64_t uvmf_flags);
 bool table_is_fresh(pfn_t table);
 int fresh_table_add(pfn_t table);
 int pending_entry_add(mpte_t *slot, mpte_t val);
+void fresh_forget(void);
+
+/* Forget all state: the machine underneath was replaced (hosted tests boot one per case). */
+void mmu_forget_state(void);
 
 #endif
