@@ -29,7 +29,7 @@ DEB_PACKAGES := libxen-dev libcmocka-dev valgrind qemu-system-x86 busybox-static
 
 all: hosted
 
-.PHONY: all hosted check test run bench deps fuzz clean
+.PHONY: all hosted check test run bench deps fuzz clean book
 
 # --- Debian packages ----------------------------------------------------------
 # Installs what is missing when run as root, otherwise says the one command to run.
@@ -57,9 +57,15 @@ $(BUILD)/hosted/test_%: $(BUILD)/hosted/obj/tests/unit/test_%.o $(HOSTED_CORE_OB
 
 hosted: $(UNIT_TESTS)
 
+# The book's page numbers must be unique: a duplicate fails check like any test.
 check: hosted
 	@mkdir -p $(BUILD)/results
+	@tools/book.sh > $(BUILD)/book.txt || { echo "FAIL book: see above"; exit 1; }
 	@tests/run-check.sh $(BUILD)/results/check.counts $(UNIT_TESTS)
+
+# The code's story in reading order (lguest-style /*X:NNN ... :*/ comments).
+book:
+	@tools/book.sh
 
 # make test: every suite runs even when an earlier one failed; the last line sums them.
 test:

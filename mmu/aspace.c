@@ -1,4 +1,4 @@
-/*M:900 Address spaces: birth, copies, switching and death.
+/*E:500 Address spaces: birth, copies, switching and death.
  *
  * A new address space starts as two empty roots.  The kernel-mode root gets the
  * kernel half of the kernel's own L4, copied entry for entry, so the kernel stays

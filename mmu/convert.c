@@ -1,4 +1,4 @@
-/*M:300 Entries: what the guest means and what the table holds.
+/*E:100 Entries: what the guest means and what the table holds.
  *
  * The guest thinks in pfns; the hardware walks mfns.  Every entry crosses that
  * border on its way into a table (pte_to_mpte: the p2m turns the pfn into the

@@ -1,4 +1,4 @@
-/*M:400 Fresh tables: writing a new table without a trap per entry.
+/*E:300 Fresh tables: writing a new table without a trap per entry.
  *
  * Growing a pinned tree has a cost that Linux pays in full: the new table must be
  * read-only before Xen will accept it, so every entry written into it afterwards is

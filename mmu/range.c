@@ -1,4 +1,4 @@
-/*M:1000 Ranges: mapping, protecting and unmapping many pages at once.
+/*E:400 Ranges: mapping, protecting and unmapping many pages at once.
  *
  * These are what a kernel's mmap, mprotect and munmap would call, and where the
  * batching earns its keep.  Each runs as one lazy section, so however many

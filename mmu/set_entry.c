@@ -1,4 +1,4 @@
-/*M:800 Writing one entry: set_pte, set_pmd, set_pud, set_pgd.
+/*E:200 Writing one entry: set_pte, set_pmd, set_pud, set_pgd.
  *
  * Every change to an address space's tables comes through here, and the one
  * question is whether Xen is watching:

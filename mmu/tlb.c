@@ -1,4 +1,4 @@
-/*M:1100 The TLB, and the one-trap fast path for the current address space.
+/*E:600 The TLB, and the one-trap fast path for the current address space.
  *
  * Xen does not flush the guest's TLB when it applies an mmu_update: stale
  * translations are the guest's business.  These queue the flush in the current

@@ -1,4 +1,4 @@
-/*M:100 Multicalls: the batch.
+/*B:100 Multicalls: the batch.
  *
  * One batch per vCPU (pvmmu runs one vCPU, so one batch; the struct is what a
  * second vCPU would get a copy of).  The batch holds up to MC_MAX_ENTRIES

@@ -1,4 +1,4 @@
-/*M:200 Lazy MMU mode: when the batch goes out.
+/*B:200 Lazy MMU mode: when the batch goes out.
  *
  * Code that is about to make many page-table changes in a row (populating a
  * range, protecting it, tearing it down, pinning) brackets them with

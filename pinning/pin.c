@@ -1,4 +1,4 @@
-/*M:600 Pinning: handing an address space over to Xen, and taking it back.
+/*T:200 Pinning: handing an address space over to Xen, and taking it back.
  *
  * A pinned table is one Xen has validated and promised to keep validated: its
  * type sticks even when nothing else refers to it, and from then on the guest may

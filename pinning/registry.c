@@ -1,4 +1,4 @@
-/*M:700 The registry, and pinning everything before a save.
+/*T:300 The registry, and pinning everything before a save.
  *
  * When the toolstack saves a PV guest it rewrites machine frame numbers into
  * pseudo-physical ones in every page table, so that they can be rewritten again

@@ -1,4 +1,4 @@
-/*M:500 The walker: every table frame of an address space, leaves first.
+/*T:100 The walker: every table frame of an address space, leaves first.
  *
  * Pinning, unpinning, saving and tearing down all need the same thing: every
  * frame that is a page table of this address space, once.  Three rules shape the
