@@ -1,0 +1,69 @@
+/*
+ * The hosted harness: the kernel that carries the portable core in tests.
+ *
+ * The core needs a platform (include/xen/pvmmu/platform.h) and a hypervisor
+ * (include/xen/pvmmu/hypercall.h).  The model of Xen (tests/model/) is the
+ * hypervisor; this is the platform, plus what a PV kernel is handed at boot:
+ * a guest of nr_pages frames whose pfn -> mfn assignment is shuffled (so a
+ * pfn/mfn mix-up breaks tests instead of passing by luck), a start_info-style
+ * mfn list, and a kernel page-table tree built as Xen's domain builder builds
+ * it, pinned and loaded through the model's own hypercalls.
+ *
+ * Typical test:
+ *     static int setup(void **s) { harness_boot(256); return 0; }
+ *     static int teardown(void **s) { harness_shutdown(); return 0; }
+ */
+#ifndef PVMMU_TEST_HARNESS_H
+#define PVMMU_TEST_HARNESS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <xen/pvmmu/abi.h>
+#include <xen/pvmmu/frame.h>
+
+/* The guest kernel's direct map: L4 slot 272, pfn * 4096 above this address. */
+#define HARNESS_DIRECT_MAP_VA 0xffff880000000000ULL
+/* Frames the harness adds to the machine beyond the guest's (foreign, free). */
+#define HARNESS_FOREIGN_FRAMES 8
+#define HARNESS_SPARE_FRAMES 8
+
+/*
+ * A fresh machine and guest.  The kernel L4 maps every guest frame at
+ * HARNESS_DIRECT_MAP_VA + pfn * 4096 (table frames read-only, the rest RW), is
+ * pinned (MMUEXT_PIN_L4_TABLE) and loaded (MMUEXT_NEW_BASEPTR).  Counters are
+ * reset afterwards, so a test counts only its own traps.  Seed the shuffle with
+ * PVMMU_SEED in the environment (default: fixed).
+ */
+void harness_boot(unsigned long nr_pages);
+void harness_shutdown(void);
+
+const uint64_t *harness_mfn_list(void);       /* pfn -> mfn, as start_info's mfn_list */
+unsigned long harness_nr_pages(void);
+mfn_t harness_pfn_to_mfn(pfn_t pfn);          /* from the boot-time list */
+pfn_t harness_kernel_l4(void);
+mfn_t harness_kernel_l4_mfn(void);
+shared_info_t *harness_shared_info(void);     /* zeroed, stands in for Xen's */
+unsigned long harness_frames_free(void);
+/* Is pfn one of the boot page-table frames (never handed out by frame_alloc)? */
+bool harness_pfn_is_boot_table(pfn_t pfn);
+/* A foreign domain's frame, and a free (nobody's) frame, for refusal tests. */
+mfn_t harness_foreign_mfn(unsigned int i);
+mfn_t harness_spare_mfn(unsigned int i);
+
+/* The guest virtual address pfn_to_virt's pointer stands for (for the model's walker). */
+uint64_t harness_guest_va(const void *host_va);
+
+/*
+ * frame_alloc fault injection: the nth allocation from now (1 = the next)
+ * returns INVALID_PFN; with `sticky`, every one after it too.  0 disarms.
+ */
+void harness_fail_frame_alloc(unsigned long nth, bool sticky);
+/* frame_free calls that freed a frame still typed or pinned: a core bug. */
+unsigned long harness_frees_while_typed(void);
+
+/* platform_log, recorded: how many lines, and the last one ("" if none). */
+unsigned long harness_log_count(void);
+const char *harness_log_last(void);
+bool harness_log_contains(const char *needle);
+
+#endif

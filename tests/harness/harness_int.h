@@ -1,0 +1,34 @@
+/*
+ * The harness's insides, shared by boot.c and platform.c only.
+ */
+#ifndef PVMMU_TEST_HARNESS_INT_H
+#define PVMMU_TEST_HARNESS_INT_H
+
+#include "harness.h"
+
+struct harness_state {
+    unsigned long nr_pages;
+    uint64_t *mfn_list;          /* pfn -> mfn, the boot-time assignment */
+    uint64_t *pfn_of_mfn;        /* the inverse, over all machine frames */
+    mfn_t foreign[HARNESS_FOREIGN_FRAMES];
+    mfn_t spare[HARNESS_SPARE_FRAMES];
+    pfn_t kernel_l4;
+    unsigned long nr_boot_tables;  /* pfns 0 .. nr_boot_tables-1 */
+    shared_info_t *shared_info;
+
+    pfn_t *free_stack;           /* frame_alloc's pool */
+    unsigned long nr_free;
+    bool *allocated;             /* by pfn: handed out and not freed */
+    unsigned long fail_alloc_in;
+    bool fail_alloc_sticky;
+    bool fail_alloc_now;
+    unsigned long frees_while_typed;
+};
+
+extern struct harness_state harness;
+
+/* platform.c */
+void harness_platform_init(void);
+void harness_platform_fini(void);
+
+#endif

@@ -1,0 +1,238 @@
+/*
+ * The platform the core runs on in hosted tests (include/xen/pvmmu/platform.h).
+ *
+ * The direct map: a real PV kernel reaches pfn p at 0xffff880000000000 + p *
+ * 4096.  A hosted process cannot map anything there, so pfn_to_virt hands out
+ * the model's own view of the frame behind p: the same bytes, only at another
+ * address.  The model is told how to turn such a pointer back into the guest
+ * address it stands for, so update_va_mapping on it walks the guest's tables
+ * exactly as Xen would.
+ *
+ * The p2m window is where "the same frame at another address" really matters:
+ * the core maps its p2m leaves (and one shared read-only "missing" leaf, many
+ * times over) into a virtual range, and a lookup is one load.  We do it with
+ * mmap(MAP_FIXED) of the model's memfd on top of a PROT_NONE reservation, so a
+ * write through a read-only window page faults as it would in the kernel.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include <xen/pvmmu/platform.h>
+#include <xen/pvmmu/pte.h>
+
+#include "../model/model.h"
+#include "harness_int.h"
+
+#define MAX_WINDOWS 8
+#define LOG_LINES 64
+#define LOG_LINE_LEN 256
+
+static struct { uint8_t *base; size_t len; } windows[MAX_WINDOWS];
+static char log_ring[LOG_LINES][LOG_LINE_LEN];
+static unsigned long log_count;
+
+static uint8_t *machine_base(void)
+{
+    return model_frame_bytes(_mfn(0));
+}
+
+/* --- the direct map ------------------------------------------------------------ */
+
+void *pfn_to_virt(pfn_t pfn)
+{
+    mfn_t mfn = harness_pfn_to_mfn(pfn);
+    if (!mfn_valid_value(mfn)) {
+        fprintf(stderr, "harness: pfn_to_virt(%#llx): no such pfn (guest has %lu)\n",
+                (unsigned long long)pfn_x(pfn), harness.nr_pages);
+        abort();
+    }
+    return model_frame_bytes(mfn);
+}
+
+pfn_t virt_to_pfn(const void *va)
+{
+    uintptr_t base = (uintptr_t)machine_base(), p = (uintptr_t)va;
+    if (p < base || ((p - base) >> PAGE_SHIFT) >= model_nr_frames())
+        return INVALID_PFN;
+    return _pfn(harness.pfn_of_mfn[(p - base) >> PAGE_SHIFT]);
+}
+
+uint64_t harness_guest_va(const void *host_va)
+{
+    pfn_t pfn = virt_to_pfn(host_va);
+    if (!pfn_valid_value(pfn))
+        return (uint64_t)(uintptr_t)host_va;
+    return HARNESS_DIRECT_MAP_VA + (pfn_x(pfn) << PAGE_SHIFT) +
+           ((uintptr_t)host_va & (PAGE_SIZE - 1));
+}
+
+static uint64_t to_guest_va(uint64_t va)
+{
+    return harness_guest_va((const void *)(uintptr_t)va);
+}
+
+/* The l1e mapping pfn in the direct map: L1 number pfn / 512, slot pfn % 512. */
+uint64_t direct_map_l1e_maddr(pfn_t pfn)
+{
+    unsigned long l1_index = pfn_x(pfn) / PT_ENTRIES;
+    unsigned long nr_l1 = (harness.nr_pages + PT_ENTRIES - 1) / PT_ENTRIES;
+    pfn_t l1 = _pfn(harness.nr_boot_tables - nr_l1 + l1_index);
+    return mfn_to_maddr(harness_pfn_to_mfn(l1)) + (pfn_x(pfn) % PT_ENTRIES) * sizeof(uint64_t);
+}
+
+/* --- frames for the core -------------------------------------------------------- */
+
+static bool alloc_should_fail(void)
+{
+    if (harness.fail_alloc_now)
+        return true;
+    if (!harness.fail_alloc_in || --harness.fail_alloc_in)
+        return false;
+    harness.fail_alloc_now = harness.fail_alloc_sticky;
+    return true;
+}
+
+pfn_t frame_alloc(void)
+{
+    if (alloc_should_fail() || !harness.nr_free)
+        return INVALID_PFN;
+    pfn_t pfn = harness.free_stack[--harness.nr_free];
+    harness.allocated[pfn_x(pfn)] = true;
+    memset(pfn_to_virt(pfn), 0, PAGE_SIZE);
+    return pfn;
+}
+
+void frame_free(pfn_t pfn)
+{
+    if (pfn_x(pfn) >= harness.nr_pages || !harness.allocated[pfn_x(pfn)]) {
+        fprintf(stderr, "harness: frame_free(%#llx): not allocated (double free?)\n",
+                (unsigned long long)pfn_x(pfn));
+        abort();
+    }
+    mfn_t mfn = harness_pfn_to_mfn(pfn);
+    if (model_frame_pinned(mfn) || model_frame_type(mfn) >= MODEL_TYPE_L1) {
+        char line[128];
+        snprintf(line, sizeof(line), "frame_free: pfn %#llx is still a page table (type %d%s)",
+                 (unsigned long long)pfn_x(pfn), model_frame_type(mfn),
+                 model_frame_pinned(mfn) ? ", pinned" : "");
+        platform_log(line);
+        harness.frees_while_typed++;
+    }
+    harness.allocated[pfn_x(pfn)] = false;
+    harness.free_stack[harness.nr_free++] = pfn;
+}
+
+void harness_fail_frame_alloc(unsigned long nth, bool sticky)
+{
+    harness.fail_alloc_in = nth;
+    harness.fail_alloc_sticky = sticky;
+    harness.fail_alloc_now = false;
+}
+
+unsigned long harness_frames_free(void) { return harness.nr_free; }
+unsigned long harness_frees_while_typed(void) { return harness.frees_while_typed; }
+
+/* --- the m2p ------------------------------------------------------------------ */
+
+bool m2p_read_raw(mfn_t mfn, uint64_t *pfn_out)
+{
+    return model_m2p_read(mfn, pfn_out);
+}
+
+/* --- the p2m window ------------------------------------------------------------- */
+
+void *p2m_window_reserve(uint64_t bytes)
+{
+    size_t len = (size_t)((bytes + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1));
+    for (unsigned int i = 0; i < MAX_WINDOWS; i++) {
+        if (windows[i].base)
+            continue;
+        void *p = mmap(NULL, len ? len : PAGE_SIZE, PROT_NONE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (p == MAP_FAILED)
+            return NULL;
+        windows[i].base = p;
+        windows[i].len = len ? len : PAGE_SIZE;
+        return p;
+    }
+    return NULL;
+}
+
+static bool in_window(uintptr_t va)
+{
+    for (unsigned int i = 0; i < MAX_WINDOWS; i++)
+        if (windows[i].base && va >= (uintptr_t)windows[i].base &&
+            va - (uintptr_t)windows[i].base < windows[i].len)
+            return true;
+    return false;
+}
+
+int p2m_window_map(void *va, pfn_t pfn, bool writable)
+{
+    mfn_t mfn = harness_pfn_to_mfn(pfn);
+    if (((uintptr_t)va & (PAGE_SIZE - 1)) || !in_window((uintptr_t)va) ||
+        !mfn_valid_value(mfn))
+        return -XEN_EINVAL;
+    int prot = PROT_READ | (writable ? PROT_WRITE : 0);
+    void *p = mmap(va, PAGE_SIZE, prot, MAP_SHARED | MAP_FIXED, model_memfd(),
+                   (off_t)mfn_to_maddr(mfn));
+    return p == MAP_FAILED ? -XEN_ENOMEM : 0;
+}
+
+/* --- diagnostics ------------------------------------------------------------------ */
+
+void platform_log(const char *line)
+{
+    snprintf(log_ring[log_count % LOG_LINES], LOG_LINE_LEN, "%s", line);
+    log_count++;
+    if (getenv("PVMMU_VERBOSE"))
+        fprintf(stderr, "pvmmu: %s\n", line);
+}
+
+unsigned long harness_log_count(void) { return log_count; }
+
+const char *harness_log_last(void)
+{
+    return log_count ? log_ring[(log_count - 1) % LOG_LINES] : "";
+}
+
+bool harness_log_contains(const char *needle)
+{
+    unsigned long n = log_count < LOG_LINES ? log_count : LOG_LINES;
+    for (unsigned long i = 0; i < n; i++)
+        if (strstr(log_ring[i], needle))
+            return true;
+    return false;
+}
+
+/* --- per-boot setup ------------------------------------------------------------------ */
+
+void harness_platform_init(void)
+{
+    harness.free_stack = calloc(harness.nr_pages, sizeof(pfn_t));
+    harness.allocated = calloc(harness.nr_pages, sizeof(bool));
+    if (!harness.free_stack || !harness.allocated)
+        abort();
+    /* Pushed high to low, so allocations come out in ascending pfn order. */
+    for (unsigned long pfn = harness.nr_pages; pfn-- > harness.nr_boot_tables;)
+        harness.free_stack[harness.nr_free++] = _pfn(pfn);
+    log_count = 0;
+    model_set_va_translator(to_guest_va);
+}
+
+void harness_platform_fini(void)
+{
+    for (unsigned int i = 0; i < MAX_WINDOWS; i++) {
+        if (windows[i].base)
+            munmap(windows[i].base, windows[i].len);
+        windows[i].base = NULL;
+        windows[i].len = 0;
+    }
+    free(harness.free_stack);
+    free(harness.allocated);
+    harness.free_stack = NULL;
+    harness.allocated = NULL;
+    harness.nr_free = 0;
+}

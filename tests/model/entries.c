@@ -1,0 +1,180 @@
+/*
+ * One entry at a time: what Xen checks in an lNe, and how it is changed.
+ *
+ * The same checks run in two places: when a whole table is validated
+ * (promote_lN_table calls get_page_from_lNe for each present entry) and when
+ * one entry of a validated table is changed (mod_lN_entry).  They are, per level:
+ *   - flags: no bit outside what base_disallow_mask leaves to a guest;
+ *   - target: a frame the guest owns, able to take the type this level needs
+ *     (an L1's RW entry needs "writable", an L2 entry needs "L1", ...);
+ *   - non-present entries: L1TF-safe address bits.
+ */
+#include "model_int.h"
+
+/*
+ * base_disallow_mask (arch_init_memory) leaves a guest PRESENT, RW, USER,
+ * ACCESSED, DIRTY, AVAIL (bits 9-11), AVAIL_HIGH (bits 52-62) and NX.  So in
+ * every level PWT, PCD, PSE/PAT (bit 7) and GLOBAL are refused: no superpages,
+ * no cache-attribute tricks.  L1_DISALLOW_MASK gives GLOBAL back to L1s (user
+ * mappings may be global) and takes _PAGE_GNTTAB (bit 62) away, which only the
+ * grant-table code may set.  A domU with no I/O memory gets no cache
+ * attributes at all in L1s (l1_disallow_mask keeps PAGE_CACHE_ATTRS).
+ * Address bits (12..51) are not flags: their check is the target frame's.
+ */
+#define MODEL_PAGE_GNTTAB (1ULL << 62)
+#define MODEL_BASE_DISALLOW (_PAGE_PWT | _PAGE_PCD | _PAGE_PSE | _PAGE_GLOBAL)
+
+uint64_t model_disallow_mask(int level)
+{
+    if (level == 1)
+        return (MODEL_BASE_DISALLOW | MODEL_PAGE_GNTTAB) & ~_PAGE_GLOBAL;
+    return MODEL_BASE_DISALLOW;
+}
+
+/*
+ * is_l1tf_safe_maddr() and pv_l1tf_check_pte(): the CPU may speculate through
+ * the address of a NON-present entry, so that address must be 0 or above any
+ * cacheable memory.  A PSE bit counts even when not present (a speculative
+ * superpage starting at frame 0), at every level above L1.
+ */
+bool model_l1tf_safe(int level, uint64_t e)
+{
+    if (level > 1 && (e & _PAGE_PSE))
+        return false;
+    uint64_t maddr = e & MODEL_FLAGS_L1TF_ADDR_MASK;
+    return maddr == 0 || maddr >= MODEL_L1TF_SAFE_MADDR;
+}
+
+static int check_flags(int level, uint64_t e)
+{
+    uint64_t bad = e & model_disallow_mask(level);
+    if (bad)
+        return (int)model_refuse(-XEN_EINVAL, "get_page_from_l%de: disallowed flags %#llx "
+                                 "in entry %#llx (L%d_DISALLOW_MASK)", level,
+                                 (unsigned long long)bad, (unsigned long long)e, level);
+    return 0;
+}
+
+/*
+ * get_page_from_l1e(): an L1 may map any frame the guest owns; a writable
+ * mapping also takes the frame's "writable" type, which fails while the frame
+ * is a page table.  Xen answers -EBUSY there ("could_not_pin"), as it does for
+ * a frame owned by someone else.  A frame that is not RAM at all would be I/O
+ * memory, which a plain domU may not map (-EPERM).
+ */
+static int get_l1e_ref(uint64_t e)
+{
+    mfn_t target = mpte_mfn((mpte_t){ e });
+    struct model_frame *f = model_frame(target);
+
+    if (!f)
+        return (int)model_refuse(-XEN_EPERM, "get_page_from_l1e: mfn %#llx is not RAM: "
+                                 "non-privileged attempt to map MMIO space",
+                                 (unsigned long long)mfn_x(target));
+    if (f->owner != MODEL_OWNER_GUEST)
+        return (int)model_refuse(-XEN_EBUSY, "get_page_from_l1e: mfn %#llx is owned by "
+                                 "another domain (owner %d)",
+                                 (unsigned long long)mfn_x(target), f->owner);
+    if (!(e & _PAGE_RW))
+        return 0;
+    if (model_get_type(target, MODEL_TYPE_WRITABLE))
+        return (int)model_refuse(-XEN_EBUSY, "get_page_from_l1e: writable alias of mfn %#llx, "
+                                 "which is typed as a page table (type %d)",
+                                 (unsigned long long)mfn_x(target), f->type);
+    return 0;
+}
+
+/* get_page_from_l2e..l4e(): the target must be ours and able to be the level below. */
+static int get_upper_ref(int level, uint64_t e)
+{
+    mfn_t target = mpte_mfn((mpte_t){ e });
+
+    if (!model_guest_owns(target))
+        return (int)model_refuse(-XEN_EINVAL, "get_page_from_l%de: mfn %#llx is not the "
+                                 "guest's (get_page_from_mfn)", level,
+                                 (unsigned long long)mfn_x(target));
+    /*
+     * Xen would retry a type clash as a "linear" page table (an entry naming a
+     * table of its own level).  The model does not allow those: see docs/model.md.
+     */
+    return model_get_type(target, model_type_for_level(level - 1));
+}
+
+int model_get_entry_ref(int level, uint64_t e)
+{
+    int rc = check_flags(level, e);
+    if (rc)
+        return rc;
+    return level == 1 ? get_l1e_ref(e) : get_upper_ref(level, e);
+}
+
+/* put_page_from_lNe(): give back what get_page_from_lNe took. */
+void model_put_entry_ref(int level, uint64_t e)
+{
+    if (!(e & _PAGE_PRESENT))
+        return;
+    mfn_t target = mpte_mfn((mpte_t){ e });
+    if (level == 1) {
+        if ((e & _PAGE_RW) && model_guest_owns(target))
+            model_put_type(target);
+        return;
+    }
+    model_put_type(target);
+}
+
+/*
+ * FASTPATH_FLAG_WHITELIST: flags a guest may flip without Xen re-checking the
+ * entry (same frame, same presence, same RW): no references move.
+ */
+#define MODEL_FASTPATH_WHITELIST (_PAGE_NX | 0x7ff0000000000000ULL | 0xe00ULL | \
+                                  _PAGE_GLOBAL | _PAGE_DIRTY | _PAGE_ACCESSED | _PAGE_USER)
+
+/* update_intpte() with preserve_ad: the hardware's A/D bits survive the write. */
+static void write_entry(uint64_t *p, uint64_t nval, bool preserve_ad)
+{
+    if (preserve_ad)
+        nval |= *p & (_PAGE_ACCESSED | _PAGE_DIRTY);
+    *p = nval;
+}
+
+/*
+ * mod_lN_entry(): change one entry of a validated table.  The new entry is
+ * checked and its reference taken first; only then is it written and the old
+ * entry's reference dropped.  A refusal leaves the entry as it was.
+ */
+int model_mod_entry(mfn_t table, unsigned int slot, int level, uint64_t nval, bool preserve_ad)
+{
+    uint64_t *p = &model_table(table)[slot];
+    uint64_t old = *p;
+
+    if (level == 4 && l4_slot_is_xen(slot))
+        return (int)model_refuse(-XEN_EINVAL, "mod_l4_entry: L4 update in Xen-private area, "
+                                 "slot %u", slot);
+
+    if (!(nval & _PAGE_PRESENT)) {
+        if (!model_l1tf_safe(level, nval)) {
+            model_crash("L1TF-unsafe non-present L%d entry %#llx written to mfn %#llx slot %u",
+                        level, (unsigned long long)nval,
+                        (unsigned long long)mfn_x(table), slot);
+            return (int)model_refuse(-MODEL_ECRASHED, "pv_l1tf_check_l%de: L1TF-unsafe "
+                                     "non-present entry, domain crashed", level);
+        }
+        write_entry(p, nval, preserve_ad);
+        model_put_entry_ref(level, old);
+        return 0;
+    }
+
+    int rc = check_flags(level, nval);
+    if (rc)
+        return rc;
+    if ((old & _PAGE_PRESENT) && !((old ^ nval) & ~MODEL_FASTPATH_WHITELIST)) {
+        write_entry(p, nval, preserve_ad);
+        return 0;
+    }
+    rc = model_get_entry_ref(level, nval);
+    if (rc)
+        return rc;
+    write_entry(p, nval, preserve_ad);
+    model_put_entry_ref(level, old);
+    return 0;
+}

@@ -1,0 +1,172 @@
+/*
+ * HYPERVISOR_mmuext_op: pins, base pointers and TLB flushes.
+ *
+ * Pinning is how a guest tells Xen "validate this tree now and keep it
+ * validated even while nothing else references it": the pin holds one type
+ * reference of its own.  A base pointer (the kernel's MMUEXT_NEW_BASEPTR, the
+ * user half's MMUEXT_NEW_USER_BASEPTR) holds another on its L4.  Like
+ * mmu_update, a list stops at the first failing op and *done counts the ones
+ * that completed (do_mmuext_op).
+ */
+#include "model_int.h"
+
+static int pin(mfn_t mfn, int level)
+{
+    struct model_frame *f = model_frame(mfn);
+    if (!model_guest_owns(mfn))
+        return (int)model_refuse(-XEN_EINVAL, "do_mmuext_op: pin of mfn %#llx, which is not "
+                                 "the guest's", (unsigned long long)mfn_x(mfn));
+    int rc = model_get_type(mfn, model_type_for_level(level));
+    if (rc)
+        return rc;
+    if (f->pinned) {
+        model_put_type(mfn);
+        return (int)model_refuse(-XEN_EINVAL, "do_mmuext_op: mfn %#llx already pinned",
+                                 (unsigned long long)mfn_x(mfn));
+    }
+    f->pinned = true;
+    model.counters.pins++;
+    return 0;
+}
+
+static int unpin(mfn_t mfn)
+{
+    struct model_frame *f = model_frame(mfn);
+    if (!model_guest_owns(mfn))
+        return (int)model_refuse(-XEN_EINVAL, "do_mmuext_op: unpin of mfn %#llx: bad, or bad "
+                                 "owner", (unsigned long long)mfn_x(mfn));
+    if (!f->pinned)
+        return (int)model_refuse(-XEN_EINVAL, "do_mmuext_op: mfn %#llx not pinned",
+                                 (unsigned long long)mfn_x(mfn));
+    f->pinned = false;
+    model.counters.unpins++;
+    model_put_type(mfn);
+    return 0;
+}
+
+/* get_page_and_type_from_mfn(mfn, PGT_root_page_table, ...) */
+static int take_root(mfn_t mfn)
+{
+    if (!model_guest_owns(mfn))
+        return (int)model_refuse(-XEN_EINVAL, "do_mmuext_op: base pointer mfn %#llx is not "
+                                 "the guest's", (unsigned long long)mfn_x(mfn));
+    return model_get_type(mfn, MODEL_TYPE_L4);
+}
+
+/* new_guest_cr3(): loading the same root again is only a TLB flush. */
+static int new_baseptr(mfn_t mfn)
+{
+    if (mfn_eq(mfn, model.kernel_base))
+        return 0;
+    int rc = take_root(mfn);
+    if (rc)
+        return rc;
+    mfn_t old = model.kernel_base;
+    model.kernel_base = mfn;
+    if (mfn_valid_value(old))
+        model_put_type(old);
+    return 0;
+}
+
+/* MMUEXT_NEW_USER_BASEPTR: mfn 0 means "no user page tables". */
+static int new_user_baseptr(mfn_t mfn)
+{
+    mfn_t old = model.user_base;
+    if (mfn_eq(mfn, old) || (mfn_x(mfn) == 0 && !mfn_valid_value(old)))
+        return 0;
+    if (mfn_x(mfn) != 0) {
+        int rc = take_root(mfn);
+        if (rc)
+            return rc;
+    }
+    model.user_base = mfn_x(mfn) ? mfn : INVALID_MFN;
+    if (mfn_valid_value(old))
+        model_put_type(old);
+    return 0;
+}
+
+/* vcpumask_to_pcpumask(): the mask is read from guest memory; NULL faults. */
+static int flush_multi(const struct mmuext_op *op, bool whole_tlb)
+{
+    if (!op->arg2.vcpumask.p)
+        return (int)model_refuse(-XEN_EINVAL, "do_mmuext_op: unreadable vcpumask");
+    if (whole_tlb)
+        model.counters.tlb_flushes++;
+    else
+        model.counters.invlpgs++;
+    return 0;
+}
+
+static int one_op(const struct mmuext_op *op)
+{
+    mfn_t mfn = _mfn(op->arg1.mfn);
+
+    switch (op->cmd) {
+    case MMUEXT_PIN_L1_TABLE:
+    case MMUEXT_PIN_L2_TABLE:
+    case MMUEXT_PIN_L3_TABLE:
+    case MMUEXT_PIN_L4_TABLE:
+        return pin(mfn, (int)(op->cmd - MMUEXT_PIN_L1_TABLE) + 1);
+    case MMUEXT_UNPIN_TABLE:
+        return unpin(mfn);
+    case MMUEXT_NEW_BASEPTR:
+        return new_baseptr(mfn);
+    case MMUEXT_NEW_USER_BASEPTR:
+        return new_user_baseptr(mfn);
+    case MMUEXT_TLB_FLUSH_LOCAL:
+    case MMUEXT_TLB_FLUSH_ALL:
+        model.counters.tlb_flushes++;
+        return 0;
+    case MMUEXT_INVLPG_LOCAL:
+    case MMUEXT_INVLPG_ALL:
+        model.counters.invlpgs++;
+        return 0;
+    case MMUEXT_TLB_FLUSH_MULTI:
+        return flush_multi(op, true);
+    case MMUEXT_INVLPG_MULTI:
+        return flush_multi(op, false);
+    case MMUEXT_MARK_SUPER:
+    case MMUEXT_UNMARK_SUPER:
+        return (int)model_refuse(-XEN_EOPNOTSUPP, "do_mmuext_op: superpages are gone");
+    default:
+        /* SET_LDT, CLEAR_PAGE, COPY_PAGE, FLUSH_CACHE: not part of the MMU layer's waist. */
+        return (int)model_refuse(-XEN_ENOSYS, "do_mmuext_op: command %u is not modelled",
+                                 op->cmd);
+    }
+}
+
+long model_mmuext_op(struct mmuext_op *ops, unsigned int count, unsigned int *done,
+                     domid_t dom)
+{
+    model.counters.mmuext_op_calls++;
+    if (!model_domid_is_self(dom)) {
+        if (done)
+            *done = 0;
+        return model_refuse(-XEN_ESRCH, "do_mmuext_op: d%u may not act on d%u",
+                            MODEL_GUEST_DOMID, dom);
+    }
+
+    unsigned int i;
+    long rc = 0;
+    for (i = 0; i < count; i++) {
+        model.counters.mmuext_ops++;
+        rc = one_op(&ops[i]);
+        if (rc)
+            break;
+    }
+    if (done)
+        *done = i;
+    return rc;
+}
+
+long hv_mmuext_op(struct mmuext_op *ops, unsigned int count, unsigned int *done, domid_t dom)
+{
+    long injected;
+    if (model_enter_hypercall(&injected)) {
+        model.counters.mmuext_op_calls++;
+        if (done)
+            *done = 0;
+        return injected;
+    }
+    return model_mmuext_op(ops, count, done, dom);
+}

@@ -1,0 +1,76 @@
+/*
+ * The model's insides, shared by its .c files and by nothing else.
+ */
+#ifndef PVMMU_TEST_MODEL_INT_H
+#define PVMMU_TEST_MODEL_INT_H
+
+#include <stdarg.h>
+#include <xen/pvmmu/pte.h>
+#include "model.h"
+
+/* Xen's page_info, reduced: the type half of it (general refs are not modelled). */
+struct model_frame {
+    enum model_owner owner;
+    enum model_type type;
+    unsigned long type_count;
+    bool validated;
+    bool pinned;
+    bool m2p_hole;
+    uint64_t m2p;
+};
+
+struct model_state {
+    unsigned long nr_frames;
+    int memfd;
+    uint8_t *mem;                    /* all of machine memory, mapped once */
+    struct model_frame *frames;
+    mfn_t kernel_base, user_base;    /* the vcpu's guest_table and guest_table_user */
+    struct model_counters counters;
+    unsigned long fail_call_in, fail_entry_in;
+    long fail_call_err, fail_entry_err;
+    char refusal[256];
+    bool crashed;
+    char crash_reason[256];
+    uint64_t (*va_to_guest)(uint64_t va);
+};
+
+extern struct model_state model;
+
+/* machine.c */
+struct model_frame *model_frame(mfn_t mfn);          /* NULL past the end of memory */
+uint64_t *model_table(mfn_t mfn);                     /* the frame as 512 entries */
+bool model_guest_owns(mfn_t mfn);
+/* Record why Xen would refuse, return rc (negative): `return model_refuse(...)`. */
+long model_refuse(long rc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void model_crash(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* types.c: get_page_type / put_page_type, and the validation they trigger. */
+int model_get_type(mfn_t mfn, enum model_type type);
+void model_put_type(mfn_t mfn);
+enum model_type model_type_for_level(int level);
+
+/* entries.c: one entry of a level-`level` table, as Xen checks it. */
+uint64_t model_disallow_mask(int level);
+bool model_l1tf_safe(int level, uint64_t e);
+int model_get_entry_ref(int level, uint64_t e);       /* get_page_from_lNe */
+void model_put_entry_ref(int level, uint64_t e);      /* put_page_from_lNe */
+int model_mod_entry(mfn_t table, unsigned int slot, int level, uint64_t nval, bool preserve_ad);
+
+/* multicall.c: counting and fault injection, shared by every hypercall. */
+bool model_enter_hypercall(long *injected);           /* true: fail with *injected */
+
+/*
+ * The hypercalls' bodies, without the trap: hv_* = enter + body; a multicall
+ * entry runs the body alone (its trap is the multicall's).
+ */
+bool model_domid_is_self(domid_t dom);
+long model_mmu_update(mmu_update_t *reqs, unsigned int count, unsigned int *done, domid_t dom);
+long model_mmuext_op(struct mmuext_op *ops, unsigned int count, unsigned int *done,
+                     domid_t dom);
+long model_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags);
+long model_memory_op(unsigned int cmd, void *arg);
+
+#define MODEL_FLAGS_L1TF_ADDR_MASK 0x00003ffffffff000ULL /* l1d_maxphysaddr = 46 */
+#define MODEL_L1TF_SAFE_MADDR (1ULL << 45)
+
+#endif

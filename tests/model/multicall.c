@@ -1,0 +1,118 @@
+/*
+ * HYPERVISOR_multicall, memory_op, and what every hypercall does on entry.
+ *
+ * A multicall is the batching primitive: n hypercalls for the price of one
+ * trap.  Unlike mmu_update's list it does NOT stop when an entry fails
+ * (xen/common/multicall.c runs them all); each entry's `result` is the only
+ * report, so a caller that does not read every result is blind.
+ *
+ * Every hv_* call passes model_enter_hypercall() first: that is where traps are
+ * counted and where an injected fault strikes, before anything is done.
+ */
+#include "model_int.h"
+
+static bool countdown(unsigned long *in)
+{
+    if (!*in)
+        return false;
+    return --*in == 0;
+}
+
+bool model_enter_hypercall(long *injected)
+{
+    model.counters.traps++;
+    if (!countdown(&model.fail_call_in))
+        return false;
+    model.counters.injected_faults++;
+    *injected = model.fail_call_err;
+    return true;
+}
+
+void model_fail_hypercall(unsigned long nth, long err)
+{
+    model.fail_call_in = nth;
+    model.fail_call_err = err;
+}
+
+void model_fail_multicall_entry(unsigned long nth, long err)
+{
+    model.fail_entry_in = nth;
+    model.fail_entry_err = err;
+}
+
+const struct model_counters *model_counters(void) { return &model.counters; }
+
+void model_reset_counters(void)
+{
+    model.counters = (struct model_counters){ 0 };
+    model.refusal[0] = '\0';
+}
+
+/* XENMEM_machphys_mapping: where the read-only m2p is, and how far it goes. */
+long model_memory_op(unsigned int cmd, void *arg)
+{
+    model.counters.memory_op_calls++;
+    if (cmd != XENMEM_machphys_mapping)
+        return model_refuse(-XEN_ENOSYS, "memory_op: command %u is not modelled", cmd);
+
+    struct xen_machphys_mapping *m = arg;
+    uint64_t bytes = model.nr_frames * sizeof(uint64_t);
+    m->v_start = MACH2PHYS_VIRT_START;
+    m->v_end = MACH2PHYS_VIRT_START + ((bytes + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1));
+    /* As Xen answers the hardware domain: the last frame that exists (max_page - 1). */
+    m->max_mfn = model.nr_frames - 1;
+    return 0;
+}
+
+long hv_memory_op(unsigned int cmd, void *arg)
+{
+    long injected;
+    if (model_enter_hypercall(&injected)) {
+        model.counters.memory_op_calls++;
+        return injected;
+    }
+    return model_memory_op(cmd, arg);
+}
+
+/* do_multicall_call(): the entry's op and raw arguments, as the guest laid them out. */
+static long run_entry(const multicall_entry_t *e)
+{
+    switch (e->op) {
+    case __HYPERVISOR_mmu_update:
+        return model_mmu_update((mmu_update_t *)(uintptr_t)e->args[0],
+                                (unsigned int)e->args[1],
+                                (unsigned int *)(uintptr_t)e->args[2], (domid_t)e->args[3]);
+    case __HYPERVISOR_mmuext_op:
+        return model_mmuext_op((struct mmuext_op *)(uintptr_t)e->args[0],
+                               (unsigned int)e->args[1],
+                               (unsigned int *)(uintptr_t)e->args[2], (domid_t)e->args[3]);
+    case __HYPERVISOR_update_va_mapping:
+        return model_update_va_mapping(e->args[0], e->args[1], e->args[2]);
+    case __HYPERVISOR_memory_op:
+        return model_memory_op((unsigned int)e->args[0], (void *)(uintptr_t)e->args[1]);
+    default:
+        return model_refuse(-XEN_ENOSYS, "multicall: op %llu is not modelled",
+                            (unsigned long long)e->op);
+    }
+}
+
+long hv_multicall(multicall_entry_t *calls, unsigned int count)
+{
+    long injected;
+    model.counters.multicall_calls++;
+    if (model_enter_hypercall(&injected))
+        return injected;
+
+    for (unsigned int i = 0; i < count; i++) {
+        long rc;
+        model.counters.multicall_entries++;
+        if (countdown(&model.fail_entry_in)) {
+            model.counters.injected_faults++;
+            rc = model.fail_entry_err;
+        } else {
+            rc = run_entry(&calls[i]);
+        }
+        calls[i].result = (xen_ulong_t)rc;
+    }
+    return 0;
+}

@@ -1,0 +1,75 @@
+/*
+ * HYPERVISOR_update_va_mapping: change the l1e that maps a virtual address.
+ *
+ * The guest names the entry by the address it translates, not by where the
+ * entry lives: Xen walks the current (kernel) base pointer down to the L1
+ * (map_guest_l1e), insists that frame is a validated L1 the guest owns, and
+ * then applies exactly the mod_l1_entry checks mmu_update would.  One trap,
+ * and the guest never needs the entry's machine address.
+ */
+#include "model_int.h"
+
+/* map_guest_l1e(): the L1 that maps va in the current tree, or INVALID_MFN. */
+static mfn_t l1_for(uint64_t va)
+{
+    if (!mfn_valid_value(model.kernel_base) || va_canonical(va) != va)
+        return INVALID_MFN;
+    if (l4_slot_is_xen(pt_index(va, 4)))
+        return INVALID_MFN;
+
+    mfn_t table = model.kernel_base;
+    for (int level = 4; level > 1; level--) {
+        uint64_t e = model_table(table)[pt_index(va, level)];
+        if (!(e & _PAGE_PRESENT) || (e & _PAGE_PSE))
+            return INVALID_MFN;
+        table = mpte_mfn((mpte_t){ e });
+        if (!model_frame(table))
+            return INVALID_MFN;
+    }
+    return table;
+}
+
+static void count_flush(uint64_t flags)
+{
+    switch (flags & UVMF_FLUSHTYPE_MASK) {
+    case UVMF_TLB_FLUSH:
+        model.counters.tlb_flushes++;
+        break;
+    case UVMF_INVLPG:
+        model.counters.invlpgs++;
+        break;
+    }
+}
+
+long model_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags)
+{
+    model.counters.update_va_mapping_calls++;
+    uint64_t gva = model_guest_va(va);
+    mfn_t l1 = l1_for(gva);
+    const struct model_frame *f = model_frame(l1);
+
+    if (!f)
+        return model_refuse(-XEN_EINVAL, "update_va_mapping: no L1 maps va %#llx",
+                            (unsigned long long)gva);
+    if (f->owner != MODEL_OWNER_GUEST || !f->type_count || !f->validated ||
+        f->type != MODEL_TYPE_L1)
+        return model_refuse(-XEN_EINVAL, "update_va_mapping: mfn %#llx mapping va %#llx is "
+                            "not a validated L1 of the guest", (unsigned long long)mfn_x(l1),
+                            (unsigned long long)gva);
+
+    int rc = model_mod_entry(l1, pt_index(gva, 1), 1, val, false);
+    if (rc)
+        return rc;   /* nothing changed: Xen skips the flush too */
+    count_flush(flags);
+    return 0;
+}
+
+long hv_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags)
+{
+    long injected;
+    if (model_enter_hypercall(&injected)) {
+        model.counters.update_va_mapping_calls++;
+        return injected;
+    }
+    return model_update_va_mapping(va, val, flags);
+}
