@@ -7,8 +7,9 @@
  * check (see p2m_lookup() in p2m.h).
  *
  * A flat array the size of the maximum would be expensive if every page of it had
- * to be real: a guest with room to grow to 64 GiB would pay 128 MiB... no, 128
- * KiB per GiB, but for memory it does not have.  So the window is only virtual:
+ * to be real: 8 bytes per 4 KiB frame is 2 MiB per GiB, so a guest booted with
+ * 1 GiB and room to grow to 64 GiB would pay 128 MiB for memory it does not
+ * have.  So the window is only virtual:
  * each of its pages (a "leaf", 512 entries) is mapped onto
  *
  *   a leaf frame of its own    when some entry in it says something particular,
@@ -185,6 +186,21 @@ static void extent_grow(pfn_t pfn)
 /*P:150 Setting an entry.  The rule that keeps holes free: a leaf is allocated
  * only when an entry is about to say something its shared leaf does not already
  * say.  So INVALID into a hole, or pfn into an identity range, is a no-op. :*/
+static int entry_store(pfn_t pfn, mfn_t mfn)
+{
+    int rc;
+
+    if (mfn_eq(p2m_lookup(pfn), mfn))
+        return 0;
+    if (!leaf_is_own(p2m_leaf_frame(leaf_of(pfn)))) {
+        rc = leaf_own(leaf_of(pfn), NULL, 0);
+        if (rc)
+            return rc;
+    }
+    p2m_linear.entries[pfn_x(pfn)] = mfn_x(mfn);
+    return 0;
+}
+
 int p2m_set(pfn_t pfn, mfn_t mfn)
 {
     int rc;
@@ -195,24 +211,21 @@ int p2m_set(pfn_t pfn, mfn_t mfn)
                     (unsigned long long)p2m_linear.nr_pfns);
         return -XEN_ERANGE;
     }
-    if (mfn_eq(p2m_lookup(pfn), mfn))
-        return 0;
-    if (!leaf_is_own(p2m_leaf_frame(leaf_of(pfn)))) {
-        rc = leaf_own(leaf_of(pfn), NULL, 0);
-        if (rc)
-            return rc;
-    }
-    p2m_linear.entries[pfn_x(pfn)] = mfn_x(mfn);
-    if (mfn_valid_value(mfn))
+    rc = entry_store(pfn, mfn);
+    if (!rc && mfn_valid_value(mfn))
         extent_grow(pfn);
-    return 0;
+    return rc;
 }
 
 /*P:160 Identity ranges (I/O holes, where Xen lets the guest map machine frames
  * that are nobody's RAM).  Whole leaves that are still holes get the shared
- * identity leaf; a leaf of its own just has its entries written.  M: an own leaf
- * that becomes wholly identity keeps its frame; giving it back would need the
- * frame lists to forget it too. :*/
+ * identity leaf; a leaf of its own just has its entries written.  They are not
+ * RAM, so they do not stretch the extent the toolstack saves. :*/
+/*M:610 p2m: a leaf of its own that becomes wholly identity (or wholly missing)
+ * keeps its frame; giving it back means repointing the window, the directory and
+ * its mid slot, and nothing needs it yet.  And identity entries written one by one
+ * are MFNs that are not ours to the toolstack, so a restore brings them back as
+ * INVALID: the kernel must re-apply its I/O ranges after resume. :*/
 int p2m_set_identity(pfn_t first, uint64_t count)
 {
     uint64_t pfn = pfn_x(first), end = pfn_x(first) + count;
@@ -235,7 +248,7 @@ int p2m_set_identity(pfn_t first, uint64_t count)
             pfn += P2M_PER_LEAF;
             continue;
         }
-        rc = p2m_set(_pfn(pfn), _mfn(pfn));
+        rc = entry_store(_pfn(pfn), _mfn(pfn));
         if (rc)
             return rc;
         pfn++;
@@ -258,9 +271,10 @@ void p2m_note_published(shared_info_t *si)
 /*P:170 Boot.  Xen hands a PV guest its p2m as a plain array (start_info's
  * mfn_list); we copy it into leaves of our own, leaf by leaf, and leave every
  * leaf whose entries are all INVALID a hole.  Before that the whole window is
- * pointed at the missing leaf, so there is never a page of it that faults.
- * M: one p2m_window_map() per page of holes; Linux points a whole L2 entry at a
- * shared L1 of missing leaves, which would make 512 GiB of room cost 512 calls. :*/
+ * pointed at the missing leaf, so there is never a page of it that faults. :*/
+/*M:620 p2m: one p2m_window_map() per page of holes at boot.  Linux points whole L2
+ * entries at a shared L1 full of missing leaves, which would make 512 GiB of room
+ * cost 512 mappings instead of 128 Ki. :*/
 static pfn_t shared_leaf_alloc(const char *which)
 {
     pfn_t frame = frame_alloc();
@@ -335,7 +349,7 @@ int p2m_init(const uint64_t *mfn_list, uint64_t nr_pages, uint64_t max_pfns)
     int rc;
 
     p2m_linear = (struct p2m_linear){ 0 };
-    p2m.max_pfns = 0;
+    p2m.max_pfns = p2m.nr_leaves = p2m.extent = 0;
     p2m.published = 0;
     p2m.own_leaves = 0;
     for (i = 0; i < P2M_MIDS_PER_TOP; i++)

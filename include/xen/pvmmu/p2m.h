@@ -89,7 +89,7 @@ int p2m_set(pfn_t pfn, mfn_t mfn);
 /*
  * Make [first, first + count) identity-mapped (mfn == pfn): I/O holes.  Whole
  * leaves that are holes become the shared identity leaf (no memory); the ragged
- * ends are written one by one, as p2m_set(pfn, pfn).
+ * ends are written one by one (mfn = pfn).  Not RAM: the extent does not grow.
  */
 int p2m_set_identity(pfn_t first, uint64_t count);
 
