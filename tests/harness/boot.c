@@ -228,6 +228,13 @@ mfn_t harness_pfn_to_mfn(pfn_t pfn)
     return _mfn(harness.mfn_list[pfn_x(pfn)]);
 }
 
+pfn_t harness_mfn_to_pfn(mfn_t mfn)
+{
+    if (mfn_x(mfn) >= model_nr_frames())
+        return INVALID_PFN;
+    return _pfn(harness.pfn_of_mfn[mfn_x(mfn)]);
+}
+
 bool harness_pfn_is_boot_table(pfn_t pfn)
 {
     return pfn_x(pfn) < harness.nr_boot_tables;

@@ -40,6 +40,7 @@ void harness_shutdown(void);
 const uint64_t *harness_mfn_list(void);       /* pfn -> mfn, as start_info's mfn_list */
 unsigned long harness_nr_pages(void);
 mfn_t harness_pfn_to_mfn(pfn_t pfn);          /* from the boot-time list */
+pfn_t harness_mfn_to_pfn(mfn_t mfn);          /* its inverse; INVALID_PFN if not the guest's */
 pfn_t harness_kernel_l4(void);
 mfn_t harness_kernel_l4_mfn(void);
 shared_info_t *harness_shared_info(void);     /* zeroed, stands in for Xen's */
@@ -65,5 +66,21 @@ unsigned long harness_frees_while_typed(void);
 unsigned long harness_log_count(void);
 const char *harness_log_last(void);
 bool harness_log_contains(const char *needle);
+
+/*
+ * Scratch page tables for tests of the model's rules, built the way a guest
+ * must: a frame becomes a table candidate only once its direct-map alias is
+ * read-only (one mmu_update), and entries of a table that is not yet typed are
+ * plain memory.  These spend traps: reset the counters after building.
+ */
+mfn_t harness_table_frame(void);      /* zeroed, direct map read-only */
+mfn_t harness_data_frame(void);       /* zeroed, direct map read-write */
+uint64_t *harness_entries(mfn_t mfn); /* the frame as 512 entries (no rules apply) */
+/* One hypercall each, DOMID_SELF; the return value is Xen's. */
+long harness_pin(int level, mfn_t mfn);
+long harness_unpin(mfn_t mfn);
+long harness_update(mfn_t table, unsigned int slot, uint64_t val);
+/* The machine address of entry `slot` of frame `table`. */
+uint64_t harness_entry_maddr(mfn_t table, unsigned int slot);
 
 #endif

@@ -56,7 +56,7 @@ pfn_t virt_to_pfn(const void *va)
     uintptr_t base = (uintptr_t)machine_base(), p = (uintptr_t)va;
     if (p < base || ((p - base) >> PAGE_SHIFT) >= model_nr_frames())
         return INVALID_PFN;
-    return _pfn(harness.pfn_of_mfn[(p - base) >> PAGE_SHIFT]);
+    return harness_mfn_to_pfn(_mfn((p - base) >> PAGE_SHIFT));
 }
 
 uint64_t harness_guest_va(const void *host_va)

@@ -67,33 +67,16 @@ static int one_request(const mmu_update_t *req)
     }
 }
 
-/* get_pg_owner(): a domU may name itself, and nobody else. */
-bool model_domid_is_self(domid_t dom)
+static int request_at(const void *list, unsigned int i)
 {
-    return dom == DOMID_SELF || dom == MODEL_GUEST_DOMID;
+    return one_request(&((const mmu_update_t *)list)[i]);
 }
 
 long model_mmu_update(mmu_update_t *reqs, unsigned int count, unsigned int *done, domid_t dom)
 {
     model.counters.mmu_update_calls++;
-    if (!model_domid_is_self(dom)) {
-        if (done)
-            *done = 0;
-        return model_refuse(-XEN_ESRCH, "do_mmu_update: d%u may not act on d%u",
-                            MODEL_GUEST_DOMID, dom);
-    }
-
-    unsigned int i;
-    long rc = 0;
-    for (i = 0; i < count; i++) {
-        model.counters.mmu_update_reqs++;
-        rc = one_request(&reqs[i]);
-        if (rc)
-            break;
-    }
-    if (done)
-        *done = i;
-    return rc;
+    return model_run_list("do_mmu_update", dom, reqs, count, done,
+                          &model.counters.mmu_update_reqs, request_at);
 }
 
 long hv_mmu_update(mmu_update_t *reqs, unsigned int count, unsigned int *done, domid_t dom)

@@ -135,28 +135,17 @@ static int one_op(const struct mmuext_op *op)
     }
 }
 
+static int op_at(const void *list, unsigned int i)
+{
+    return one_op(&((const struct mmuext_op *)list)[i]);
+}
+
 long model_mmuext_op(struct mmuext_op *ops, unsigned int count, unsigned int *done,
                      domid_t dom)
 {
     model.counters.mmuext_op_calls++;
-    if (!model_domid_is_self(dom)) {
-        if (done)
-            *done = 0;
-        return model_refuse(-XEN_ESRCH, "do_mmuext_op: d%u may not act on d%u",
-                            MODEL_GUEST_DOMID, dom);
-    }
-
-    unsigned int i;
-    long rc = 0;
-    for (i = 0; i < count; i++) {
-        model.counters.mmuext_ops++;
-        rc = one_op(&ops[i]);
-        if (rc)
-            break;
-    }
-    if (done)
-        *done = i;
-    return rc;
+    return model_run_list("do_mmuext_op", dom, ops, count, done, &model.counters.mmuext_ops,
+                          op_at);
 }
 
 long hv_mmuext_op(struct mmuext_op *ops, unsigned int count, unsigned int *done, domid_t dom)

@@ -64,6 +64,9 @@ bool model_enter_hypercall(long *injected);           /* true: fail with *inject
  * entry runs the body alone (its trap is the multicall's).
  */
 bool model_domid_is_self(domid_t dom);
+typedef int (*model_item_fn)(const void *list, unsigned int i);
+long model_run_list(const char *who, domid_t dom, const void *list, unsigned int count,
+                    unsigned int *done, unsigned long *attempted, model_item_fn one);
 long model_mmu_update(mmu_update_t *reqs, unsigned int count, unsigned int *done, domid_t dom);
 long model_mmuext_op(struct mmuext_op *ops, unsigned int count, unsigned int *done,
                      domid_t dom);

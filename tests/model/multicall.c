@@ -40,6 +40,36 @@ void model_fail_multicall_entry(unsigned long nth, long err)
     model.fail_entry_err = err;
 }
 
+/* get_pg_owner(): a domU may name itself, and nobody else. */
+bool model_domid_is_self(domid_t dom)
+{
+    return dom == DOMID_SELF || dom == MODEL_GUEST_DOMID;
+}
+
+/*
+ * mmu_update's and mmuext_op's shared shape: run the list in order, stop at
+ * the first failure, and say in *done how many completed.
+ */
+long model_run_list(const char *who, domid_t dom, const void *list, unsigned int count,
+                    unsigned int *done, unsigned long *attempted, model_item_fn one)
+{
+    unsigned int i = 0;
+    long rc = 0;
+
+    if (!model_domid_is_self(dom))
+        rc = model_refuse(-XEN_ESRCH, "%s: d%u may not act on d%u", who, MODEL_GUEST_DOMID,
+                          dom);
+    for (; !rc && i < count; i++) {
+        ++*attempted;
+        rc = one(list, i);
+        if (rc)
+            break;
+    }
+    if (done)
+        *done = i;
+    return rc;
+}
+
 const struct model_counters *model_counters(void) { return &model.counters; }
 
 void model_reset_counters(void)
