@@ -8,23 +8,51 @@
 #include <xen/pvmmu/platform.h>
 #include <xen/pvmmu/report.h>
 
-static char last_error[256];
+#define KEPT 8
+
+/* The last KEPT reports, newest at recent[(error_count - 1) % KEPT]. */
+static char recent[KEPT][256];
 static unsigned long error_count;
 
 void pvmmu_error(const char *fmt, ...)
 {
     va_list ap;
 
+    char *text = recent[error_count % KEPT];
+
     va_start(ap, fmt);
-    pvmmu_vsnprintf(last_error, sizeof(last_error), fmt, ap);
+    pvmmu_vsnprintf(text, sizeof(recent[0]), fmt, ap);
     va_end(ap);
     error_count++;
-    platform_log(last_error);
+    platform_log(text);
 }
 
 const char *pvmmu_last_error(void)
 {
-    return last_error;
+    return error_count ? recent[(error_count - 1) % KEPT] : "";
+}
+
+static bool contains(const char *text, const char *needle)
+{
+    size_t i;
+
+    for (; *text; text++) {
+        for (i = 0; needle[i] && text[i] == needle[i]; i++)
+            ;
+        if (!needle[i])
+            return true;
+    }
+    return !*needle;
+}
+
+bool pvmmu_error_seen(const char *needle)
+{
+    unsigned long i;
+
+    for (i = 0; i < KEPT && i < error_count; i++)
+        if (contains(recent[(error_count - 1 - i) % KEPT], needle))
+            return true;
+    return false;
 }
 
 unsigned long pvmmu_error_count(void)
@@ -34,6 +62,5 @@ unsigned long pvmmu_error_count(void)
 
 void pvmmu_clear_errors(void)
 {
-    last_error[0] = '\0';
     error_count = 0;
 }

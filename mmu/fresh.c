@@ -15,7 +15,16 @@
  *
  * The same callback keeps a short list of entries above L1 whose update is still
  * queued ("pending"): walking down a tree in lazy mode must see the table it hooked
- * a moment ago, or it would allocate a second one.  entry_read() consults it. :*/
+ * a moment ago, or it would allocate a second one.  entry_read() consults it.
+ *
+ * One ordering trap remains.  A fresh L2 is hooked into a pinned L3, and a moment
+ * later a fresh L1 is written (plainly) into that L2.  The L1's read-only flip is
+ * queued after the L2's hook, but when Xen applies the hook it validates the L2
+ * as it then is, L1 included, and finds the L1 still writable.  So a hook into a
+ * pinned tree is not queued when it is made: it is "deferred", kept here, and
+ * queued at the last moment before the batch is issued, after every flip of every
+ * table it will pull in.  A later update of the same slot in the same batch just
+ * replaces the deferred value. :*/
 #include <xen/pvmmu/lib.h>
 #include <xen/pvmmu/mmu.h>
 #include <xen/pvmmu/multicall.h>
@@ -24,9 +33,11 @@
 
 static pfn_t fresh[FRESH_MAX];
 static unsigned nr_fresh;
-static struct { const mpte_t *slot; mpte_t val; } pending[FRESH_MAX];
+static struct { mpte_t *slot; mpte_t val; bool deferred; } pending[FRESH_MAX];
 static unsigned nr_pending;
 static bool armed;
+
+static void queue_deferred(void);
 
 static void batch_issued(void *unused, int result)
 {
@@ -44,6 +55,7 @@ static int arm(void)
 
     if (armed)
         return 0;
+    mc_set_before_issue(queue_deferred);
     rc = mc_callback(batch_issued, NULL);
     if (!rc)
         armed = true;
@@ -81,7 +93,7 @@ int fresh_table_add(pfn_t table)
     return arm();
 }
 
-int pending_entry_add(mpte_t *slot, mpte_t val)
+static int remember(mpte_t *slot, mpte_t val, bool deferred)
 {
     unsigned i;
     int rc;
@@ -89,6 +101,7 @@ int pending_entry_add(mpte_t *slot, mpte_t val)
     for (i = 0; i < nr_pending; i++)
         if (pending[i].slot == slot) {
             pending[i].val = val;
+            pending[i].deferred |= deferred;
             return 0;
         }
     rc = make_room(nr_pending);
@@ -96,8 +109,54 @@ int pending_entry_add(mpte_t *slot, mpte_t val)
         return rc;
     pending[nr_pending].slot = slot;
     pending[nr_pending].val = val;
+    pending[nr_pending].deferred = deferred;
     nr_pending++;
     return arm();
+}
+
+int pending_entry_add(mpte_t *slot, mpte_t val)
+{
+    return remember(slot, val, false);
+}
+
+int entry_defer(mpte_t *slot, mpte_t val)
+{
+    return remember(slot, val, true);
+}
+
+bool entry_is_deferred(const mpte_t *slot)
+{
+    unsigned i;
+
+    for (i = 0; i < nr_pending; i++)
+        if (pending[i].slot == slot)
+            return pending[i].deferred;
+    return false;
+}
+
+/*
+ * Just before the batch goes out: queue the deferred hooks, in the order they
+ * were made.  Should queueing one force an early flush (a full batch), the rest
+ * land in the next batch, and are remembered again so reads stay right.
+ */
+static void queue_deferred(void)
+{
+    struct { mpte_t *slot; mpte_t val; } todo[FRESH_MAX];
+    unsigned i, n = 0;
+
+    for (i = 0; i < nr_pending; i++)
+        if (pending[i].deferred) {
+            todo[n].slot = pending[i].slot;
+            todo[n].val = pending[i].val;
+            pending[i].deferred = false;
+            n++;
+        }
+    for (i = 0; i < n; i++) {
+        /* A failure is reported by the batch, with the request. */
+        mc_mmu_update(entry_maddr(todo[i].slot) | MMU_NORMAL_PT_UPDATE, todo[i].val.v);
+        if (!armed)
+            pending_entry_add(todo[i].slot, todo[i].val);
+    }
 }
 
 mpte_t entry_read(const mpte_t *slot)

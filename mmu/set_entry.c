@@ -28,7 +28,7 @@
 
 static const char *const level_name[] = { "", "set_pte", "set_pmd", "set_pud", "set_pgd" };
 
-static uint64_t slot_maddr(const mpte_t *slot)
+uint64_t entry_maddr(const mpte_t *slot)
 {
     uint64_t offset = (uintptr_t)slot & (PAGE_SIZE - 1);
 
@@ -107,7 +107,26 @@ static int write_entry(mpte_t *slot, mpte_t new, bool plain, unsigned how)
         *(volatile mpte_t *)slot = new;
         return 0;
     }
-    return mc_mmu_update(slot_maddr(slot) | how, new.v);
+    return mc_mmu_update(entry_maddr(slot) | how, new.v);
+}
+
+/*
+ * In a pinned tree: a store into a fresh table; a hook, or an update of a slot
+ * whose hook is still deferred, kept for the last moment (mmu/fresh.c); anything
+ * else queued now, and remembered above L1 so walks see it.
+ */
+static int queue_or_write(mpte_t *slot, mpte_t new, bool plain, bool hooks, bool links, unsigned how)
+{
+    int rc;
+
+    if (plain)
+        return write_entry(slot, new, true, how);
+    if (hooks || entry_is_deferred(slot))
+        return entry_defer(slot, new);
+    rc = write_entry(slot, new, false, how);
+    if (!rc && links)
+        rc = pending_entry_add(slot, new);
+    return rc;
 }
 
 static int set_entry(struct aspace *as, int level, mpte_t *slot, pte_t val, unsigned how)
@@ -132,14 +151,21 @@ static int set_entry(struct aspace *as, int level, mpte_t *slot, pte_t val, unsi
         return 0;
     }
     plain = table_is_fresh(virt_to_pfn(slot));
+    if (hooks && unhooks && !plain && !entry_is_deferred(slot)) {
+        /*
+         * A replacement in a live table: the old subtree is unlinked now, so its
+         * flips back to writable can follow it; the new one is linked at the last
+         * moment, like every hook.
+         */
+        rc = set_entry(as, level, slot, PTE_NONE, how);
+        return rc ? rc : set_entry(as, level, slot, val, how);
+    }
     if (hooks)
         rc = pt_walk_subtree(pte_pfn(val), level - 1, make_subtree, NULL);
     if (!rc)
-        rc = write_entry(slot, new, plain, how);
+        rc = queue_or_write(slot, new, plain, hooks, links, how);
     if (!rc && mirror)
-        rc = write_entry(mirror, new, table_is_fresh(as->user_root), how);
-    if (!rc && links && !plain)
-        rc = pending_entry_add(slot, new);
+        rc = queue_or_write(mirror, new, table_is_fresh(as->user_root), hooks, links, how);
     if (!rc && unhooks) {
         pfn_t gone = linked_table(old);
 
@@ -149,7 +175,7 @@ static int set_entry(struct aspace *as, int level, mpte_t *slot, pte_t val, unsi
     if (rc) {
         pvmmu_error("%s of address space %u: entry 0x%llx at maddr 0x%llx not written (%d)",
                     level_name[level], as->id, (unsigned long long)val.v,
-                    (unsigned long long)slot_maddr(slot), rc);
+                    (unsigned long long)entry_maddr(slot), rc);
         return rc;
     }
     return mc_issue();

@@ -39,6 +39,12 @@ struct mc_batch {
 };
 
 static struct mc_batch batch;
+static mc_hook_fn before_issue;
+
+void mc_set_before_issue(mc_hook_fn fn)
+{
+    before_issue = fn;
+}
 
 /* Lazy mode lives in lazy.c; it needs to see the depth and flush. */
 unsigned int *mc_lazy_depth_slot(void);
@@ -286,9 +292,13 @@ static int issue_entries(void)
 int mc_flush(void)
 {
     struct { mc_callback_fn fn; void *data; } callbacks[MC_MAX_CALLBACKS];
-    unsigned int i, nr_callbacks = batch.nr_callbacks;
+    unsigned int i, nr_callbacks;
     int result = 0;
 
+    /* Last-moment requests (mmu/fresh.c's deferred hooks) join the batch first. */
+    if (before_issue)
+        before_issue();
+    nr_callbacks = batch.nr_callbacks;
     if (batch.nr_entries)
         result = issue_entries();
 

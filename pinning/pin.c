@@ -181,9 +181,10 @@ int aspace_unpin(struct aspace *as)
 {
     int rc = unpin_queue(as);
 
+    if (rc)
+        return rc; /* reported where it was found */
     /* Issued now, lazy or not: plain stores into these tables start right after. */
-    if (!rc)
-        rc = mc_flush();
+    rc = mc_flush();
     if (rc) {
         pvmmu_error("unpin of address space %u failed (%d); its tables stay under Xen's control",
                     as->id, rc);

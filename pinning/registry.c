@@ -10,7 +10,10 @@
  * So before a save, pin_all() pins every address space that is not pinned at that
  * moment, whatever it is doing (under construction, half torn down), and marks it;
  * after the resume (or a cancelled save), unpin_all() unpins exactly the marked
- * ones, leaving those the workloads had pinned themselves as they were. :*/
+ * ones, leaving those the workloads had pinned themselves as they were.  One
+ * marked address space may have become the loaded one meanwhile; Xen will not
+ * let go of a loaded root, and a loaded address space must be pinned anyway, so
+ * it stays pinned and simply loses its mark: it is in use now. :*/
 #include <xen/pvmmu/lib.h>
 #include <xen/pvmmu/mmu.h>
 #include <xen/pvmmu/multicall.h>
@@ -86,9 +89,12 @@ int unpin_all(void)
     struct aspace *as;
     int rc = 0;
 
-    for (as = registered; as && !rc; as = as->next_registered)
+    for (as = registered; as && !rc; as = as->next_registered) {
+        if (as->save_pinned && as == aspace_current())
+            as->save_pinned = false;
         if (as->save_pinned)
             rc = unpin_queue(as);
+    }
     if (!rc)
         rc = mc_flush();
     if (rc) {

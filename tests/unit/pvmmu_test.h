@@ -15,6 +15,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <xen/pvmmu/lib.h>
 #include <xen/pvmmu/mmu.h>
 #include <xen/pvmmu/multicall.h>
 #include <xen/pvmmu/p2m.h>
@@ -76,6 +77,13 @@ static inline void assert_error_contains(const char *needle)
 {
     if (!pvmmu_error_count() || !strstr(pvmmu_last_error(), needle))
         fail_msg("expected an error containing '%s', got '%s'", needle, pvmmu_last_error());
+}
+
+/* Some error since the last clear, not necessarily the last one, contains `needle`. */
+static inline void assert_error_seen(const char *needle)
+{
+    if (!pvmmu_error_seen(needle))
+        fail_msg("expected an error containing '%s'; the last was '%s'", needle, pvmmu_last_error());
 }
 
 static inline mfn_t mfn_of(pfn_t pfn)

@@ -51,6 +51,10 @@ int mmu_update_va_mapping(uint64_t va, pte_t val, uint64_t uvmf_flags);
 bool table_is_fresh(pfn_t table);
 int fresh_table_add(pfn_t table);
 int pending_entry_add(mpte_t *slot, mpte_t val);
+int entry_defer(mpte_t *slot, mpte_t val);
+bool entry_is_deferred(const mpte_t *slot);
+/* The machine address of a table entry (what mmu_update names it by). */
+uint64_t entry_maddr(const mpte_t *slot);
 void fresh_forget(void);
 
 /* Forget all state: the machine underneath was replaced (hosted tests boot one per case). */

@@ -58,6 +58,13 @@ int mc_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags);
 typedef void (*mc_callback_fn)(void *data, int result);
 int mc_callback(mc_callback_fn fn, void *data);
 
+/*
+ * One function may ask to queue requests at the last moment before every issue
+ * (mmu/fresh.c uses it to put hooks after the read-only flips they depend on).
+ */
+typedef void (*mc_hook_fn)(void);
+void mc_set_before_issue(mc_hook_fn fn);
+
 /* Issue the batch now.  0, or the first failing entry's error (all are reported). */
 int mc_flush(void);
 /* Issue the batch unless in lazy mode: what a single MMU operation calls at its end. */

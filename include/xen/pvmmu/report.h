@@ -11,12 +11,15 @@
 #define PVMMU_REPORT_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 void pvmmu_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 const char *pvmmu_last_error(void);
 unsigned long pvmmu_error_count(void);
 void pvmmu_clear_errors(void);
+/* Whether one of the last few reports (since the last clear) contains `needle`. */
+bool pvmmu_error_seen(const char *needle);
 
 /* A small freestanding formatter (%s %c %d %u %ld %lu %lld %llu %x %lx %llx %p, 0-padding, width). */
 int pvmmu_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
