@@ -74,7 +74,6 @@ test:
 	@for s in $(TEST_SUITES); do $(MAKE) --no-print-directory $$s || true; done
 	@tests/sum-results.sh $(BUILD)/results
 
-bench: $(BENCH_TARGETS)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 # Fragments: the kernel, the rig, the benchmarks.  Each may append to BENCH_TARGETS
@@ -83,6 +82,9 @@ bench: $(BENCH_TARGETS)
 BENCH_TARGETS :=
 TEST_SUITES :=
 -include $(sort $(wildcard arch/x86/xen/*.mk tests/rig/*.mk bench/*.mk bench/*/*.mk))
+
+# After the fragments, so that BENCH_TARGETS is complete when this rule is read.
+bench: $(BENCH_TARGETS)
 
 clean:
 	rm -rf $(BUILD)
