@@ -312,7 +312,7 @@ static int leaf_from_list(uint64_t leaf, const uint64_t *mfn_list, uint64_t nr_p
 
 static int check_sizes(uint64_t nr_pages, uint64_t max_pfns)
 {
-    if (max_pfns == 0 || max_pfns > P2M_MAX_PFNS || nr_pages > max_pfns) {
+    if (nr_pages == 0 || max_pfns > P2M_MAX_PFNS || nr_pages > max_pfns) {
         pvmmu_error("p2m_init(nr_pages %llu, max_pfns %llu): need 0 < nr_pages <= max_pfns <= %llu",
                     (unsigned long long)nr_pages, (unsigned long long)max_pfns,
                     (unsigned long long)P2M_MAX_PFNS);
