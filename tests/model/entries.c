@@ -123,6 +123,32 @@ void model_put_entry_ref(int level, uint64_t e)
 }
 
 /*
+ * adjust_guest_lNe() (xen/arch/x86/pv/mm.h): a 64-bit PV kernel runs in ring 3,
+ * so Xen makes every present entry it accepts reachable from there.  It ORs
+ * USER into L2/L3 entries and USER|ACCESSED into L4 entries.  In an l1e, a
+ * kernel mapping (no USER) gains USER plus _PAGE_GUEST_KERNEL (bit 52) to
+ * remember it was one; a user mapping gains GLOBAL.  The guest reads the
+ * adjusted value back, so bit 52 is not free for its own use.
+ */
+uint64_t model_adjust_guest(int level, uint64_t e)
+{
+    if (!(e & _PAGE_PRESENT))
+        return e;
+    switch (level) {
+    case 1:
+        if (!(e & _PAGE_USER))
+            e |= MODEL_PAGE_GUEST_KERNEL | _PAGE_USER;
+        if (!(e & MODEL_PAGE_GUEST_KERNEL))
+            e |= _PAGE_GLOBAL | _PAGE_USER;
+        return e;
+    case 4:
+        return e | _PAGE_ACCESSED | _PAGE_USER;
+    default:
+        return e | _PAGE_USER;
+    }
+}
+
+/*
  * FASTPATH_FLAG_WHITELIST: flags a guest may flip without Xen re-checking the
  * entry (same frame, same presence, same RW): no references move.
  */
@@ -168,13 +194,13 @@ int model_mod_entry(mfn_t table, unsigned int slot, int level, uint64_t nval, bo
     if (rc)
         return rc;
     if ((old & _PAGE_PRESENT) && !((old ^ nval) & ~MODEL_FASTPATH_WHITELIST)) {
-        write_entry(p, nval, preserve_ad);
+        write_entry(p, model_adjust_guest(level, nval), preserve_ad);
         return 0;
     }
     rc = model_get_entry_ref(level, nval);
     if (rc)
         return rc;
-    write_entry(p, nval, preserve_ad);
+    write_entry(p, model_adjust_guest(level, nval), preserve_ad);
     model_put_entry_ref(level, old);
     return 0;
 }

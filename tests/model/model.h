@@ -44,6 +44,11 @@ enum model_type {
 };
 
 #define MODEL_GUEST_DOMID 1
+/*
+ * Xen's _PAGE_GUEST_KERNEL: bit 52 of an l1e, set (with USER) by Xen in every
+ * kernel mapping it accepts from a 64-bit PV guest (adjust_guest_l1e).
+ */
+#define MODEL_PAGE_GUEST_KERNEL (1ULL << 52)
 /* Xen-owned frames the model keeps for the entries Xen writes into L4 slots 256..271. */
 #define MODEL_XEN_FRAMES 16
 

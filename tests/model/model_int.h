@@ -54,6 +54,7 @@ uint64_t model_disallow_mask(int level);
 bool model_l1tf_safe(int level, uint64_t e);
 int model_get_entry_ref(int level, uint64_t e);       /* get_page_from_lNe */
 void model_put_entry_ref(int level, uint64_t e);      /* put_page_from_lNe */
+uint64_t model_adjust_guest(int level, uint64_t e);     /* adjust_guest_lNe */
 int model_mod_entry(mfn_t table, unsigned int slot, int level, uint64_t nval, bool preserve_ad);
 
 /* multicall.c: counting and fault injection, shared by every hypercall. */

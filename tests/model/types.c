@@ -65,6 +65,8 @@ static int validate(mfn_t mfn, int level)
             }
         } else {
             rc = model_get_entry_ref(level, t[i]);
+            if (!rc)
+                t[i] = model_adjust_guest(level, t[i]);
         }
         if (rc) {
             release_entries(mfn, level, i);

@@ -19,6 +19,8 @@
 #define P _PAGE_PRESENT
 #define RW _PAGE_RW
 #define GNTTAB (1ULL << 62)
+/* What adjust_guest_l1e adds to a kernel mapping. */
+#define KERN (_PAGE_USER | MODEL_PAGE_GUEST_KERNEL)
 
 static uint64_t ent(mfn_t target, uint64_t flags)
 {
@@ -234,7 +236,7 @@ static void test_a_refused_mod_entry_leaves_the_entry_and_counts_as_they_were(vo
     assert_int_equal(harness_pin(1, t), 0);
 
     assert_int_equal(harness_update(l1, 0, ent(t, P | RW)), -XEN_EBUSY);
-    assert_int_equal(harness_entries(l1)[0], ent(d, P | RW));
+    assert_int_equal(harness_entries(l1)[0], ent(d, P | RW | KERN));
     assert_int_equal(model_frame_type_count(d), 2);
     assert_int_equal(model_frame_type_count(t), 1);
     assert_model_invariants();
@@ -253,6 +255,28 @@ static void test_flag_only_changes_take_the_fast_path(void **state)
     assert_int_equal(model_counters()->validations, 0);
     /* Disallowed flags are checked before the fast path. */
     assert_int_equal(harness_update(l1, 0, ent(d, P | RW | _PAGE_PCD)), -XEN_EINVAL);
+    assert_model_invariants();
+}
+
+/* adjust_guest_lNe: Xen makes what it accepts reachable from the ring-3 kernel. */
+static void test_accepted_entries_come_back_adjusted_as_xen_adjusts_them(void **state)
+{
+    (void)state;
+    mfn_t l1 = harness_table_frame(), l2 = harness_table_frame(), d = harness_data_frame();
+    harness_entries(l1)[0] = ent(d, P | RW);                  /* a kernel mapping */
+    harness_entries(l1)[1] = ent(d, P | _PAGE_USER);          /* a user mapping */
+    harness_entries(l2)[0] = ent(l1, P | RW);
+    assert_int_equal(harness_pin(2, l2), 0);
+    assert_int_equal(harness_entries(l1)[0], ent(d, P | RW | KERN));
+    assert_int_equal(harness_entries(l1)[1], ent(d, P | _PAGE_USER | _PAGE_GLOBAL));
+    assert_int_equal(harness_entries(l2)[0], ent(l1, P | RW | _PAGE_USER));
+
+    assert_int_equal(harness_update(l1, 2, ent(d, P)), 0);
+    assert_int_equal(harness_entries(l1)[2], ent(d, P | KERN));
+    mfn_t l3 = harness_table_frame(), l4 = harness_table_frame();
+    assert_int_equal(harness_pin(4, l4), 0);
+    assert_int_equal(harness_update(l4, 3, ent(l3, P | RW)), 0);
+    assert_int_equal(harness_entries(l4)[3], ent(l3, P | RW | _PAGE_USER | _PAGE_ACCESSED));
     assert_model_invariants();
 }
 
@@ -295,6 +319,7 @@ int main(void)
         HARNESS_TEST(test_mod_entry_moves_the_reference_from_old_target_to_new),
         HARNESS_TEST(test_a_refused_mod_entry_leaves_the_entry_and_counts_as_they_were),
         HARNESS_TEST(test_flag_only_changes_take_the_fast_path),
+        HARNESS_TEST(test_accepted_entries_come_back_adjusted_as_xen_adjusts_them),
         HARNESS_TEST(test_hooking_a_table_into_a_validated_tree_validates_it),
     };
     return cmocka_run_group_tests_name("model_entries", tests, NULL, NULL);

@@ -20,6 +20,8 @@
 #define P _PAGE_PRESENT
 #define RW _PAGE_RW
 #define AD (_PAGE_ACCESSED | _PAGE_DIRTY)
+/* What adjust_guest_l1e adds to a kernel mapping. */
+#define KERN (_PAGE_USER | MODEL_PAGE_GUEST_KERNEL)
 
 static uint64_t ent(mfn_t target, uint64_t flags)
 {
@@ -63,7 +65,7 @@ static void test_mmu_update_stops_at_the_first_failure_and_says_how_many_succeed
     model_reset_counters();
     assert_int_equal(hv_mmu_update(reqs, 4, &done, DOMID_SELF), -XEN_EINVAL);
     assert_int_equal(done, 2);
-    assert_int_equal(harness_entries(l1)[2], ent(d, P | RW));
+    assert_int_equal(harness_entries(l1)[2], ent(d, P | RW | KERN));
     assert_int_equal(harness_entries(l1)[4], 0);
     assert_int_equal(model_counters()->mmu_update_reqs, 3);
     assert_int_equal(model_counters()->traps, 1);
@@ -78,12 +80,12 @@ static void test_preserve_ad_keeps_the_hardware_accessed_and_dirty_bits(void **s
     mfn_t l1 = pinned_l1_with(d, 0, P | RW | AD);
     mmu_update_t req = { harness_entry_maddr(l1, 0) | MMU_PT_UPDATE_PRESERVE_AD, ent(d, P) };
     assert_int_equal(hv_mmu_update(&req, 1, NULL, DOMID_SELF), 0);
-    assert_int_equal(harness_entries(l1)[0], ent(d, P | AD));
+    assert_int_equal(harness_entries(l1)[0], ent(d, P | AD | KERN));
     assert_int_equal(model_frame_type_count(d), 1);   /* the RW reference went away */
 
     req.ptr = harness_entry_maddr(l1, 0) | MMU_NORMAL_PT_UPDATE;
     assert_int_equal(hv_mmu_update(&req, 1, NULL, DOMID_SELF), 0);
-    assert_int_equal(harness_entries(l1)[0], ent(d, P));
+    assert_int_equal(harness_entries(l1)[0], ent(d, P | KERN));
     assert_model_invariants();
 }
 
@@ -261,7 +263,7 @@ static void test_multicall_runs_every_entry_and_reports_each_result(void **state
     assert_int_equal(done_good, 1);
     assert_int_equal((long)mc[2].result, 0);
     assert_int_equal((long)mc[3].result, -XEN_ENOSYS);
-    assert_int_equal(harness_entries(l1)[1], ent(d, P));
+    assert_int_equal(harness_entries(l1)[1], ent(d, P | KERN));
 
     const struct model_counters *c = model_counters();
     assert_int_equal(c->traps, 1);
