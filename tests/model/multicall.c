@@ -9,6 +9,8 @@
  * Every hv_* call passes model_enter_hypercall() first: that is where traps are
  * counted and where an injected fault strikes, before anything is done.
  */
+#include <string.h>
+
 #include "model_int.h"
 
 static bool countdown(unsigned long *in)
@@ -126,6 +128,16 @@ static long run_entry(const multicall_entry_t *e)
     }
 }
 
+/*
+ * Debug builds of Xen deliberately corrupt every entry after running it,
+ * leaving only `result`: a caller must not read its arguments back.  The model
+ * does the same, so a caller that does is caught here rather than in the rig.
+ */
+static void scribble(multicall_entry_t *e)
+{
+    memset(e, 0xaa, sizeof(*e));
+}
+
 long hv_multicall(multicall_entry_t *calls, unsigned int count)
 {
     long injected;
@@ -142,6 +154,7 @@ long hv_multicall(multicall_entry_t *calls, unsigned int count)
         } else {
             rc = run_entry(&calls[i]);
         }
+        scribble(&calls[i]);
         calls[i].result = (xen_ulong_t)rc;
     }
     return 0;
