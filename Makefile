@@ -19,6 +19,8 @@ CORE_SRCS := $(sort $(wildcard $(addsuffix /*.c,$(CORE_DIRS))))
 # Hosted test code: the executable model of Xen, the harness that plays the kernel
 # around the core, and one cmocka binary per tests/unit/test_*.c.
 MODEL_SRCS := $(sort $(wildcard tests/model/*.c tests/harness/*.c))
+# The MMU workloads: portable like the core, run by the kernel and by test_workloads.
+WORKLOAD_SRCS := $(sort $(wildcard workloads/*.c))
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/hosted/%,$(sort $(wildcard tests/unit/test_*.c)))
 
 HOSTED_CFLAGS := -std=c11 -Wall -Wextra -Werror -g -O1 -D_GNU_SOURCE -Iinclude -I. \
@@ -54,6 +56,8 @@ HOSTED_CORE_OBJS := $(patsubst %.c,$(BUILD)/hosted/obj/%.o,$(CORE_SRCS) $(MODEL_
 
 $(BUILD)/hosted/test_%: $(BUILD)/hosted/obj/tests/unit/test_%.o $(HOSTED_CORE_OBJS)
 	$(CC) -o $@ $^ $(HOSTED_LDLIBS)
+
+$(BUILD)/hosted/test_workloads: $(patsubst %.c,$(BUILD)/hosted/obj/%.o,$(WORKLOAD_SRCS))
 
 hosted: $(UNIT_TESTS)
 

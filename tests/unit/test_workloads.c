@@ -1,0 +1,150 @@
+/*
+ * The kernel's MMU workloads (workloads/), run hosted against the model: the
+ * same suites the PV kernel runs on real Xen.  This file plays the CPU for them:
+ * an access walks the tables Xen has loaded (the model's current base pointer),
+ * faults where the hardware would, and sets accessed / dirty as it does.
+ */
+#include <stdlib.h>
+#include "pvmmu_test.h"
+#include "workloads/workloads.h"
+
+static unsigned long faults;
+
+static bool access(uint64_t va, bool write, uint64_t *value)
+{
+    struct model_xlat x;
+    mfn_t base = model_kernel_base();
+    uint64_t *word;
+
+    if (!model_translate(base, va, &x) || (write && !x.rw)) {
+        faults++;
+        return false;
+    }
+    model_touch(base, va, write);
+    word = (uint64_t *)((char *)model_frame_bytes(x.mfn) + (va & (PAGE_SIZE - 1) & ~7ULL));
+    if (write)
+        *word = *value;
+    else
+        *value = *word;
+    return true;
+}
+
+bool env_write64(uint64_t va, uint64_t value)
+{
+    return access(va, true, &value);
+}
+
+bool env_read64(uint64_t va, uint64_t *value)
+{
+    return access(va, false, value);
+}
+
+void env_print(const char *line)
+{
+    if (getenv("PVMMU_VERBOSE") || !strncmp(line, "FAIL", 4))
+        printf("%s\n", line);
+}
+
+unsigned long env_frames_free(void)
+{
+    return harness_frames_free();
+}
+
+uint64_t env_direct_map_va(uint64_t pfn)
+{
+    return HARNESS_DIRECT_MAP_VA + (pfn << PAGE_SHIFT);
+}
+
+void *env_shared_info(void)
+{
+    return harness_shared_info();
+}
+
+uint64_t env_nr_pages(void)
+{
+    return harness_nr_pages();
+}
+
+static void run_suite(const char *suites, unsigned min_checks)
+{
+    struct wl_options opt;
+
+    wl_default_options(&opt);
+    opt.suites = suites;
+    opt.storm_rounds = 4;
+    wl_reset_counts();
+    wl_run(&opt);
+    if (wl_failed() || wl_passed() < min_checks)
+        fail_msg("suite %s: %u passed, %u failed", suites, wl_passed(), wl_failed());
+    assert_model_invariants();
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    boot_guest(16384);
+    return 0;
+}
+
+static void test_p2m_suite(void **s) { (void)s; run_suite("p2m", 2); }
+static void test_spaces_suite_256_address_spaces(void **s) { (void)s; run_suite("spaces", 3); }
+static void test_fork_suite(void **s) { (void)s; run_suite("fork", 2); }
+static void test_protect_suite_faults_exactly_where_expected(void **s)
+{
+    (void)s;
+    faults = 0;
+    run_suite("protect", 4);
+    assert_int_equal(faults, 8 + 8 + 8);   /* RO writes, no-access reads and writes (8 pages) */
+}
+static void test_hooks_suite(void **s) { (void)s; run_suite("hooks", 3); }
+static void test_unmap_suite(void **s) { (void)s; run_suite("unmap", 2); }
+static void test_errors_suite(void **s) { (void)s; run_suite("errors", 4); }
+static void test_all_suites_in_one_run(void **s) { (void)s; run_suite("all", 20); }
+
+static void test_an_unknown_suite_name_is_a_failure(void **s)
+{
+    struct wl_options opt;
+
+    (void)s;
+    wl_default_options(&opt);
+    opt.suites = "fork,nonsense";
+    wl_reset_counts();
+    wl_run(&opt);
+    assert_int_equal(wl_failed(), 1);
+}
+
+static void test_a_broken_mapping_is_caught_by_the_readback(void **s)
+{
+    struct aspace *as = wl_space_with_pages(WL_VA, 4, true);
+
+    (void)s;
+    aspace_switch(as);
+    assert_true(wl_write_pattern(3, WL_VA, 4));
+    assert_int_equal(wl_check_pattern(3, WL_VA, 4), 0);
+    /* Page 1 now shows page 2's frame: the pattern must notice. */
+    {
+        pte_t page2;
+
+        assert_int_equal(mmu_lookup(as, WL_VA + 2 * PAGE_SIZE, &page2), 0);
+        assert_int_equal(mmu_map(as, WL_VA + PAGE_SIZE, pte_pfn(page2), _PAGE_RW), 0);
+    }
+    assert_int_equal(wl_check_pattern(3, WL_VA, 4), 1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown_guest)
+        T(test_p2m_suite),
+        T(test_spaces_suite_256_address_spaces),
+        T(test_fork_suite),
+        T(test_protect_suite_faults_exactly_where_expected),
+        T(test_hooks_suite),
+        T(test_unmap_suite),
+        T(test_errors_suite),
+        T(test_all_suites_in_one_run),
+        T(test_an_unknown_suite_name_is_a_failure),
+        T(test_a_broken_mapping_is_caught_by_the_readback),
+    };
+    return cmocka_run_group_tests_name("workloads", tests, NULL, NULL);
+}

@@ -1,0 +1,85 @@
+/*
+ * The MMU workloads: what pvmmu runs to prove the core on real Xen.
+ *
+ * They are portable, like the core: the same suites run inside the PV kernel
+ * (arch/x86/xen/, real hypercalls, real page faults) and in a hosted test against
+ * the model (tests/unit/test_workloads.c).  Where they run supplies the few
+ * things below that only a CPU can do: touch memory through the current address
+ * space, and say whether that touch faulted.
+ *
+ * Output, per ../docs/workloads.md: `PASS name` or `FAIL name: why` per check,
+ * `stat: NAME VALUE` per counter; the carrier prints the closing
+ * `pvmmu: N passed, N failed`.
+ */
+#ifndef PVMMU_WORKLOADS_H
+#define PVMMU_WORKLOADS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Sizes and counts, settable from the kernel command line (xl's extra=). */
+struct wl_options {
+    unsigned spaces;        /* address spaces in the "spaces" suite (>= 256 by default) */
+    unsigned pages;         /* data pages per address space */
+    unsigned storm_rounds;  /* map/unmap rounds in the "unmap" suite */
+    unsigned storm_pages;   /* pages per round */
+    const char *suites;     /* comma-separated suite names, or "all" */
+};
+
+void wl_default_options(struct wl_options *opt);
+
+/* --- what the carrier provides ------------------------------------------------ */
+
+/*
+ * Read or write 8 bytes at `va` through the CURRENT address space, as the CPU
+ * would.  False if the access faulted (a page fault the workload expected: the
+ * carrier catches it, counts it and returns here).
+ */
+bool env_write64(uint64_t va, uint64_t value);
+bool env_read64(uint64_t va, uint64_t *value);
+/* One line of output, as is. */
+void env_print(const char *line);
+/* Frames the allocator still has (to check that teardown gives back what it took). */
+unsigned long env_frames_free(void);
+/* The virtual address at which the kernel's direct map shows frame `pfn`. */
+uint64_t env_direct_map_va(uint64_t pfn);
+/* Xen's shared_info page, where the p2m frame lists are published. */
+void *env_shared_info(void);
+/* How many pfns Xen gave the guest (start_info's nr_pages). */
+uint64_t env_nr_pages(void);
+
+/* --- reporting ---------------------------------------------------------------- */
+
+void wl_check(bool ok, const char *name, const char *why_fmt, ...) __attribute__((format(printf, 3, 4)));
+void wl_stat(const char *name, uint64_t value);
+unsigned wl_passed(void);
+unsigned wl_failed(void);
+void wl_reset_counts(void);
+void wl_accept_errors(void);
+
+/* --- the suites ---------------------------------------------------------------- */
+
+void wl_suite_spaces(const struct wl_options *opt);
+void wl_suite_fork(const struct wl_options *opt);
+void wl_suite_protect(const struct wl_options *opt);
+void wl_suite_unmap(const struct wl_options *opt);
+void wl_suite_hooks(const struct wl_options *opt);
+void wl_suite_p2m(const struct wl_options *opt);
+void wl_suite_errors(const struct wl_options *opt);
+
+/* Run the suites opt->suites names ("all": every one), then print the batching counters. */
+void wl_run(const struct wl_options *opt);
+
+/* Shared by the suites (workloads/common.c). */
+struct aspace;
+struct aspace *wl_space_with_pages(uint64_t va, unsigned pages, bool pin);
+/* Destroy an address space and free the data frames it mapped at va (pages of them). */
+void wl_destroy_space(struct aspace *as, uint64_t va, unsigned pages);
+uint64_t wl_pattern(unsigned space, unsigned page);
+bool wl_write_pattern(unsigned space, uint64_t va, unsigned pages);
+unsigned wl_check_pattern(unsigned space, uint64_t va, unsigned pages);
+
+#define WL_VA 0x0000100000000000ULL   /* where the suites map their pages: L4 slot 32 */
+
+#endif
