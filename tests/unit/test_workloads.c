@@ -9,6 +9,7 @@
 #include "workloads/workloads.h"
 
 static unsigned long faults;
+static bool quiet;   /* a test that provokes a FAIL line on purpose */
 
 static bool access(uint64_t va, bool write, uint64_t *value)
 {
@@ -41,7 +42,7 @@ bool env_read64(uint64_t va, uint64_t *value)
 
 void env_print(const char *line)
 {
-    if (getenv("PVMMU_VERBOSE") || !strncmp(line, "FAIL", 4))
+    if (getenv("PVMMU_VERBOSE") || (!quiet && !strncmp(line, "FAIL", 4)))
         printf("%s\n", line);
 }
 
@@ -109,7 +110,9 @@ static void test_an_unknown_suite_name_is_a_failure(void **s)
     wl_default_options(&opt);
     opt.suites = "fork,nonsense";
     wl_reset_counts();
+    quiet = true;
     wl_run(&opt);
+    quiet = false;
     assert_int_equal(wl_failed(), 1);
 }
 

@@ -1,0 +1,38 @@
+/*
+ * One MMU API, two backends.
+ *
+ * The upper layers (the workloads, a kernel's mm code) drive address spaces
+ * through this table of operations, chosen once at boot as a const struct (not
+ * patched function pointers): the PV direct-pagetable backend (mmu/, pinning/,
+ * multicalls/) when Xen validates our tables, the shadow backend (shadow/) on a
+ * host that cannot, where the guest's tables are untrusted data and the hardware
+ * walks shadow tables filled on page faults.
+ *
+ * Everything is in the guest's terms: pfns, pte_t, virtual addresses of the user
+ * half.  pin/unpin mean "Xen validates this tree" for PV and "keep its shadows
+ * cached" for shadow; both are safe to call on either.
+ */
+#ifndef PVMMU_BACKEND_H
+#define PVMMU_BACKEND_H
+
+#include <xen/pvmmu/mmu.h>
+
+struct mmu_backend {
+    const char *name;
+    struct aspace *(*create)(void);
+    struct aspace *(*fork)(struct aspace *parent);
+    int (*destroy)(struct aspace *as);
+    int (*switch_to)(struct aspace *as);
+    int (*pin)(struct aspace *as);
+    int (*unpin)(struct aspace *as);
+    int (*map_range)(struct aspace *as, uint64_t va, const pfn_t *pfns, uint64_t count, uint64_t flags);
+    int (*unmap_range)(struct aspace *as, uint64_t va, uint64_t count);
+    int (*protect_range)(struct aspace *as, uint64_t va, uint64_t count, enum mmu_prot prot);
+    int (*lookup)(const struct aspace *as, uint64_t va, pte_t *out);
+    int (*flush_tlb)(void);
+    int (*invlpg)(uint64_t va);
+};
+
+extern const struct mmu_backend pv_backend;
+
+#endif
