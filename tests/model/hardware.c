@@ -53,7 +53,10 @@ bool model_translate(mfn_t l4, uint64_t va, struct model_xlat *out)
 
 /*
  * An access: Accessed is set in every entry of the walk; a write also needs RW
- * at every level and sets Dirty in the l1e.  (The guest kernel runs in ring 3
+ * at every level and sets Dirty in the l1e.  The translation is then cached in
+ * the TLB (tlb.c).  Like the CPU, a touch that hits a cached translation would
+ * use it; the model walks anyway and leaves the stale-entry question to
+ * model_tlb_stale().  (The guest kernel runs in ring 3
  * on 64-bit PV, with Xen making its own mappings user-accessible, so USER is
  * not checked here: see docs/model.md.)
  */
@@ -68,5 +71,6 @@ enum model_touch model_touch(mfn_t l4, uint64_t va, bool write)
         *w.entry[level] |= _PAGE_ACCESSED;
     if (write)
         *w.entry[1] |= _PAGE_DIRTY;
+    model_tlb_fill(l4, va, &w.x, *w.entry[1] & _PAGE_GLOBAL);
     return MODEL_TOUCH_OK;
 }

@@ -56,13 +56,16 @@ static int take_root(mfn_t mfn)
 /* new_guest_cr3(): loading the same root again is only a TLB flush. */
 static int new_baseptr(mfn_t mfn)
 {
-    if (mfn_eq(mfn, model.kernel_base))
+    if (mfn_eq(mfn, model.kernel_base)) {
+        model_tlb_flush_nonglobal();   /* write_ptbase(): a CR3 reload */
         return 0;
+    }
     int rc = take_root(mfn);
     if (rc)
         return rc;
     mfn_t old = model.kernel_base;
     model.kernel_base = mfn;
+    model_tlb_flush_nonglobal();
     if (mfn_valid_value(old))
         model_put_type(old);
     return 0;
@@ -91,9 +94,9 @@ static int flush_multi(const struct mmuext_op *op, bool whole_tlb)
     if (!op->arg2.vcpumask.p)
         return (int)model_refuse(-XEN_EINVAL, "do_mmuext_op: unreadable vcpumask");
     if (whole_tlb)
-        model.counters.tlb_flushes++;
+        model_tlb_flush_all();
     else
-        model.counters.invlpgs++;
+        model_tlb_flush_va(op->arg1.linear_addr);
     return 0;
 }
 
@@ -115,11 +118,11 @@ static int one_op(const struct mmuext_op *op)
         return new_user_baseptr(mfn);
     case MMUEXT_TLB_FLUSH_LOCAL:
     case MMUEXT_TLB_FLUSH_ALL:
-        model.counters.tlb_flushes++;
+        model_tlb_flush_all();
         return 0;
     case MMUEXT_INVLPG_LOCAL:
     case MMUEXT_INVLPG_ALL:
-        model.counters.invlpgs++;
+        model_tlb_flush_va(op->arg1.linear_addr);
         return 0;
     case MMUEXT_TLB_FLUSH_MULTI:
         return flush_multi(op, true);

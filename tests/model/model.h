@@ -167,6 +167,18 @@ enum model_touch {
 /* Access `va`: set Accessed on every level, and Dirty in the l1e on a write. */
 enum model_touch model_touch(mfn_t l4, uint64_t va, bool write);
 
+/*
+ * The TLB.  model_touch() caches the translation it used, as the CPU does; the
+ * cache survives changes to the tables until a flush covers it (an INVLPG of
+ * its address, a full flush, or, for non-global entries, loading a root).
+ * Between a permission downgrade and its flush the CPU may still use the old
+ * rights: model_tlb_stale() counts the cached entries that grant more than the
+ * tables now do, and names the first in `why`.  A core that "forgot the flush"
+ * is caught here.
+ */
+bool model_tlb_lookup(mfn_t l4, uint64_t va, struct model_xlat *out);
+unsigned int model_tlb_stale(char *why, size_t why_len);
+
 /* --- the global invariants ------------------------------------------------------- */
 
 /*

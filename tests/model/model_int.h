@@ -19,6 +19,17 @@ struct model_frame {
     uint64_t m2p;
 };
 
+/* One cached translation, as a TLB holds it: for a root, a page, some rights. */
+struct model_tlb_entry {
+    bool valid;
+    mfn_t root;
+    uint64_t va;        /* page aligned guest va */
+    struct model_xlat x;
+    bool global;
+};
+
+#define MODEL_TLB_SIZE 64
+
 struct model_state {
     unsigned long nr_frames;
     int memfd;
@@ -32,6 +43,8 @@ struct model_state {
     bool crashed;
     char crash_reason[256];
     uint64_t (*va_to_guest)(uint64_t va);
+    struct model_tlb_entry tlb[MODEL_TLB_SIZE];
+    unsigned int tlb_next;
 };
 
 extern struct model_state model;
@@ -56,6 +69,12 @@ int model_get_entry_ref(int level, uint64_t e);       /* get_page_from_lNe */
 void model_put_entry_ref(int level, uint64_t e);      /* put_page_from_lNe */
 uint64_t model_adjust_guest(int level, uint64_t e);     /* adjust_guest_lNe */
 int model_mod_entry(mfn_t table, unsigned int slot, int level, uint64_t nval, bool preserve_ad);
+
+/* tlb.c: flushing (and counting the flushes). */
+void model_tlb_fill(mfn_t root, uint64_t va, const struct model_xlat *x, bool global);
+void model_tlb_flush_all(void);
+void model_tlb_flush_va(uint64_t va);       /* va as the guest gave it (host pointers too) */
+void model_tlb_flush_nonglobal(void);       /* what loading a new root does */
 
 /* multicall.c: counting and fault injection, shared by every hypercall. */
 bool model_enter_hypercall(long *injected);           /* true: fail with *injected */

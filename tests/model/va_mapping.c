@@ -29,14 +29,14 @@ static mfn_t l1_for(uint64_t va)
     return table;
 }
 
-static void count_flush(uint64_t flags)
+static void flush(uint64_t va, uint64_t flags)
 {
     switch (flags & UVMF_FLUSHTYPE_MASK) {
     case UVMF_TLB_FLUSH:
-        model.counters.tlb_flushes++;
+        model_tlb_flush_all();
         break;
     case UVMF_INVLPG:
-        model.counters.invlpgs++;
+        model_tlb_flush_va(va);
         break;
     }
 }
@@ -60,7 +60,7 @@ long model_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags)
     int rc = model_mod_entry(l1, pt_index(gva, 1), 1, val, false);
     if (rc)
         return rc;   /* nothing changed: Xen skips the flush too */
-    count_flush(flags);
+    flush(gva, flags);
     return 0;
 }
 
