@@ -16,6 +16,9 @@ void wl_default_options(struct wl_options *opt)
     opt->storm_rounds = 16;
     opt->storm_pages = 2048;
     opt->suites = "all";
+    opt->w1_iterations = 100;
+    opt->w2_pages = 16384;
+    opt->fault_around = 16;
 }
 
 uint64_t wl_pattern(unsigned space, unsigned page)
@@ -90,11 +93,19 @@ void wl_destroy_space(struct aspace *as, uint64_t va, unsigned pages)
     unsigned page, n = 0;
     pte_t pte;
 
+    int rc;
+
     for (page = 0; page < pages; page++)
         if (!mmu_lookup(as, va + (uint64_t)page * PAGE_SIZE, &pte) && pte_pfn(pte).pfn &&
             n < sizeof(data) / sizeof(data[0]))
             data[n++] = pte_pfn(pte);
-    if (aspace_destroy(as))
+    /* Switching away (if loaded) and the unpin share one trap. */
+    lazy_mmu_enter();
+    if (as == aspace_current())
+        aspace_switch(aspace_kernel());
+    rc = aspace_destroy(as);
+    lazy_mmu_leave();
+    if (rc)
         return; /* reported; the frames stay where they are rather than be freed twice */
     for (page = 0; page < n; page++)
         frame_free(data[page]);

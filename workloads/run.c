@@ -13,7 +13,9 @@ static const struct {
     { "p2m", wl_suite_p2m },         { "spaces", wl_suite_spaces },
     { "fork", wl_suite_fork },       { "protect", wl_suite_protect },
     { "hooks", wl_suite_hooks },     { "unmap", wl_suite_unmap },
-    { "errors", wl_suite_errors },
+    { "errors", wl_suite_errors },   { "w1", wl_suite_w1 },
+    { "w2", wl_suite_w2 },           { "w1-demand", wl_suite_w1_demand },
+    { "w2-demand", wl_suite_w2_demand },
 };
 
 #define NR_SUITES (sizeof(suites) / sizeof(suites[0]))

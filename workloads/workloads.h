@@ -25,6 +25,9 @@ struct wl_options {
     unsigned storm_rounds;  /* map/unmap rounds in the "unmap" suite */
     unsigned storm_pages;   /* pages per round */
     const char *suites;     /* comma-separated suite names, or "all" */
+    unsigned w1_iterations; /* W1: fork + map 4 MiB + touch + teardown, this many times */
+    unsigned w2_pages;      /* W2: pages mapped, touched, protected, unmapped (16,384 = 64 MiB) */
+    unsigned fault_around;  /* demand mode: pages mapped per page fault (a power of two) */
 };
 
 void wl_default_options(struct wl_options *opt);
@@ -38,6 +41,12 @@ void wl_default_options(struct wl_options *opt);
  */
 bool env_write64(uint64_t va, uint64_t value);
 bool env_read64(uint64_t va, uint64_t *value);
+/*
+ * A phase boundary of the benchmark workloads: the kernel issues sched_op with
+ * cmd 0x7e00 | id, which Xen answers -ENOSYS but records in its trace, so phases
+ * are cut exactly (../shared/xen-trace numbering).
+ */
+void env_marker(unsigned id);
 /* One line of output, as is. */
 void env_print(const char *line);
 /* Frames the allocator still has (to check that teardown gives back what it took). */
@@ -67,6 +76,17 @@ void wl_suite_unmap(const struct wl_options *opt);
 void wl_suite_hooks(const struct wl_options *opt);
 void wl_suite_p2m(const struct wl_options *opt);
 void wl_suite_errors(const struct wl_options *opt);
+void wl_suite_w1(const struct wl_options *opt);
+void wl_suite_w2(const struct wl_options *opt);
+void wl_suite_w1_demand(const struct wl_options *opt);
+void wl_suite_w2_demand(const struct wl_options *opt);
+
+/*
+ * Demand paging for the benchmark workloads: the carrier's page-fault handler
+ * calls this first.  True if the fault was in a demand region and is now mapped
+ * (the access is to be retried); false if it is not ours (a real fault).
+ */
+bool wl_demand_fault(uint64_t va, bool write);
 
 /* Run the suites opt->suites names ("all": every one), then print the batching counters. */
 void wl_run(const struct wl_options *opt);
@@ -74,7 +94,7 @@ void wl_run(const struct wl_options *opt);
 /* Shared by the suites (workloads/common.c). */
 struct aspace;
 struct aspace *wl_space_with_pages(uint64_t va, unsigned pages, bool pin);
-/* Destroy an address space and free the data frames it mapped at va (pages of them). */
+/* Destroy an address space (switching away first if it is loaded) and free the data frames it mapped at va (pages of them). */
 void wl_destroy_space(struct aspace *as, uint64_t va, unsigned pages);
 uint64_t wl_pattern(unsigned space, unsigned page);
 bool wl_write_pattern(unsigned space, uint64_t va, unsigned pages);

@@ -1,0 +1,158 @@
+/*
+ * The benchmark workloads of ../shared/xen-trace (wl.c, Linux's side), done the
+ * pvmmu way, with the same phase markers so that Xen's own trace cuts both
+ * guests' runs into the same phases:
+ *
+ *   W1: 100 times: fork a small parent, map 4 MiB in the child, write one byte
+ *       per page, tear the child down;
+ *   W2: in one live, pinned, loaded address space: map 64 MiB, touch every page,
+ *       protect read-only, read-write, touch again, unmap.
+ *
+ * Eager mode populates a mapping when it is made (in lazy mode: fresh tables,
+ * one trap); demand mode reserves it and lets wl_demand_fault() map it, a
+ * fault-around window at a time.  Correctness is checked too: a workload that is
+ * fast because it skipped its work would fail here.
+ */
+#include <xen/pvmmu/mmu.h>
+#include <xen/pvmmu/multicall.h>
+#include <xen/pvmmu/platform.h>
+#include "workloads/workloads.h"
+
+#define W1_PAGES 1024                          /* 4 MiB */
+#define W1_VA (WL_VA + (1ULL << 30))           /* the child's mapping, beside the parent's pages */
+#define W2_VA (WL_VA + (8ULL << 30))
+
+void wl_demand_region(struct aspace *as, uint64_t start, uint64_t pages, unsigned window);
+uint64_t wl_demand_faults(void);
+void wl_demand_free_frames(void);
+void wl_demand_forget_frames(void);
+
+enum { M_W1_START = 0x11, M_W1_END = 0x12, M_W2_MMAP = 0x21, M_W2_TOUCH, M_W2_MPROT_RO,
+       M_W2_MPROT_RW, M_W2_RETOUCH, M_W2_MUNMAP, M_W2_END, DEMAND = 0x20 };
+
+static pfn_t frames[16384];
+static unsigned nr_frames;
+
+static bool map_fresh(struct aspace *as, uint64_t va, unsigned pages)
+{
+    for (nr_frames = 0; nr_frames < pages; nr_frames++) {
+        frames[nr_frames] = frame_alloc();
+        if (!pfn_valid_value(frames[nr_frames]))
+            return false;
+    }
+    return !mmu_map_range(as, va, frames, pages, _PAGE_RW | _PAGE_USER);
+}
+
+static void free_fresh(void)
+{
+    while (nr_frames)
+        frame_free(frames[--nr_frames]);
+}
+
+/* Write one word per page; count the pages that do not read back. */
+static unsigned touch(uint64_t va, unsigned pages, uint64_t value)
+{
+    unsigned page, wrong = 0;
+    uint64_t got;
+
+    for (page = 0; page < pages; page++)
+        if (!env_write64(va + (uint64_t)page * PAGE_SIZE, value + page))
+            wrong++;
+    for (page = 0; page < pages; page += 61)
+        wrong += !env_read64(va + (uint64_t)page * PAGE_SIZE, &got) || got != value + page;
+    return wrong;
+}
+
+static void w1(const struct wl_options *opt, bool demand)
+{
+    struct aspace *parent = wl_space_with_pages(WL_VA, 4, true), *child;
+    unsigned long free_before = env_frames_free();
+    unsigned i, bad = 0, done = 0, marker = demand ? DEMAND : 0;
+    uint64_t traps = mc_stats()->traps;
+
+    env_marker(M_W1_START + marker);
+    for (i = 0; parent && i < opt->w1_iterations; i++) {
+        lazy_mmu_enter();
+        child = aspace_fork(parent);
+        if (child && !demand && !map_fresh(child, W1_VA, W1_PAGES)) {
+            free_fresh();
+            bad++;
+        }
+        if (child && aspace_switch(child))
+            bad++;
+        if (lazy_mmu_leave() || !child) {
+            bad++;
+            break;
+        }
+        if (demand)
+            wl_demand_region(child, W1_VA, W1_PAGES, opt->fault_around);
+        bad += touch(W1_VA, W1_PAGES, i) != 0;
+        wl_demand_region(NULL, 0, 0, 0);
+        wl_demand_forget_frames();   /* wl_destroy_space frees them, found by lookup */
+        nr_frames = 0;
+        wl_destroy_space(child, W1_VA, W1_PAGES);
+        done++;
+    }
+    env_marker(M_W1_END + marker);
+    wl_check(!bad && done == opt->w1_iterations && env_frames_free() == free_before,
+             demand ? "w1-demand" : "w1", "%u of %u iterations done, %u went wrong, %ld frames kept",
+             done, opt->w1_iterations, bad, (long)(free_before - env_frames_free()));
+    wl_stat(demand ? "w1_demand_traps" : "w1_traps", mc_stats()->traps - traps);
+    if (parent)
+        wl_destroy_space(parent, WL_VA, 4);
+}
+
+static void w2(const struct wl_options *opt, bool demand)
+{
+    unsigned n = opt->w2_pages < 16384 ? opt->w2_pages : 16384, marker = demand ? DEMAND : 0;
+    unsigned long free_before = env_frames_free();
+    struct aspace *as = aspace_create();
+    unsigned wrong = 0, ro_faults = 0, page;   /* ro_faults: pages found read-only */
+    uint64_t traps = mc_stats()->traps;
+    bool ok = as && !aspace_switch(as);
+
+    env_marker(M_W2_MMAP + marker);
+    if (ok && demand)
+        wl_demand_region(as, W2_VA, n, opt->fault_around);
+    else if (ok)
+        ok = map_fresh(as, W2_VA, n);
+    env_marker(M_W2_TOUCH + marker);
+    wrong += ok ? touch(W2_VA, n, 0x1000) : n;
+    env_marker(M_W2_MPROT_RO + marker);
+    ok = ok && !mmu_protect_range(as, W2_VA, n, PROT_READ_ONLY);
+    /* Checked by lookup, not by faulting: a fault would be counted in the phase. */
+    for (page = 0; ok && page < n; page += 509) {
+        pte_t pte;
+
+        ro_faults += !mmu_lookup(as, W2_VA + (uint64_t)page * PAGE_SIZE, &pte) && pte_present(pte) &&
+                     !(pte_flags(pte) & _PAGE_RW);
+    }
+    env_marker(M_W2_MPROT_RW + marker);
+    ok = ok && !mmu_protect_range(as, W2_VA, n, PROT_READ_WRITE);
+    env_marker(M_W2_RETOUCH + marker);
+    wrong += ok ? touch(W2_VA, n, 0x2000) : n;
+    env_marker(M_W2_MUNMAP + marker);
+    ok = ok && !mmu_unmap_range(as, W2_VA, n);
+    env_marker(M_W2_END + marker);
+    if (demand)
+        wl_stat("w2_demand_faults", wl_demand_faults());
+    wl_demand_region(NULL, 0, 0, 0);
+    if (demand)
+        wl_demand_free_frames();
+
+    wl_check(ok && !wrong && ro_faults == (n + 508) / 509, demand ? "w2-demand" : "w2",
+             "ok=%d, %u pages wrong, %u of %u sampled pages were read-only", ok, wrong, ro_faults,
+             (n + 508) / 509);
+    wl_stat(demand ? "w2_demand_traps" : "w2_traps", mc_stats()->traps - traps);
+    aspace_switch(aspace_kernel());
+    if (as)
+        aspace_destroy(as);
+    free_fresh();
+    wl_check(env_frames_free() == free_before, demand ? "w2-demand-teardown" : "w2-teardown",
+             "%ld frames kept", (long)(free_before - env_frames_free()));
+}
+
+void wl_suite_w1(const struct wl_options *opt) { w1(opt, false); }
+void wl_suite_w2(const struct wl_options *opt) { w2(opt, false); }
+void wl_suite_w1_demand(const struct wl_options *opt) { w1(opt, true); }
+void wl_suite_w2_demand(const struct wl_options *opt) { w2(opt, true); }
