@@ -128,10 +128,11 @@ bool model_frame_pinned(mfn_t mfn)
     return f && f->pinned;
 }
 
+/* Validated and in use: a frame nobody references has nothing to be valid for. */
 bool model_frame_validated(mfn_t mfn)
 {
     const struct model_frame *f = model_frame(mfn);
-    return f && f->validated;
+    return f && f->type_count && f->validated;
 }
 
 mfn_t model_xen_frame(unsigned int i)
