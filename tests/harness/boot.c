@@ -37,6 +37,16 @@ static void *zalloc(size_t n, size_t size)
     return p;
 }
 
+/* A page-aligned zeroed page: what Xen's shared_info is to a guest. */
+static void *page_alloc(void)
+{
+    _Static_assert(sizeof(shared_info_t) <= PAGE_SIZE, "shared_info fits a page");
+    void *p = aligned_alloc(PAGE_SIZE, PAGE_SIZE);
+    if (!p)
+        harness_die("out of memory");
+    return memset(p, 0, PAGE_SIZE);
+}
+
 /* xorshift64*: small, deterministic, and the seed comes from PVMMU_SEED. */
 static uint64_t rng_state;
 
@@ -200,7 +210,7 @@ void harness_boot(unsigned long nr_pages)
     build_tables(&l);
     pin_and_load(l.l4);
 
-    harness.shared_info = zalloc(1, sizeof(*harness.shared_info));
+    harness.shared_info = page_alloc();
     harness_platform_init();
     model_reset_counters();
 }
