@@ -2,7 +2,8 @@
  * A small vsnprintf for a kernel with no libc.
  *
  * Enough for diagnostics: %s %c %d %i %u %x %p with l / ll / z length modifiers,
- * a '0' flag and a field width.  It always terminates the buffer and returns the
+ * a '0' flag, a field width, and a precision for %s (%.64s: at most 64 bytes of a
+ * string that came from outside and may be long).  It always terminates the buffer and returns the
  * length the full text would have had, as C's snprintf does.
  */
 #include <stdbool.h>
@@ -46,7 +47,7 @@ int pvmmu_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
     struct sink s = { buf, size, 0 };
 
     for (; *fmt; fmt++) {
-        unsigned width = 0, longs = 0;
+        unsigned width = 0, longs = 0, precision = ~0u;
         char pad = ' ';
 
         if (*fmt != '%') {
@@ -58,6 +59,11 @@ int pvmmu_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
             pad = '0', fmt++;
         while (*fmt >= '0' && *fmt <= '9')
             width = width * 10 + (unsigned)(*fmt++ - '0');
+        if (*fmt == '.') {
+            precision = 0;
+            for (fmt++; *fmt >= '0' && *fmt <= '9'; fmt++)
+                precision = precision * 10 + (unsigned)(*fmt - '0');
+        }
         while (*fmt == 'l' || *fmt == 'z')
             longs++, fmt++;
 
@@ -81,7 +87,7 @@ int pvmmu_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
             break;
         case 's': {
             const char *str = va_arg(ap, const char *);
-            for (str = str ? str : "(null)"; *str; str++)
+            for (str = str ? str : "(null)"; *str && precision; str++, precision--)
                 put(&s, *str);
             break;
         }

@@ -21,7 +21,7 @@ void pvmmu_clear_errors(void);
 /* Whether one of the last few reports (since the last clear) contains `needle`. */
 bool pvmmu_error_seen(const char *needle);
 
-/* A small freestanding formatter (%s %c %d %u %ld %lu %lld %llu %x %lx %llx %p, 0-padding, width). */
+/* A small freestanding formatter (%s %c %d %u %ld %lu %lld %llu %x %lx %llx %p, 0-padding, width, %.Ns). */
 int pvmmu_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int pvmmu_snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
