@@ -51,8 +51,15 @@ bool harness_pfn_is_boot_table(pfn_t pfn);
 mfn_t harness_foreign_mfn(unsigned int i);
 mfn_t harness_spare_mfn(unsigned int i);
 
-/* The guest virtual address pfn_to_virt's pointer stands for (for the model's walker). */
-uint64_t harness_guest_va(const void *host_va);
+/*
+ * The direct map in the host: pfn_to_virt(p) is one page per pfn, in pfn order,
+ * mapping the machine frame with the rights of the guest's l1e for p, and it
+ * follows every change a hypercall makes to that l1e.  A write through it to a
+ * frame whose alias is read-only (every page table) faults, as on real Xen.
+ */
+uint64_t harness_guest_va(const void *host_va);   /* the guest va it stands for */
+bool harness_direct_map_writable(pfn_t pfn);      /* the guest's l1e says P and RW */
+bool harness_writable(void *va);                   /* would a write here fault? */
 
 /*
  * frame_alloc fault injection: the nth allocation from now (1 = the next)
@@ -61,6 +68,8 @@ uint64_t harness_guest_va(const void *host_va);
 void harness_fail_frame_alloc(unsigned long nth, bool sticky);
 /* frame_free calls that freed a frame still typed or pinned: a core bug. */
 unsigned long harness_frees_while_typed(void);
+/* ... or still read-only in the direct map (its next user could not write it). */
+unsigned long harness_frees_while_read_only(void);
 
 /* platform_log, recorded: how many lines, and the last one ("" if none). */
 unsigned long harness_log_count(void);

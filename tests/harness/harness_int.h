@@ -23,6 +23,7 @@ struct harness_state {
     bool fail_alloc_sticky;
     bool fail_alloc_now;
     unsigned long frees_while_typed;
+    unsigned long frees_while_read_only;
 };
 
 extern struct harness_state harness;
@@ -30,5 +31,8 @@ extern struct harness_state harness;
 /* platform.c */
 void harness_platform_init(void);
 void harness_platform_fini(void);
+/* direct_map.c */
+void harness_direct_map_init(void);
+void harness_direct_map_fini(void);
 
 #endif

@@ -1,12 +1,6 @@
 /*
- * The platform the core runs on in hosted tests (include/xen/pvmmu/platform.h).
- *
- * The direct map: a real PV kernel reaches pfn p at 0xffff880000000000 + p *
- * 4096.  A hosted process cannot map anything there, so pfn_to_virt hands out
- * the model's own view of the frame behind p: the same bytes, only at another
- * address.  The model is told how to turn such a pointer back into the guest
- * address it stands for, so update_va_mapping on it walks the guest's tables
- * exactly as Xen would.
+ * The platform the core runs on in hosted tests (include/xen/pvmmu/platform.h),
+ * apart from the direct map, which has its own file (direct_map.c).
  *
  * The p2m window is where "the same frame at another address" really matters:
  * the core maps its p2m leaves (and one shared read-only "missing" leaf, many
@@ -33,55 +27,6 @@ static struct { uint8_t *base; size_t len; } windows[MAX_WINDOWS];
 static char log_ring[LOG_LINES][LOG_LINE_LEN];
 static unsigned long log_count;
 
-static uint8_t *machine_base(void)
-{
-    return model_frame_bytes(_mfn(0));
-}
-
-/* --- the direct map ------------------------------------------------------------ */
-
-void *pfn_to_virt(pfn_t pfn)
-{
-    mfn_t mfn = harness_pfn_to_mfn(pfn);
-    if (!mfn_valid_value(mfn)) {
-        fprintf(stderr, "harness: pfn_to_virt(%#llx): no such pfn (guest has %lu)\n",
-                (unsigned long long)pfn_x(pfn), harness.nr_pages);
-        abort();
-    }
-    return model_frame_bytes(mfn);
-}
-
-pfn_t virt_to_pfn(const void *va)
-{
-    uintptr_t base = (uintptr_t)machine_base(), p = (uintptr_t)va;
-    if (p < base || ((p - base) >> PAGE_SHIFT) >= model_nr_frames())
-        return INVALID_PFN;
-    return harness_mfn_to_pfn(_mfn((p - base) >> PAGE_SHIFT));
-}
-
-uint64_t harness_guest_va(const void *host_va)
-{
-    pfn_t pfn = virt_to_pfn(host_va);
-    if (!pfn_valid_value(pfn))
-        return (uint64_t)(uintptr_t)host_va;
-    return HARNESS_DIRECT_MAP_VA + (pfn_x(pfn) << PAGE_SHIFT) +
-           ((uintptr_t)host_va & (PAGE_SIZE - 1));
-}
-
-static uint64_t to_guest_va(uint64_t va)
-{
-    return harness_guest_va((const void *)(uintptr_t)va);
-}
-
-/* The l1e mapping pfn in the direct map: L1 number pfn / 512, slot pfn % 512. */
-uint64_t direct_map_l1e_maddr(pfn_t pfn)
-{
-    unsigned long l1_index = pfn_x(pfn) / PT_ENTRIES;
-    unsigned long nr_l1 = (harness.nr_pages + PT_ENTRIES - 1) / PT_ENTRIES;
-    pfn_t l1 = _pfn(harness.nr_boot_tables - nr_l1 + l1_index);
-    return mfn_to_maddr(harness_pfn_to_mfn(l1)) + (pfn_x(pfn) % PT_ENTRIES) * sizeof(uint64_t);
-}
-
 /* --- frames for the core -------------------------------------------------------- */
 
 static bool alloc_should_fail(void)
@@ -100,7 +45,7 @@ pfn_t frame_alloc(void)
         return INVALID_PFN;
     pfn_t pfn = harness.free_stack[--harness.nr_free];
     harness.allocated[pfn_x(pfn)] = true;
-    memset(pfn_to_virt(pfn), 0, PAGE_SIZE);
+    memset(model_frame_bytes(harness_pfn_to_mfn(pfn)), 0, PAGE_SIZE);
     return pfn;
 }
 
@@ -120,6 +65,13 @@ void frame_free(pfn_t pfn)
         platform_log(line);
         harness.frees_while_typed++;
     }
+    if (!harness_direct_map_writable(pfn)) {
+        char line[128];
+        snprintf(line, sizeof(line), "frame_free: pfn %#llx is still read-only (or unmapped) "
+                 "in the direct map", (unsigned long long)pfn_x(pfn));
+        platform_log(line);
+        harness.frees_while_read_only++;
+    }
     harness.allocated[pfn_x(pfn)] = false;
     harness.free_stack[harness.nr_free++] = pfn;
 }
@@ -133,6 +85,7 @@ void harness_fail_frame_alloc(unsigned long nth, bool sticky)
 
 unsigned long harness_frames_free(void) { return harness.nr_free; }
 unsigned long harness_frees_while_typed(void) { return harness.frees_while_typed; }
+unsigned long harness_frees_while_read_only(void) { return harness.frees_while_read_only; }
 
 /* --- the m2p ------------------------------------------------------------------ */
 
@@ -219,11 +172,12 @@ void harness_platform_init(void)
     for (unsigned long pfn = harness.nr_pages; pfn-- > harness.nr_boot_tables;)
         harness.free_stack[harness.nr_free++] = _pfn(pfn);
     log_count = 0;
-    model_set_va_translator(to_guest_va);
+    harness_direct_map_init();
 }
 
 void harness_platform_fini(void)
 {
+    harness_direct_map_fini();
     for (unsigned int i = 0; i < MAX_WINDOWS; i++) {
         if (windows[i].base)
             munmap(windows[i].base, windows[i].len);

@@ -156,11 +156,12 @@ uint64_t model_adjust_guest(int level, uint64_t e)
                                   _PAGE_GLOBAL | _PAGE_DIRTY | _PAGE_ACCESSED | _PAGE_USER)
 
 /* update_intpte() with preserve_ad: the hardware's A/D bits survive the write. */
-static void write_entry(uint64_t *p, uint64_t nval, bool preserve_ad)
+static void write_entry(mfn_t table, unsigned int slot, uint64_t nval, bool preserve_ad)
 {
+    uint64_t *p = &model_table(table)[slot];
     if (preserve_ad)
         nval |= *p & (_PAGE_ACCESSED | _PAGE_DIRTY);
-    *p = nval;
+    model_store_entry(table, slot, nval);
 }
 
 /*
@@ -170,8 +171,7 @@ static void write_entry(uint64_t *p, uint64_t nval, bool preserve_ad)
  */
 int model_mod_entry(mfn_t table, unsigned int slot, int level, uint64_t nval, bool preserve_ad)
 {
-    uint64_t *p = &model_table(table)[slot];
-    uint64_t old = *p;
+    uint64_t old = model_table(table)[slot];
 
     if (level == 4 && l4_slot_is_xen(slot))
         return (int)model_refuse(-XEN_EINVAL, "mod_l4_entry: L4 update in Xen-private area, "
@@ -185,7 +185,7 @@ int model_mod_entry(mfn_t table, unsigned int slot, int level, uint64_t nval, bo
             return (int)model_refuse(-MODEL_ECRASHED, "pv_l1tf_check_l%de: L1TF-unsafe "
                                      "non-present entry, domain crashed", level);
         }
-        write_entry(p, nval, preserve_ad);
+        write_entry(table, slot, nval, preserve_ad);
         model_put_entry_ref(level, old);
         return 0;
     }
@@ -194,13 +194,13 @@ int model_mod_entry(mfn_t table, unsigned int slot, int level, uint64_t nval, bo
     if (rc)
         return rc;
     if ((old & _PAGE_PRESENT) && !((old ^ nval) & ~MODEL_FASTPATH_WHITELIST)) {
-        write_entry(p, model_adjust_guest(level, nval), preserve_ad);
+        write_entry(table, slot, model_adjust_guest(level, nval), preserve_ad);
         return 0;
     }
     rc = model_get_entry_ref(level, nval);
     if (rc)
         return rc;
-    write_entry(p, model_adjust_guest(level, nval), preserve_ad);
+    write_entry(table, slot, model_adjust_guest(level, nval), preserve_ad);
     model_put_entry_ref(level, old);
     return 0;
 }

@@ -212,3 +212,15 @@ uint64_t model_guest_va(uint64_t va)
 {
     return model.va_to_guest ? model.va_to_guest(va) : va;
 }
+
+void model_set_store_hook(void (*hook)(mfn_t table, unsigned int slot, uint64_t val))
+{
+    model.store_hook = hook;
+}
+
+void model_store_entry(mfn_t table, unsigned int slot, uint64_t val)
+{
+    model_table(table)[slot] = val;
+    if (model.store_hook)
+        model.store_hook(table, slot, val);
+}

@@ -33,7 +33,7 @@ static int pt_update(uint64_t ptr, uint64_t val, bool preserve_ad)
     int rc = model_get_type(mfn, MODEL_TYPE_WRITABLE);
     if (rc)
         return rc;
-    model_table(mfn)[slot] = val;
+    model_store_entry(mfn, slot, val);
     model_put_type(mfn);
     return 0;
 }

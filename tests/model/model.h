@@ -146,6 +146,12 @@ const char *model_crash_reason(void);
  * for; it returns the va unchanged when it is not one of its own.
  */
 void model_set_va_translator(uint64_t (*to_guest)(uint64_t va));
+/*
+ * Called after every entry a hypercall stores (mmu_update, update_va_mapping),
+ * so the harness can make its host mappings follow the guest's direct map.
+ * Validation's own adjustments and model_touch's A/D bits do not call it.
+ */
+void model_set_store_hook(void (*hook)(mfn_t table, unsigned int slot, uint64_t val));
 uint64_t model_guest_va(uint64_t va);
 
 /* --- the hardware, for tests ---------------------------------------------------- */

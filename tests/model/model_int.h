@@ -43,6 +43,7 @@ struct model_state {
     bool crashed;
     char crash_reason[256];
     uint64_t (*va_to_guest)(uint64_t va);
+    void (*store_hook)(mfn_t table, unsigned int slot, uint64_t val);
     struct model_tlb_entry tlb[MODEL_TLB_SIZE];
     unsigned int tlb_next;
 };
@@ -53,6 +54,8 @@ extern struct model_state model;
 struct model_frame *model_frame(mfn_t mfn);          /* NULL past the end of memory */
 uint64_t *model_table(mfn_t mfn);                     /* the frame as 512 entries */
 bool model_guest_owns(mfn_t mfn);
+/* Every store a hypercall makes into a frame goes through here (and the hook). */
+void model_store_entry(mfn_t table, unsigned int slot, uint64_t val);
 /* Record why Xen would refuse, return rc (negative): `return model_refuse(...)`. */
 long model_refuse(long rc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void model_crash(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -13,8 +13,7 @@
 #include <xen/pvmmu/platform.h>
 #include <xen/pvmmu/pte.h>
 
-#include "tests/harness/harness.h"
-#include "tests/model/model.h"
+#include "tests/harness/harness_cmocka.h"
 
 #define NR_PAGES 1200   /* three L1s of direct map, the last one partly used */
 
@@ -32,12 +31,6 @@ static int shutdown(void **state)
     return 0;
 }
 
-static void assert_invariants(void)
-{
-    char why[256];
-    if (!model_check_invariants(why, sizeof(why)))
-        fail_msg("invariant broken: %s", why);
-}
 
 static void test_boot_shuffles_pfn_to_mfn_so_no_pfn_equals_its_mfn(void **state)
 {
@@ -72,7 +65,7 @@ static void test_boot_pins_and_loads_a_validated_kernel_l4(void **state)
     assert_true(model_frame_validated(l4));
     assert_int_equal(model_frame_type_count(l4), 2);   /* the pin and the base pointer */
     assert_true(mfn_eq(model_kernel_base(), l4));
-    assert_invariants();
+    assert_model_invariants();
 }
 
 static void test_direct_map_maps_every_pfn_table_frames_read_only(void **state)
@@ -107,6 +100,56 @@ static void test_pfn_to_virt_reaches_the_machine_frame_and_back(void **state)
     assert_int_equal(((uint8_t *)model_frame_bytes(_mfn(harness_mfn_list()[700])))[5], 0xab);
     assert_int_equal(pfn_x(virt_to_pfn(va + 100)), 700);
     assert_int_equal(harness_guest_va(va + 8), HARNESS_DIRECT_MAP_VA + 700 * 4096 + 8);
+    assert_ptr_equal(pfn_to_virt(_pfn(701)), va + PAGE_SIZE);   /* in pfn order, as a kernel's */
+}
+
+/* The host direct map keeps the guest's rights: a table's alias is read-only. */
+static void test_direct_map_writes_to_page_tables_fault_as_on_xen(void **state)
+{
+    (void)state;
+    assert_false(harness_writable(pfn_to_virt(harness_kernel_l4())));
+    pfn_t data = frame_alloc();
+    assert_true(harness_writable(pfn_to_virt(data)));
+    assert_true(harness_direct_map_writable(data));
+}
+
+static void test_direct_map_follows_every_l1e_change_a_hypercall_makes(void **state)
+{
+    (void)state;
+    pfn_t p = frame_alloc(), other = frame_alloc();
+    mfn_t m = harness_pfn_to_mfn(p), om = harness_pfn_to_mfn(other);
+    uint8_t *va = pfn_to_virt(p);
+    mmu_update_t req = { direct_map_l1e_maddr(p), mfn_to_maddr(m) | _PAGE_PRESENT };
+
+    assert_int_equal(hv_mmu_update(&req, 1, NULL, DOMID_SELF), 0);
+    assert_false(harness_writable(va));
+    assert_false(harness_direct_map_writable(p));
+
+    req.val = 0;
+    assert_int_equal(hv_mmu_update(&req, 1, NULL, DOMID_SELF), 0);
+    assert_false(harness_writable(va));
+
+    ((uint8_t *)model_frame_bytes(om))[42] = 0x77;
+    uint64_t gva = HARNESS_DIRECT_MAP_VA + (pfn_x(p) << PAGE_SHIFT);
+    assert_int_equal(hv_update_va_mapping(gva, mfn_to_maddr(om) | _PAGE_PRESENT | _PAGE_RW,
+                                          UVMF_INVLPG),
+                     0);
+    assert_true(harness_writable(va));
+    assert_int_equal(va[42], 0x77);   /* p's page now shows the other frame */
+    assert_model_invariants();
+}
+
+static void test_frame_free_of_a_read_only_frame_is_reported(void **state)
+{
+    (void)state;
+    pfn_t p = frame_alloc();
+    mmu_update_t ro = { direct_map_l1e_maddr(p),
+                        mfn_to_maddr(harness_pfn_to_mfn(p)) | _PAGE_PRESENT };
+    assert_int_equal(hv_mmu_update(&ro, 1, NULL, DOMID_SELF), 0);
+    frame_free(p);
+    assert_int_equal(harness_frees_while_read_only(), 1);
+    assert_int_equal(harness_frees_while_typed(), 0);
+    assert_true(harness_log_contains("read-only"));
 }
 
 static void test_frame_alloc_hands_out_zeroed_non_table_frames_and_can_fail(void **state)
@@ -195,6 +238,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_direct_map_maps_every_pfn_table_frames_read_only, boot, shutdown),
         cmocka_unit_test_setup_teardown(test_direct_map_l1e_maddr_names_the_entry_that_maps_the_pfn, boot, shutdown),
         cmocka_unit_test_setup_teardown(test_pfn_to_virt_reaches_the_machine_frame_and_back, boot, shutdown),
+        cmocka_unit_test_setup_teardown(test_direct_map_writes_to_page_tables_fault_as_on_xen, boot, shutdown),
+        cmocka_unit_test_setup_teardown(test_direct_map_follows_every_l1e_change_a_hypercall_makes, boot, shutdown),
+        cmocka_unit_test_setup_teardown(test_frame_free_of_a_read_only_frame_is_reported, boot, shutdown),
         cmocka_unit_test_setup_teardown(test_frame_alloc_hands_out_zeroed_non_table_frames_and_can_fail, boot, shutdown),
         cmocka_unit_test_setup_teardown(test_frame_free_of_a_pinned_table_is_reported, boot, shutdown),
         cmocka_unit_test_setup_teardown(test_p2m_window_maps_the_same_frame_read_only_or_writable, boot, shutdown),
