@@ -47,7 +47,7 @@ static void *page_alloc(void)
     return memset(p, 0, PAGE_SIZE);
 }
 
-/* xorshift64*: small, deterministic, and the seed comes from PVMMU_SEED. */
+/* xorshift64*: small, deterministic, and the seed comes from PVMMU_SHUFFLE_SEED. */
 static uint64_t rng_state;
 
 static uint64_t rng_next(void)
@@ -60,7 +60,7 @@ static uint64_t rng_next(void)
 
 static void rng_seed(void)
 {
-    const char *s = getenv("PVMMU_SEED");
+    const char *s = getenv("PVMMU_SHUFFLE_SEED");
     rng_state = s ? strtoull(s, NULL, 0) : 0x9e3779b97f4a7c15ULL;
     if (!rng_state)
         rng_state = 1;

@@ -32,7 +32,7 @@
  * HARNESS_DIRECT_MAP_VA + pfn * 4096 (table frames read-only, the rest RW), is
  * pinned (MMUEXT_PIN_L4_TABLE) and loaded (MMUEXT_NEW_BASEPTR).  Counters are
  * reset afterwards, so a test counts only its own traps.  Seed the shuffle with
- * PVMMU_SEED in the environment (default: fixed).
+ * PVMMU_SHUFFLE_SEED in the environment (default: fixed).
  */
 void harness_boot(unsigned long nr_pages);
 void harness_shutdown(void);

@@ -6,7 +6,7 @@
  *     validation, and no byte of the pool's frames.
  * The second is Xen's promise that a failed update is not half done; the first
  * is what makes the model's bookkeeping trustworthy as an oracle.
- * PVMMU_SEED picks the sequence; the failing step is printed with its seed.
+ * PVMMU_MODEL_SEED picks the sequence; the failing step is printed with its seed.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -195,7 +195,7 @@ static bool check_unchanged(const struct frame_state *before, const uint8_t *byt
 static void test_random_hypercalls_keep_the_invariants_and_refusals_change_nothing(void **state)
 {
     (void)state;
-    const char *env = getenv("PVMMU_SEED");
+    const char *env = getenv("PVMMU_MODEL_SEED");
     seed = env ? strtoull(env, NULL, 0) : 0x5eed;
     rng = seed ? seed : 1;
     for (unsigned int i = 0; i < POOL_TABLES; i++)
