@@ -191,6 +191,8 @@ void harness_boot(unsigned long nr_pages)
     harness_shutdown();
     if (nr_pages < 16)
         nr_pages = 16;
+    if (nr_pages > HARNESS_MAX_PAGES)
+        harness_die("guest larger than HARNESS_MAX_PAGES (one host mapping per page)");
     unsigned long total = MODEL_XEN_FRAMES + nr_pages + HARNESS_FOREIGN_FRAMES +
                           HARNESS_SPARE_FRAMES;
 

@@ -26,6 +26,11 @@
 /* Frames the harness adds to the machine beyond the guest's (foreign, free). */
 #define HARNESS_FOREIGN_FRAMES 8
 #define HARNESS_SPARE_FRAMES 8
+/*
+ * The host direct map costs one mapping per page (the shuffle leaves no two
+ * neighbours mergeable), and Linux allows 65530 per process by default.
+ */
+#define HARNESS_MAX_PAGES 49152UL
 
 /*
  * A fresh machine and guest.  The kernel L4 maps every guest frame at
