@@ -206,6 +206,9 @@ static void test_p2m_window_maps_the_same_frame_read_only_or_writable(void **sta
     w[10] = 0x5a;
     assert_int_equal(((uint8_t *)pfn_to_virt(p))[10], 0x5a);
     assert_int_equal(w[PAGE_SIZE + 10], 0x5a);
+    assert_true(harness_writable(w));
+    assert_false(harness_writable(w + PAGE_SIZE));       /* read-only, as mapped */
+    assert_false(harness_writable(w + 2 * PAGE_SIZE));   /* reserved, never mapped */
     assert_int_equal(p2m_window_map(w + 1, p, true), -XEN_EINVAL);
     assert_int_equal(p2m_window_map(w + 4 * PAGE_SIZE, p, true), -XEN_EINVAL);
 }
