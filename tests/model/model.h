@@ -66,6 +66,7 @@ enum model_owner model_frame_owner(mfn_t mfn);
 enum model_type model_frame_type(mfn_t mfn);
 unsigned long model_frame_type_count(mfn_t mfn);
 bool model_frame_pinned(mfn_t mfn);
+/* Validated (its contents checked) and in use (type count > 0). */
 bool model_frame_validated(mfn_t mfn);
 /* The frame's 4096 bytes, as Xen sees them (writes here bypass every rule). */
 void *model_frame_bytes(mfn_t mfn);
