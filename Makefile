@@ -13,7 +13,7 @@ BUILD ?= build
 CACHE ?= $(HOME)/.cache/pvmmu
 
 # The portable core: the same files go into the kernel and into the hosted tests.
-CORE_DIRS := lib p2m multicalls pinning mmu xenstore
+CORE_DIRS := lib p2m multicalls pinning mmu xenstore shadow
 CORE_SRCS := $(sort $(wildcard $(addsuffix /*.c,$(CORE_DIRS))))
 
 # Hosted test code: the executable model of Xen, the harness that plays the kernel
@@ -58,6 +58,7 @@ $(BUILD)/hosted/test_%: $(BUILD)/hosted/obj/tests/unit/test_%.o $(HOSTED_CORE_OB
 	$(CC) -o $@ $^ $(HOSTED_LDLIBS)
 
 $(BUILD)/hosted/test_workloads: $(patsubst %.c,$(BUILD)/hosted/obj/%.o,$(WORKLOAD_SRCS))
+$(BUILD)/hosted/test_fuzz_corpora: $(patsubst %.c,$(BUILD)/hosted/obj/%.o,$(wildcard tests/fuzz/fuzz_*.c) tests/fuzz/fail.c)
 
 hosted: $(UNIT_TESTS)
 
@@ -85,7 +86,7 @@ test:
 # $(BUILD)/results/<suite>.counts as "PASSED FAILED").
 BENCH_TARGETS :=
 TEST_SUITES :=
--include $(sort $(wildcard arch/x86/xen/*.mk tests/rig/*.mk bench/*.mk bench/*/*.mk))
+-include $(sort $(wildcard arch/x86/xen/*.mk tests/rig/*.mk tests/fuzz/*.mk bench/*.mk bench/*/*.mk))
 
 # After the fragments, so that BENCH_TARGETS is complete when this rule is read.
 bench: $(BENCH_TARGETS)

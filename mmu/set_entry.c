@@ -50,10 +50,23 @@ static mpte_t *user_root_mirror(const struct aspace *as, const mpte_t *slot, int
     return table_entry(as->user_root, slot_index(slot));
 }
 
-/* What Xen would refuse anyway, refused here with a clearer message. */
+/*
+ * What Xen would refuse anyway, refused here with a clearer message; and one
+ * misuse Xen cannot see: writing a root's slot with set_pte/pmd/pud.  Xen picks
+ * the rules by the frame's real type, so the write itself would go through, but
+ * the user-mode root would miss the change and the two roots would disagree
+ * (found by the fuzzer: the next pin then failed in Xen).
+ */
 static int check_entry(const struct aspace *as, int level, const mpte_t *slot, pte_t val)
 {
-    if (level == 4 && !as->is_kernel && pfn_eq(virt_to_pfn(slot), as->root) &&
+    pfn_t table = virt_to_pfn(slot);
+
+    if (level < 4 && (pfn_eq(table, as->root) || pfn_eq(table, as->user_root))) {
+        pvmmu_error("%s: the entry at maddr 0x%llx is in a root (L4) of address space %u: use set_pgd",
+                    level_name[level], (unsigned long long)entry_maddr(slot), as->id);
+        return -XEN_EINVAL;
+    }
+    if (level == 4 && !as->is_kernel && pfn_eq(table, as->root) &&
         !l4_slot_is_user(slot_index(slot))) {
         pvmmu_error("set_pgd: L4 slot %u of address space %u is %s, not the address space's own",
                     slot_index(slot), as->id,

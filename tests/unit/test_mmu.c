@@ -258,6 +258,17 @@ static void test_xen_slots_and_the_kernel_half_cannot_be_set(void **state)
     assert_error_contains("kernel half");
 }
 
+static void test_a_root_slot_written_with_a_lower_level_function_is_refused(void **state)
+{
+    struct aspace *as = aspace_create();
+
+    (void)state;
+    mmu_map(as, VA, frame_alloc(), _PAGE_RW);
+    assert_int_equal(set_pte(as, table_entry(as->root, pt_index(VA, 4)), PTE_NONE), -XEN_EINVAL);
+    assert_error_contains("use set_pgd");
+    assert_true(mpte_present(*table_entry(as->user_root, pt_index(VA, 4))));
+}
+
 static void test_superpages_are_refused(void **state)
 {
     struct aspace *as = aspace_create();
@@ -314,6 +325,7 @@ int main(void)
         T(test_switching_loads_both_roots_in_one_trap),
         T(test_switching_to_an_unpinned_space_pins_it_in_the_same_trap),
         T(test_xen_slots_and_the_kernel_half_cannot_be_set),
+        T(test_a_root_slot_written_with_a_lower_level_function_is_refused),
         T(test_superpages_are_refused),
         T(test_update_va_mapping_changes_the_current_space_in_one_trap),
         T(test_ranges_outside_the_user_half_are_refused),

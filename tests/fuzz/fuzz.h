@@ -1,0 +1,20 @@
+/*
+ * Fuzz targets: each is a plain function over arbitrary bytes, so the same code
+ * runs under libFuzzer (`make fuzz`, tests/fuzz/libfuzzer_<target>.c) and replays
+ * the kept corpora in `make check` (tests/unit/test_fuzz_corpora.c), where a
+ * crash once found and fixed stays fixed.  A target returns normally when the
+ * code under test behaved; it aborts (through the sanitizers or fuzz_fail) when
+ * it did not.
+ */
+#ifndef PVMMU_FUZZ_H
+#define PVMMU_FUZZ_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+void fuzz_xenstore(const uint8_t *data, size_t size);
+void fuzz_pv_backend(const uint8_t *data, size_t size);
+
+void fuzz_fail(const char *target, const char *why) __attribute__((noreturn));
+
+#endif

@@ -1,0 +1,27 @@
+# make fuzz: every target under libFuzzer (clang, Debian's) for FUZZ_SECONDS each;
+# "fuzz: TARGET runs=N crashes=C" per target.  New inputs that widen coverage are
+# kept in $(BUILD)/fuzz/<target>/ (not in the tree); a crash leaves its input
+# in $(BUILD)/fuzz/crash-<target>-*: add it to tests/fuzz/corpus/<target>/ once
+# fixed, so make check replays it for ever.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := $(patsubst tests/fuzz/libfuzzer_%.c,%,$(wildcard tests/fuzz/libfuzzer_*.c))
+FUZZ_CFLAGS := -std=c11 -g -O1 -D_GNU_SOURCE -Iinclude -I. -fsanitize=fuzzer,address,undefined \
+               -fno-sanitize-recover=undefined
+FUZZ_COMMON := tests/fuzz/fail.c $(CORE_SRCS) $(MODEL_SRCS)
+
+$(BUILD)/fuzz/%: tests/fuzz/libfuzzer_%.c tests/fuzz/fuzz_%.c $(FUZZ_COMMON) | deps
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $^
+
+.PHONY: fuzz
+fuzz: $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p $(BUILD)/fuzz/$$t.corpus; rm -f $(BUILD)/fuzz/crash-$$t-*; \
+	  $(BUILD)/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=$(BUILD)/fuzz/crash-$$t- \
+	    $(BUILD)/fuzz/$$t.corpus tests/fuzz/corpus/$$t > $(BUILD)/fuzz/$$t.log 2>&1; rc=$$?; \
+	  runs=$$(grep -oE 'Done [0-9]+ runs' $(BUILD)/fuzz/$$t.log | grep -oE '[0-9]+' || echo 0); \
+	  crashes=$$(ls $(BUILD)/fuzz/crash-$$t-* 2>/dev/null | wc -l); \
+	  [ $$rc -ne 0 ] && [ $$crashes -eq 0 ] && crashes=1; \
+	  echo "fuzz: $$t runs=$${runs:-0} crashes=$$crashes"; \
+	  [ $$crashes -eq 0 ] || { tail -30 $(BUILD)/fuzz/$$t.log; failed=1; }; \
+	done; [ -z "$$failed" ]
