@@ -1,0 +1,183 @@
+/*S:400 Looking up an entry when the guest faults.
+ *
+ * The hardware faulted on `va` in the current shadow root, and the carrier's
+ * #PF handler calls us with the address and the error code the CPU pushed.
+ * Either the guest's tables map the address and our shadow just has not caught
+ * up (we copy the entry in, and the guest never knows), or they do not, and the
+ * fault is the guest's own: we tell the carrier to reflect it.
+ *
+ * With four levels the walk is lguest's with two more steps: follow the guest's
+ * L4, L3 and L2 entries (each must be present, or it is the guest's fault, and
+ * each must pass check.c, or the guest dies), noting the permissions the
+ * hardware would AND together on the way; then the L1 entry.  A write through a
+ * read-only path, or a user access through a supervisor one, or an instruction
+ * fetch through a no-execute one, is the guest's own fault.  lguest only
+ * looked at the PTE for these, which was right for its tables; ours copy the
+ * guest's upper permissions into the shadow (check.c), so if we judged by the
+ * L1 alone we would "fix" a fault the hardware would take again, forever.
+ *
+ * Then we do what the hardware would have done to the guest's tables: set
+ * Accessed on the way down, and Dirty on a write.  And we fill the shadow path,
+ * allocating any shadow table that is missing, in one go: one fault per first
+ * touch, however many levels were empty. :*/
+#include <xen/pvmmu/shadow.h>
+
+/* What the walk of the guest's tables found. */
+struct gwalk {
+    pte_t gentry[PT_LEVELS + 1];   /* gentry[l]: the entry of the level-l table */
+    pte_t *gslot[PT_LEVELS + 1];   /* where it lives, to write A/D back (NULL: made up) */
+    bool rw, user, nx;             /* the path's permissions, as the hardware combines them */
+};
+
+enum walk_result { WALK_MAPPED, WALK_NOT_MAPPED, WALK_KILLED };
+
+static void note_permissions(struct gwalk *w, pte_t e)
+{
+    w->rw = w->rw && (pte_flags(e) & _PAGE_RW);
+    w->user = w->user && (pte_flags(e) & _PAGE_USER);
+    w->nx = w->nx || (pte_flags(e) & _PAGE_NX);
+}
+
+static enum walk_result walk_guest(pfn_t groot, uint64_t va, struct gwalk *w)
+{
+    pfn_t table = groot;
+    int l;
+
+    if (!sguest_frame_ok(groot, "the root", va))
+        return WALK_KILLED;
+    for (l = PT_LEVELS; l >= 1; l--) {
+        pte_t *slot = &gtable(table)[pt_index(va, l)];
+        pte_t e = *slot;
+
+        if (!pte_present(e))
+            return WALK_NOT_MAPPED;
+        if (!sguest_entry_ok(e, l, va))
+            return WALK_KILLED;
+        w->gentry[l] = e;
+        w->gslot[l] = slot;
+        note_permissions(w, e);
+        table = pte_pfn(e);
+    }
+    return WALK_MAPPED;
+}
+
+/*
+ * Linear mode (cache.c): no guest tables, so we make the entries up: the page
+ * at va is pfn va >> 12, supervisor read-write, already Accessed and Dirty
+ * because there is no guest entry to keep those bits in.  An address with no
+ * guest memory behind it, or with the host's, is simply not mapped.
+ */
+static enum walk_result walk_linear(uint64_t va, struct gwalk *w)
+{
+    pfn_t pfn = _pfn(va >> PAGE_SHIFT);
+    pte_t table = pte_make(_pfn(0), _PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED);
+    int l;
+
+    if (pfn_x(pfn) >= shadow_cfg.guest_pfns || shadow_is_host_frame(pfn))
+        return WALK_NOT_MAPPED;
+    for (l = PT_LEVELS; l > 1; l--) {
+        w->gentry[l] = table;
+        w->gslot[l] = NULL;
+    }
+    w->gentry[1] = pte_make(pfn, _PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY);
+    w->gslot[1] = NULL;
+    w->user = false;
+    return WALK_MAPPED;
+}
+
+static bool guests_own_fault(const struct gwalk *w, unsigned errcode)
+{
+    return ((errcode & PF_WRITE) && !w->rw) || ((errcode & PF_USER) && !w->user) ||
+           ((errcode & PF_INSTR) && w->nx);
+}
+
+/* What the hardware would have written: Accessed all the way down, Dirty on a write. */
+static void mark_guest_entries(struct gwalk *w, unsigned errcode)
+{
+    int l;
+
+    for (l = PT_LEVELS; l >= 1; l--) {
+        uint64_t set = _PAGE_ACCESSED | (l == 1 && (errcode & PF_WRITE) ? _PAGE_DIRTY : 0);
+
+        if ((w->gentry[l].v & set) == set)
+            continue;
+        w->gentry[l].v |= set;
+        if (w->gslot[l])
+            *w->gslot[l] = w->gentry[l];
+    }
+}
+
+/* The shadow L1 entry for va in sroot, allocating the shadow tables above it. */
+static mpte_t *spte_alloc(pfn_t sroot, uint64_t va, const struct gwalk *w)
+{
+    pfn_t table = sroot;
+    int l;
+
+    for (l = PT_LEVELS; l > 1; l--) {
+        mpte_t *sentry = &stable(table)[pt_index(va, l)];
+
+        if (!mpte_present(*sentry)) {
+            pfn_t fresh = spool_alloc();   /* room was made before the walk */
+
+            if (!pfn_valid_value(fresh))
+                return NULL;
+            *sentry = gtable_to_sentry(fresh, w->gentry[l]);
+            table = fresh;
+            continue;
+        }
+        table = stable_below(*sentry);
+        if (!pfn_valid_value(table))
+            return NULL;
+    }
+    return &stable(table)[pt_index(va, 1)];
+}
+
+static enum shadow_fault reflect(void)
+{
+    shadow_counts.reflected++;
+    return SHADOW_REFLECT;
+}
+
+/*S:420 The Dirty bit is the subtle part, and lguest's answer is still the best
+ * one.  If a read faults on a page the guest calls writable but has not yet
+ * written, we install the shadow entry read-only anyway.  Then the first write
+ * faults too, and we get to set Dirty in the guest's entry: if we had installed
+ * it writable, the hardware would set Dirty in OUR entry, which the guest never
+ * sees, and the guest would throw away a page it had changed.  A page that is
+ * Dirty already has nothing more to tell, so it goes in writable at once. :*/
+enum shadow_fault shadow_demand_page(uint64_t va, unsigned errcode)
+{
+    struct shadow_root *root = scache_current();
+    struct gwalk w = { .rw = true, .user = true, .nx = false };
+    enum walk_result found;
+    mpte_t *spte;
+    pte_t gpte;
+
+    shadow_counts.demand_faults++;
+    if (shadow_guest_dead())
+        return SHADOW_KILLED;
+    /* The host's slots are none of the guest's business, and never mapped for it. */
+    if (!root || va_canonical(va) != va || va_is_host_slot(va))
+        return reflect();
+    if (!scache_make_room(PT_LEVELS - 1)) {
+        shadow_kill_guest("the host is out of shadow table frames at va 0x%llx",
+                          (unsigned long long)va);
+        return SHADOW_KILLED;
+    }
+    found = root->linear ? walk_linear(va, &w) : walk_guest(root->groot, va, &w);
+    if (found == WALK_KILLED)
+        return SHADOW_KILLED;
+    if (found == WALK_NOT_MAPPED || guests_own_fault(&w, errcode))
+        return reflect();
+    mark_guest_entries(&w, errcode);
+    spte = spte_alloc(root->sroot, va, &w);
+    if (!spte) {
+        shadow_kill_guest("the host's shadow tables for va 0x%llx are corrupt",
+                          (unsigned long long)va);
+        return SHADOW_KILLED;
+    }
+    gpte = w.gentry[1];
+    *spte = gpte_to_spte(gpte, pte_flags(gpte) & _PAGE_DIRTY);
+    shadow_counts.fixed++;
+    return SHADOW_FIXED;
+}

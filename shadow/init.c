@@ -1,0 +1,111 @@
+/*S:100 Shadow paging: lguest's demand-paging core, four levels deep.
+ *
+ * On a host without PV support nobody validates the guest's page tables, so we
+ * must not let the hardware walk them.  The guest keeps its tables in its own
+ * terms (pte_t: a pfn and flags), and we keep the real ones, the "shadow"
+ * tables (mpte_t: a machine frame and flags), which CR3 points at.  We fill them
+ * lazily: the guest runs on nearly empty shadows, faults, and we look at what
+ * its tables say, check it, and copy it in.  lguest did this for two-level and
+ * PAE tables; x86_64 has four levels, and that changes less than you would fear
+ * and more than you would hope.  The parts, in reading order:
+ *
+ *  (i)    the host's frames, set aside once (pool.c), and the guest's fate
+ *         (kill.c);
+ *  (ii)   what we accept from a guest entry, and how it becomes a shadow entry
+ *         (check.c);
+ *  (iii)  looking up an entry when the guest faults: demand_page (demand.c),
+ *         including the 1:1 "linear" mode before the guest has any tables;
+ *  (iv)   the shadow tables themselves: finding and releasing (stree.c);
+ *  (v)    the guest telling us an entry changed, flushes, and throwing
+ *         everything away (update.c);
+ *  (vi)   switching roots: the cache of shadow roots and what it evicts
+ *         (cache.c), with the host's own L4 slots (lguest's Switcher);
+ *  (vii)  the guest's side of the bargain, behind the one MMU API (guest.c,
+ *         backend_shadow.c).
+ *
+ * This file only holds the settings and the counters. :*/
+#include <xen/pvmmu/lib.h>
+#include <xen/pvmmu/report.h>
+#include <xen/pvmmu/shadow.h>
+
+/*S:110 How many roots to keep, and which to throw out.  lguest kept 4 and threw
+ * out one at random.  A guest that runs more than 4 processes round-robin then
+ * rebuilds nearly every switch, and each rebuild is one fault per page the
+ * process touches.  We keep 32 and throw out the one used longest ago; the pool
+ * of 1024 frames (4 MiB) is what really bounds the memory, since a root with a
+ * small working set costs only a handful of frames (docs/shadow.md). :*/
+const struct shadow_config shadow_default_config = {
+    .guest_pfns = 0,
+    .cache_roots = 32,
+    .policy = SHADOW_EVICT_LRU,
+    .pool_frames = 1024,
+    .seed = 1,
+};
+
+const struct shadow_config shadow_lguest_config = {
+    .guest_pfns = 0,
+    .cache_roots = 4,
+    .policy = SHADOW_EVICT_RANDOM,
+    .pool_frames = 1024,
+    .seed = 1,
+};
+
+struct shadow_config shadow_cfg;
+struct shadow_stats shadow_counts;
+
+static bool config_ok(const struct shadow_config *cfg)
+{
+    if (!cfg->guest_pfns || cfg->guest_pfns > SHADOW_GUEST_PFNS_MAX)
+        pvmmu_error("shadow_init: guest_pfns %llu is not in 1..%llu",
+                    (unsigned long long)cfg->guest_pfns, (unsigned long long)SHADOW_GUEST_PFNS_MAX);
+    else if (!cfg->cache_roots || cfg->cache_roots > SHADOW_CACHE_MAX)
+        pvmmu_error("shadow_init: cache_roots %u is not in 1..%u", cfg->cache_roots,
+                    SHADOW_CACHE_MAX);
+    /* A fault needs a root and three tables below it, and eviction can always free the rest. */
+    else if (cfg->pool_frames < 8 || cfg->pool_frames > SHADOW_POOL_MAX)
+        pvmmu_error("shadow_init: pool_frames %u is not in 8..%u", cfg->pool_frames,
+                    SHADOW_POOL_MAX);
+    else if (cfg->policy != SHADOW_EVICT_LRU && cfg->policy != SHADOW_EVICT_RANDOM)
+        pvmmu_error("shadow_init: unknown eviction policy %d", (int)cfg->policy);
+    else
+        return true;
+    return false;
+}
+
+int shadow_init(const struct shadow_config *cfg)
+{
+    int rc;
+
+    if (!config_ok(cfg))
+        return -XEN_EINVAL;
+    shadow_cfg = *cfg;
+    shadow_reset_stats();
+    shadow_kill_forget();
+    rc = spool_init(cfg->pool_frames, cfg->guest_pfns);
+    if (rc) {
+        spool_shutdown();
+        return rc;
+    }
+    scache_init();
+    if (!scache_current()) {
+        shadow_shutdown();
+        return -XEN_ENOMEM;
+    }
+    return 0;
+}
+
+void shadow_shutdown(void)
+{
+    scache_shutdown();
+    spool_shutdown();
+}
+
+const struct shadow_stats *shadow_stats(void)
+{
+    return &shadow_counts;
+}
+
+void shadow_reset_stats(void)
+{
+    mem_set(&shadow_counts, 0, sizeof(shadow_counts));
+}

@@ -1,0 +1,701 @@
+/*
+ * The shadow backend, case by case: what lguest refuses (and that we refuse it
+ * too, by name), Accessed and Dirty, read faults installing read-only, the
+ * pre-install, invalidation across cached roots, eviction, linear mode, and the
+ * kill reason.  The hardware is tests/unit/test_shadow_hw.h.
+ */
+#include "test_shadow_hw.h"
+
+#define VA 0x0000100000000000ULL
+#define KVA 0xffff900000000000ULL   /* L4 slot 288: the kernel half */
+#define RW_USER (_PAGE_RW | _PAGE_USER)
+
+static struct shadow_config lru(unsigned roots, unsigned pool)
+{
+    struct shadow_config c = shadow_default_config;
+
+    c.cache_roots = roots;
+    c.pool_frames = pool;
+    return c;
+}
+
+/* pvmmu's policy with a pool that fits a guest of 1024 pages. */
+static struct shadow_config ours(void)
+{
+    return lru(shadow_default_config.cache_roots, 256);
+}
+
+static int setup(void **state)
+{
+    struct shadow_config c = ours();
+
+    (void)state;
+    shadow_boot(1024, &c);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    shadow_halt();
+    return 0;
+}
+
+static pfn_t data_frame(void)
+{
+    pfn_t pfn = frame_alloc();
+
+    assert_true(pfn_valid_value(pfn));
+    return pfn;
+}
+
+/* A new address space mapping pfn at va with flags, switched to. */
+static struct aspace *space_with(uint64_t va, pfn_t pfn, uint64_t flags)
+{
+    struct aspace *as = shadow_backend.create();
+
+    assert_non_null(as);
+    assert_int_equal(shadow_backend.map_range(as, va, &pfn, 1, flags), 0);
+    assert_int_equal(shadow_backend.switch_to(as), 0);
+    return as;
+}
+
+static pte_t gpte_of(const struct aspace *as, uint64_t va)
+{
+    pte_t *gpte = shadow_guest_entry(as, va, 1);
+
+    assert_non_null(gpte);
+    return *gpte;
+}
+
+static void expect_ok(uint64_t va, unsigned access, pfn_t pfn, unsigned faults)
+{
+    struct hw_xlat x;
+
+    assert_int_equal(hw_access(va, access, &x), HW_OK);
+    assert_int_equal(mfn_x(x.mfn), mfn_x(mfn_of(pfn)));
+    assert_int_equal(x.faults, faults);
+}
+
+static void expect_guest_fault(uint64_t va, unsigned access)
+{
+    struct hw_xlat x;
+
+    assert_int_equal(hw_access(va, access, &x), HW_GUEST_FAULT);
+    assert_false(shadow_guest_dead());
+    assert_no_errors();
+}
+
+static void expect_killed(uint64_t va, unsigned access, const char *why)
+{
+    struct hw_xlat x;
+
+    assert_int_equal(hw_access(va, access, &x), HW_GUEST_KILLED);
+    assert_true(shadow_guest_dead());
+    if (!strstr(shadow_kill_reason(), why))
+        fail_msg("kill reason '%s' does not say '%s'", shadow_kill_reason(), why);
+    assert_error_contains("guest killed");
+}
+
+/* --- Accessed, Dirty, and read faults that install read-only ------------------ */
+
+static void test_read_fault_installs_read_only_and_sets_accessed(void **state)
+{
+    pfn_t page = data_frame();
+    struct aspace *as = space_with(VA, page, RW_USER);
+    mfn_t mfn;
+    unsigned errcode;
+
+    (void)state;
+    expect_ok(VA, HW_USER | HW_READ, page, 1);
+    assert_true(pte_flags(gpte_of(as, VA)) & _PAGE_ACCESSED);
+    assert_false(pte_flags(gpte_of(as, VA)) & _PAGE_DIRTY);
+    /* The guest said writable, but the shadow says read-only until it is written. */
+    assert_false(hw_walk(shadow_cr3(), VA, HW_USER | HW_WRITE, &mfn, &errcode));
+    assert_int_equal(errcode, PF_PROT | PF_WRITE | PF_USER);
+    expect_ok(VA, HW_USER | HW_WRITE, page, 1);
+    assert_true(pte_flags(gpte_of(as, VA)) & _PAGE_DIRTY);
+    expect_ok(VA, HW_USER | HW_WRITE, page, 0);
+    assert_int_equal(shadow_stats()->fixed, 2);
+}
+
+static void test_write_first_touch_is_one_fault_and_sets_dirty(void **state)
+{
+    pfn_t page = data_frame();
+    struct aspace *as = space_with(VA, page, RW_USER);
+
+    (void)state;
+    expect_ok(VA, HW_USER | HW_WRITE, page, 1);
+    assert_int_equal(pte_flags(gpte_of(as, VA)) & (_PAGE_ACCESSED | _PAGE_DIRTY),
+                     _PAGE_ACCESSED | _PAGE_DIRTY);
+    expect_ok(VA, HW_USER | HW_READ, page, 0);
+}
+
+static void test_read_of_a_dirty_page_installs_writable(void **state)
+{
+    pfn_t page = data_frame();
+
+    (void)state;
+    space_with(VA, page, RW_USER | _PAGE_DIRTY);
+    expect_ok(VA, HW_USER | HW_READ, page, 1);
+    expect_ok(VA, HW_USER | HW_WRITE, page, 0);
+}
+
+static void test_upper_levels_get_accessed_too(void **state)
+{
+    pfn_t page = data_frame();
+    struct aspace *as = space_with(VA, page, RW_USER);
+    int l;
+
+    (void)state;
+    for (l = 2; l <= 4; l++)
+        *shadow_guest_entry(as, VA, l) = pte_make(pte_pfn(*shadow_guest_entry(as, VA, l)),
+                                                  TABLE_FLAGS & ~_PAGE_ACCESSED);
+    expect_ok(VA, HW_USER, page, 1);
+    for (l = 1; l <= 4; l++)
+        assert_true(pte_flags(*shadow_guest_entry(as, VA, l)) & _PAGE_ACCESSED);
+}
+
+/* --- the pre-install ------------------------------------------------------------ */
+
+static void test_accessed_dirty_entry_is_preinstalled_writable(void **state)
+{
+    pfn_t first = data_frame(), second = data_frame();
+    struct aspace *as = space_with(VA, first, RW_USER);
+
+    (void)state;
+    expect_ok(VA, HW_USER, first, 1);   /* builds the shadow tables down to the L1 */
+    assert_int_equal(shadow_backend.map_range(as, VA + PAGE_SIZE, &second, 1,
+                                              RW_USER | _PAGE_ACCESSED | _PAGE_DIRTY), 0);
+    assert_int_equal(shadow_stats()->preinstalls, 1);
+    expect_ok(VA + PAGE_SIZE, HW_USER | HW_WRITE, second, 0);
+}
+
+static void test_accessed_clean_entry_is_preinstalled_read_only(void **state)
+{
+    pfn_t first = data_frame(), second = data_frame();
+    struct aspace *as = space_with(VA, first, RW_USER);
+
+    (void)state;
+    expect_ok(VA, HW_USER, first, 1);
+    assert_int_equal(shadow_backend.map_range(as, VA + PAGE_SIZE, &second, 1,
+                                              RW_USER | _PAGE_ACCESSED), 0);
+    expect_ok(VA + PAGE_SIZE, HW_USER, second, 0);
+    expect_ok(VA + PAGE_SIZE, HW_USER | HW_WRITE, second, 1);
+    assert_true(pte_flags(gpte_of(as, VA + PAGE_SIZE)) & _PAGE_DIRTY);
+}
+
+static void test_untouched_entry_is_not_preinstalled(void **state)
+{
+    pfn_t first = data_frame(), second = data_frame();
+    struct aspace *as = space_with(VA, first, RW_USER);
+
+    (void)state;
+    expect_ok(VA, HW_USER, first, 1);
+    assert_int_equal(shadow_backend.map_range(as, VA + PAGE_SIZE, &second, 1, RW_USER), 0);
+    assert_int_equal(shadow_stats()->preinstalls, 0);
+    expect_ok(VA + PAGE_SIZE, HW_USER, second, 1);
+}
+
+static void test_bad_preinstalled_entry_kills(void **state)
+{
+    pfn_t first = data_frame();
+    struct aspace *as = space_with(VA, first, RW_USER);
+
+    (void)state;
+    expect_ok(VA, HW_USER, first, 1);
+    shadow_set_pte(as->root, VA + PAGE_SIZE, pte_make(_pfn(5000), RW_USER | _PAGE_PRESENT |
+                                                                   _PAGE_ACCESSED));
+    assert_true(shadow_guest_dead());
+    assert_non_null(strstr(shadow_kill_reason(), "beyond the guest's 1024 pfns"));
+}
+
+/* --- the guest's own faults: reflected, not killed -------------------------------- */
+
+static void test_write_to_read_only_entry_is_reflected(void **state)
+{
+    pfn_t page = data_frame();
+    struct aspace *as = space_with(VA, page, _PAGE_USER);
+
+    (void)state;
+    expect_guest_fault(VA, HW_USER | HW_WRITE);
+    assert_false(pte_flags(gpte_of(as, VA)) & _PAGE_DIRTY);
+    expect_ok(VA, HW_USER, page, 1);
+}
+
+static void test_user_access_to_supervisor_entry_is_reflected(void **state)
+{
+    pfn_t page = data_frame();
+
+    (void)state;
+    space_with(VA, page, _PAGE_RW);
+    expect_guest_fault(VA, HW_USER);
+    expect_ok(VA, HW_READ, page, 1);   /* the guest kernel may */
+}
+
+static void test_read_only_upper_level_is_reflected_on_write(void **state)
+{
+    pfn_t page = data_frame();
+    struct aspace *as = space_with(VA, page, RW_USER);
+    pte_t *l2e = shadow_guest_entry(as, VA, 2);
+
+    (void)state;
+    *l2e = pte_make(pte_pfn(*l2e), pte_flags(*l2e) & ~_PAGE_RW);
+    shadow_set_pmd(as->root, VA);
+    expect_guest_fault(VA, HW_USER | HW_WRITE);
+    expect_ok(VA, HW_USER, page, 1);
+    expect_guest_fault(VA, HW_USER | HW_WRITE);
+}
+
+static void test_fetch_from_no_execute_is_reflected(void **state)
+{
+    pfn_t page = data_frame();
+
+    (void)state;
+    space_with(VA, page, RW_USER | _PAGE_NX);
+    expect_guest_fault(VA, HW_USER | HW_FETCH);
+    expect_ok(VA, HW_USER, page, 1);
+}
+
+static void test_not_present_is_reflected(void **state)
+{
+    pfn_t page = data_frame();
+
+    (void)state;
+    space_with(VA, page, RW_USER);
+    expect_guest_fault(VA + PAGE_SIZE, HW_USER);
+    expect_guest_fault(VA + (1ULL << 39), HW_USER);
+    expect_guest_fault(0xffff800000001000ULL, HW_READ);   /* the host's slots */
+    assert_int_equal(shadow_stats()->reflected, 3);
+}
+
+/* --- what lguest refuses, and what we refuse besides: the guest dies -------------- */
+
+/* Plant a bad entry at `level` of the tree mapping VA, behind the host's back. */
+static void plant(struct aspace *as, int level, pte_t bad)
+{
+    *shadow_guest_entry(as, VA, level) = bad;
+}
+
+/*
+ * Bad entries a guest can plant at some level of the tree that maps VA: `pfn`
+ * (when non-zero) replaces the entry's frame, `add` is OR-ed into its flags.
+ */
+static const struct refusal {
+    int level;
+    uint64_t pfn, add;
+    const char *why, *why_too;
+} refusals[] = {
+    { 1, 1024, 0, "names pfn 0x400, beyond the guest's 1024 pfns", "L1 entry" },
+    { 3, 0x7ffff, 0, "names pfn 0x7ffff, beyond the guest's", "L3 entry for va 0x100000000000" },
+    { 2, 0, _PAGE_PSE, "has PSE (a superpage)", "L2 entry" },
+    { 3, 0, _PAGE_PSE, "has PSE (a superpage)", "L3 entry" },
+    { 1, 0, _PAGE_PCD, "PWT/PCD (a memory type)", "L1 entry" },
+    { 1, 0, _PAGE_PWT, "PWT/PCD (a memory type)", "L1 entry" },
+    { 1, 0, _PAGE_PSE, "PAT (a memory type)", "L1 entry" },
+    { 4, 0, _PAGE_PCD, "PWT/PCD (a memory type)", "L4 entry" },
+    { 2, 0, _PAGE_GLOBAL, "GLOBAL in a table entry", "L2 entry" },
+};
+
+static void test_what_lguest_refuses_and_more_kills(void **state)
+{
+    unsigned i;
+
+    (void)state;
+    for (i = 0; i < ARRAY_SIZE(refusals); i++) {
+        const struct refusal *r = &refusals[i];
+        struct shadow_config c = ours();
+        struct aspace *as;
+        pte_t e;
+
+        shadow_halt();
+        shadow_boot(1024, &c);
+        as = space_with(VA, data_frame(), RW_USER);
+        e = *shadow_guest_entry(as, VA, r->level);
+        plant(as, r->level, pte_make(r->pfn ? _pfn(r->pfn) : pte_pfn(e), pte_flags(e) | r->add));
+        expect_killed(VA, HW_USER, r->why);
+        if (!strstr(shadow_kill_reason(), r->why_too))
+            fail_msg("case %u: kill reason '%s' does not say '%s'", i, shadow_kill_reason(),
+                     r->why_too);
+    }
+}
+
+static void test_global_in_a_pte_is_dropped(void **state)
+{
+    pfn_t page = data_frame();
+
+    (void)state;
+    space_with(VA, page, RW_USER | _PAGE_GLOBAL);
+    expect_ok(VA, HW_USER, page, 1);   /* the hardware walker refuses a GLOBAL shadow entry */
+}
+
+static void test_mapping_a_shadow_table_kills(void **state)
+{
+    struct aspace *as = space_with(VA, data_frame(), RW_USER);
+    pfn_t sroot;
+
+    (void)state;
+    expect_ok(VA, HW_USER, pte_pfn(gpte_of(as, VA)), 1);
+    sroot = harness_mfn_to_pfn(shadow_cr3());
+    assert_true(shadow_is_host_frame(sroot));
+    /* As data ... */
+    plant(as, 1, pte_make(sroot, RW_USER | _PAGE_PRESENT));
+    shadow_set_pte(as->root, VA, PTE_NONE);
+    expect_killed(VA, HW_USER | HW_WRITE, "which is the host's");
+}
+
+static void test_a_shadow_table_as_a_guest_table_kills(void **state)
+{
+    struct aspace *as = space_with(VA, data_frame(), RW_USER);
+    pfn_t sroot;
+
+    (void)state;
+    expect_ok(VA, HW_USER, pte_pfn(gpte_of(as, VA)), 1);
+    sroot = harness_mfn_to_pfn(shadow_cr3());
+    /* ... or as a table, where we would write Accessed into it. */
+    plant(as, 2, pte_make(sroot, TABLE_FLAGS));
+    shadow_set_pmd(as->root, VA);
+    expect_killed(VA, HW_USER, "L2 entry for va 0x100000000000 names pfn");
+    assert_non_null(strstr(shadow_kill_reason(), "the host's"));
+}
+
+static void test_reserved_host_frame_is_never_mapped(void **state)
+{
+    pfn_t page = data_frame();
+    struct aspace *as = space_with(VA, page, RW_USER);
+
+    (void)state;
+    expect_ok(VA, HW_USER, page, 1);
+    assert_int_equal(shadow_reserve_host_frame(page), 0);
+    /* The existing shadow of it went with everything else. */
+    expect_killed(VA, HW_USER, "which is the host's");
+    (void)as;
+}
+
+static void test_bad_root_kills(void **state)
+{
+    (void)state;
+    assert_int_equal(shadow_new_root(_pfn(4096)), -XEN_EINVAL);
+    assert_true(shadow_guest_dead());
+    assert_non_null(strstr(shadow_kill_reason(), "the new root"));
+}
+
+static void test_claiming_a_host_slot_kills(void **state)
+{
+    struct aspace *as = space_with(VA, data_frame(), RW_USER);
+
+    (void)state;
+    shadow_set_pgd(as->root, 0xffff808000000000ULL);
+    assert_true(shadow_guest_dead());
+    assert_non_null(strstr(shadow_kill_reason(), "host's L4 slot 257"));
+}
+
+static void test_first_kill_reason_is_kept(void **state)
+{
+    struct aspace *as = space_with(VA, data_frame(), RW_USER);
+    struct hw_xlat x;
+
+    (void)state;
+    plant(as, 1, pte_make(_pfn(2000), RW_USER | _PAGE_PRESENT));
+    expect_killed(VA, HW_USER, "pfn 0x7d0");
+    shadow_kill_guest("a later reason");
+    shadow_set_pgd(as->root, 0xffff808000000000ULL);
+    assert_non_null(strstr(shadow_kill_reason(), "pfn 0x7d0"));
+    assert_null(strstr(shadow_kill_reason(), "later"));
+    assert_int_equal(pvmmu_error_count(), 1);
+    assert_int_equal(hw_access(VA, HW_USER, &x), HW_GUEST_KILLED);
+}
+
+/* --- invalidation: exactly the affected entries, in every root that sees them ------ */
+
+static bool shadow_maps(mfn_t cr3, uint64_t va)
+{
+    mfn_t mfn;
+    unsigned errcode;
+
+    return hw_walk(cr3, va, HW_READ, &mfn, &errcode);
+}
+
+static void test_kernel_change_reaches_every_cached_root(void **state)
+{
+    pfn_t kpage = data_frame(), knew = data_frame(), page = data_frame();
+    struct aspace *a, *b;
+
+    (void)state;
+    assert_int_equal(shadow_guest_map_kernel(KVA, kpage, _PAGE_RW), 0);
+    a = space_with(VA, page, RW_USER);
+    expect_ok(KVA, HW_READ, kpage, 1);
+    b = space_with(VA, page, RW_USER);
+    expect_ok(KVA, HW_READ, kpage, 1);
+    expect_ok(VA, HW_USER, page, 1);
+    assert_true(shadow_maps(shadow_sroot_of(a->root), KVA));
+    assert_int_equal(shadow_guest_map_kernel(KVA, knew, _PAGE_RW), 0);
+    assert_false(shadow_maps(shadow_sroot_of(a->root), KVA));
+    assert_false(shadow_maps(shadow_sroot_of(b->root), KVA));
+    /* Only the kernel entry went. */
+    assert_true(shadow_maps(shadow_sroot_of(b->root), VA));
+    expect_ok(KVA, HW_READ, knew, 1);
+    assert_int_equal(shadow_backend.switch_to(a), 0);
+    expect_ok(KVA, HW_READ, knew, 1);
+}
+
+static void test_user_change_reaches_only_its_own_root(void **state)
+{
+    pfn_t page = data_frame(), other = data_frame();
+    struct aspace *a = space_with(VA, page, RW_USER), *b;
+
+    (void)state;
+    expect_ok(VA, HW_USER, page, 1);
+    expect_ok(VA, HW_USER, page, 0);
+    b = shadow_backend.fork(a);
+    assert_non_null(b);
+    assert_int_equal(shadow_backend.switch_to(b), 0);
+    expect_ok(VA, HW_USER, page, 1);
+    assert_int_equal(shadow_backend.map_range(a, VA, &other, 1, RW_USER), 0);
+    assert_false(shadow_maps(shadow_sroot_of(a->root), VA));
+    assert_true(shadow_maps(shadow_sroot_of(b->root), VA));
+    expect_ok(VA, HW_USER, page, 0);
+    assert_int_equal(shadow_backend.switch_to(a), 0);
+    expect_ok(VA, HW_USER, other, 1);
+}
+
+static void test_unmapping_a_whole_l1_frees_its_shadow(void **state)
+{
+    pfn_t pages[512];
+    struct aspace *as;
+    unsigned i, free_before;
+
+    (void)state;
+    for (i = 0; i < 512; i++)
+        pages[i] = data_frame();
+    as = space_with(VA, pages[0], RW_USER);
+    assert_int_equal(shadow_backend.map_range(as, VA, pages, 512, RW_USER), 0);
+    free_before = shadow_pool_free();
+    expect_ok(VA + 7 * PAGE_SIZE, HW_USER, pages[7], 1);
+    assert_int_equal(shadow_pool_free(), free_before - 3);   /* L3, L2, L1 */
+    assert_int_equal(shadow_backend.unmap_range(as, VA, 512), 0);
+    assert_int_equal(shadow_pool_free(), free_before - 2);   /* the L1 went */
+    expect_guest_fault(VA + 7 * PAGE_SIZE, HW_USER);
+}
+
+static void test_flush_drops_user_mappings_and_keeps_the_kernel(void **state)
+{
+    pfn_t kpage = data_frame(), page = data_frame();
+
+    (void)state;
+    assert_int_equal(shadow_guest_map_kernel(KVA, kpage, _PAGE_RW), 0);
+    space_with(VA, page, RW_USER);
+    expect_ok(KVA, HW_READ, kpage, 1);
+    expect_ok(VA, HW_USER, page, 1);
+    assert_int_equal(shadow_backend.flush_tlb(), 0);
+    expect_ok(KVA, HW_READ, kpage, 0);
+    expect_ok(VA, HW_USER, page, 1);
+    assert_int_equal(shadow_backend.invlpg(VA), 0);
+    expect_ok(VA, HW_USER, page, 1);
+}
+
+static void test_clear_all_throws_everything_away(void **state)
+{
+    pfn_t kpage = data_frame(), page = data_frame();
+    unsigned free_before;
+
+    (void)state;
+    assert_int_equal(shadow_guest_map_kernel(KVA, kpage, _PAGE_RW), 0);
+    space_with(VA, page, RW_USER);
+    free_before = shadow_pool_free();
+    expect_ok(KVA, HW_READ, kpage, 1);
+    expect_ok(VA, HW_USER, page, 1);
+    shadow_clear_all();
+    assert_int_equal(shadow_pool_free(), free_before);
+    expect_ok(KVA, HW_READ, kpage, 1);
+    expect_ok(VA, HW_USER, page, 1);
+}
+
+/* --- the cache of roots -------------------------------------------------------- */
+
+static void test_lru_evicts_the_root_used_longest_ago(void **state)
+{
+    struct shadow_config c = lru(2, 64);
+    pfn_t page;
+    struct aspace *a, *b, *d;
+
+    (void)state;
+    shadow_halt();
+    shadow_boot(1024, &c);
+    page = data_frame();
+    a = space_with(VA, page, RW_USER);
+    b = space_with(VA, page, RW_USER);
+    assert_int_equal(shadow_backend.switch_to(a), 0);
+    d = space_with(VA, page, RW_USER);   /* b was used longest ago */
+    assert_true(mfn_valid_value(shadow_sroot_of(a->root)));
+    assert_false(mfn_valid_value(shadow_sroot_of(b->root)));
+    assert_true(mfn_valid_value(shadow_sroot_of(d->root)));
+    assert_int_equal(shadow_stats()->evictions, 1);
+    assert_int_equal(shadow_stats()->root_hits, 1);
+}
+
+static void test_pinned_root_is_spared(void **state)
+{
+    struct shadow_config c = lru(2, 64);
+    pfn_t page;
+    struct aspace *a, *b;
+
+    (void)state;
+    shadow_halt();
+    shadow_boot(1024, &c);
+    page = data_frame();
+    a = space_with(VA, page, RW_USER);
+    b = space_with(VA, page, RW_USER);
+    assert_int_equal(shadow_backend.pin(b), 0);
+    assert_int_equal(shadow_backend.switch_to(a), 0);
+    space_with(VA, page, RW_USER);   /* b is older, but pinned: a goes */
+    assert_false(mfn_valid_value(shadow_sroot_of(a->root)));
+    assert_true(mfn_valid_value(shadow_sroot_of(b->root)));
+    assert_int_equal(shadow_backend.unpin(b), 0);
+}
+
+static void test_evicted_root_keeps_nothing_of_the_old_user_half(void **state)
+{
+    struct shadow_config c = lru(1, 64);
+    pfn_t p1, p2;
+    struct aspace *a;
+
+    (void)state;
+    shadow_halt();
+    shadow_boot(1024, &c);
+    p1 = data_frame();
+    p2 = data_frame();
+    a = space_with(VA, p1, RW_USER);
+    expect_ok(VA, HW_USER, p1, 1);
+    space_with(VA, p2, RW_USER);       /* reuses a's slot */
+    expect_ok(VA, HW_USER, p2, 1);
+    assert_int_equal(shadow_backend.switch_to(a), 0);
+    expect_ok(VA, HW_USER, p1, 1);
+}
+
+static void test_random_policy_is_reproducible_and_evicts(void **state)
+{
+    unsigned evictions[2], run, i;
+
+    (void)state;
+    for (run = 0; run < 2; run++) {
+        struct shadow_config c = shadow_lguest_config;
+        struct aspace *s[8];
+        pfn_t page;
+
+        c.pool_frames = 256;
+        shadow_halt();
+        shadow_boot(1024, &c);
+        page = data_frame();
+        for (i = 0; i < 8; i++)
+            s[i] = space_with(VA, page, RW_USER);
+        for (i = 0; i < 32; i++)
+            assert_int_equal(shadow_backend.switch_to(s[i % 8]), 0);
+        assert_true(shadow_cached_roots() <= 4);
+        evictions[run] = shadow_stats()->evictions;
+    }
+    assert_true(evictions[0] > 4);
+    assert_int_equal(evictions[0], evictions[1]);
+}
+
+static void test_a_small_pool_evicts_instead_of_failing(void **state)
+{
+    struct shadow_config c = lru(4, 8);
+    struct aspace *s[3];
+    pfn_t page;
+    unsigned i, round;
+
+    (void)state;
+    shadow_halt();
+    shadow_boot(1024, &c);
+    page = data_frame();
+    for (i = 0; i < 3; i++) {
+        s[i] = space_with(VA, page, RW_USER);
+        assert_int_equal(shadow_backend.map_range(s[i], VA + (1ULL << 39), &page, 1, RW_USER), 0);
+    }
+    for (round = 0; round < 3; round++)
+        for (i = 0; i < 3; i++) {
+            assert_int_equal(shadow_backend.switch_to(s[i]), 0);
+            expect_ok(VA, HW_USER, page, 1);   /* 7 frames a root: the pool holds one */
+            expect_ok(VA + (1ULL << 39), HW_USER, page, 1);
+        }
+    assert_true(shadow_stats()->evictions > 0);
+    assert_no_errors();
+}
+
+static void test_destroyed_root_is_forgotten(void **state)
+{
+    pfn_t page = data_frame();
+    struct aspace *a = space_with(VA, page, RW_USER);
+    pfn_t root = a->root;
+
+    (void)state;
+    expect_ok(VA, HW_USER, page, 1);
+    assert_int_equal(shadow_backend.switch_to(shadow_guest_kernel()), 0);
+    assert_int_equal(shadow_backend.destroy(a), 0);
+    assert_false(mfn_valid_value(shadow_sroot_of(root)));
+}
+
+/* --- linear mode ------------------------------------------------------------------ */
+
+static void test_linear_mode_until_the_first_root(void **state)
+{
+    pfn_t page = data_frame();
+    unsigned free_linear;
+
+    (void)state;
+    assert_true(shadow_linear_mode());
+    expect_ok(pfn_x(page) << PAGE_SHIFT, HW_WRITE, page, 1);
+    expect_guest_fault(pfn_x(page) << PAGE_SHIFT, HW_USER);      /* supervisor only */
+    expect_guest_fault(1024ULL << PAGE_SHIFT, HW_READ);           /* beyond memory */
+    expect_guest_fault(pfn_x(harness_mfn_to_pfn(shadow_cr3())) << PAGE_SHIFT, HW_READ);
+    free_linear = shadow_pool_free();
+    space_with(VA, page, RW_USER);
+    assert_false(shadow_linear_mode());
+    /* The linear root and its tables went back; the new root took one frame. */
+    assert_int_equal(shadow_pool_free(), free_linear + 3);
+    expect_guest_fault(pfn_x(page) << PAGE_SHIFT, HW_READ);
+    expect_ok(VA, HW_USER, page, 1);
+}
+
+int main(void)
+{
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        T(test_read_fault_installs_read_only_and_sets_accessed),
+        T(test_write_first_touch_is_one_fault_and_sets_dirty),
+        T(test_read_of_a_dirty_page_installs_writable),
+        T(test_upper_levels_get_accessed_too),
+        T(test_accessed_dirty_entry_is_preinstalled_writable),
+        T(test_accessed_clean_entry_is_preinstalled_read_only),
+        T(test_untouched_entry_is_not_preinstalled),
+        T(test_bad_preinstalled_entry_kills),
+        T(test_write_to_read_only_entry_is_reflected),
+        T(test_user_access_to_supervisor_entry_is_reflected),
+        T(test_read_only_upper_level_is_reflected_on_write),
+        T(test_fetch_from_no_execute_is_reflected),
+        T(test_not_present_is_reflected),
+        T(test_what_lguest_refuses_and_more_kills),
+        T(test_global_in_a_pte_is_dropped),
+        T(test_mapping_a_shadow_table_kills),
+        T(test_a_shadow_table_as_a_guest_table_kills),
+        T(test_reserved_host_frame_is_never_mapped),
+        T(test_bad_root_kills),
+        T(test_claiming_a_host_slot_kills),
+        T(test_first_kill_reason_is_kept),
+        T(test_kernel_change_reaches_every_cached_root),
+        T(test_user_change_reaches_only_its_own_root),
+        T(test_unmapping_a_whole_l1_frees_its_shadow),
+        T(test_flush_drops_user_mappings_and_keeps_the_kernel),
+        T(test_clear_all_throws_everything_away),
+        T(test_lru_evicts_the_root_used_longest_ago),
+        T(test_pinned_root_is_spared),
+        T(test_evicted_root_keeps_nothing_of_the_old_user_half),
+        T(test_random_policy_is_reproducible_and_evicts),
+        T(test_a_small_pool_evicts_instead_of_failing),
+        T(test_destroyed_root_is_forgotten),
+        T(test_linear_mode_until_the_first_root),
+    };
+#undef T
+    return cmocka_run_group_tests_name("shadow", tests, NULL, NULL);
+}
