@@ -22,6 +22,9 @@
 
 enum hw_outcome { HW_OK, HW_GUEST_FAULT, HW_GUEST_KILLED };
 
+/* Said before every complaint of the hardware's: a test's replay instructions, for one. */
+static char hw_context[160];
+
 struct hw_xlat {
     mfn_t mfn;
     unsigned faults;   /* demand faults the access took */
@@ -36,8 +39,8 @@ static inline const uint64_t *hw_table(mfn_t mfn)
     pfn_t pfn = harness_mfn_to_pfn(mfn);
 
     if (!pfn_valid_value(pfn) || !shadow_is_host_frame(pfn))
-        fail_msg("hardware: walked into mfn 0x%llx, which is not a host frame (pfn 0x%llx)",
-                 (unsigned long long)mfn_x(mfn), (unsigned long long)pfn_x(pfn));
+        fail_msg("%shardware: walked into mfn 0x%llx, which is not a host frame (pfn 0x%llx)",
+                 hw_context, (unsigned long long)mfn_x(mfn), (unsigned long long)pfn_x(pfn));
     return model_frame_bytes(mfn);
 }
 
@@ -56,8 +59,8 @@ static inline bool hw_walk(mfn_t cr3, uint64_t va, unsigned access, mfn_t *out, 
             return false;
         }
         if (e & ~HW_ENTRY_OK_BITS)
-            fail_msg("hardware: L%d shadow entry 0x%llx for va 0x%llx has bits 0x%llx set", l,
-                     (unsigned long long)e, (unsigned long long)va,
+            fail_msg("%shardware: L%d shadow entry 0x%llx for va 0x%llx has bits 0x%llx set",
+                     hw_context, l, (unsigned long long)e, (unsigned long long)va,
                      (unsigned long long)(e & ~HW_ENTRY_OK_BITS));
         rw = rw && (e & _PAGE_RW);
         user = user && (e & _PAGE_USER);
@@ -78,8 +81,8 @@ static inline void hw_check_guest_frame(mfn_t mfn, uint64_t va)
     pfn_t pfn = harness_mfn_to_pfn(mfn);
 
     if (!pfn_valid_value(pfn) || shadow_is_host_frame(pfn))
-        fail_msg("hardware: va 0x%llx reaches mfn 0x%llx, which is not the guest's (pfn 0x%llx)",
-                 (unsigned long long)va, (unsigned long long)mfn_x(mfn),
+        fail_msg("%shardware: va 0x%llx reaches mfn 0x%llx, which is not the guest's (pfn 0x%llx)",
+                 hw_context, (unsigned long long)va, (unsigned long long)mfn_x(mfn),
                  (unsigned long long)pfn_x(pfn));
 }
 
@@ -98,8 +101,8 @@ static inline enum hw_outcome hw_access(uint64_t va, unsigned access, struct hw_
             return HW_OK;
         }
         if (x->faults++)
-            fail_msg("hardware: va 0x%llx access %u faults again (error code %u) after the host "
-                     "said it fixed it", (unsigned long long)va, access, errcode);
+            fail_msg("%shardware: va 0x%llx access %u faults again (error code %u) after the host "
+                     "said it fixed it", hw_context, (unsigned long long)va, access, errcode);
         switch (shadow_demand_page(va, errcode)) {
         case SHADOW_FIXED:
             continue;
