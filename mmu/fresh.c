@@ -28,21 +28,26 @@
 #include <xen/pvmmu/lib.h>
 #include <xen/pvmmu/mmu.h>
 #include <xen/pvmmu/multicall.h>
+#include <xen/pvmmu/platform.h>
 
 #define FRESH_MAX 64
 
 static pfn_t fresh[FRESH_MAX];
+static bool fresh_owned[FRESH_MAX];   /* allocated by pvmmu itself (range ops): ours to free */
+static bool fresh_reached[FRESH_MAX];
 static unsigned nr_fresh;
 static struct { mpte_t *slot; mpte_t val; bool deferred; } pending[FRESH_MAX];
 static unsigned nr_pending;
 static bool armed;
 
 static void queue_deferred(void);
+static void recover_after_failed_batch(void);
 
 static void batch_issued(void *unused, int result)
 {
     (void)unused;
-    (void)result;
+    if (result)
+        recover_after_failed_batch();
     nr_fresh = 0;
     nr_pending = 0;
     armed = false;
@@ -89,8 +94,56 @@ int fresh_table_add(pfn_t table)
 
     if (rc)
         return rc;
+    fresh_owned[nr_fresh] = false;
     fresh[nr_fresh++] = table;
     return arm();
+}
+
+/* pvmmu allocated this fresh table itself: if its hook never lands, pvmmu frees it. */
+void fresh_table_owned(pfn_t table)
+{
+    unsigned i;
+
+    for (i = 0; i < nr_fresh; i++)
+        if (pfn_eq(fresh[i], table))
+            fresh_owned[i] = true;
+}
+
+/*E:350 When the batch fails.  Some of it may have been done and some not, and
+ * the pending list says only what was asked.  So: forget what was asked, bring
+ * every pinned address space to a definite pinned state as its tables really are
+ * (pinning/reconcile.c), and then look at the tables this batch allocated: one
+ * that no pinned tree reaches never got hooked, so it is made plain memory again
+ * and freed, rather than leak read-only. :*/
+static int note_reached(pfn_t table, int level, void *ctx)
+{
+    unsigned i;
+
+    (void)level;
+    (void)ctx;
+    for (i = 0; i < nr_fresh; i++)
+        if (pfn_eq(fresh[i], table))
+            fresh_reached[i] = true;
+    return 0;
+}
+
+static void recover_after_failed_batch(void)
+{
+    struct aspace *as;
+    unsigned i;
+
+    nr_pending = 0;
+    for (i = 0; i < nr_fresh; i++)
+        fresh_reached[i] = false;
+    for (as = registry_first(); as; as = registry_next(as)) {
+        if (!as->pinned || as->is_kernel)
+            continue;
+        reconcile_pinned(as);
+        pt_walk(as, note_reached, NULL);
+    }
+    for (i = 0; i < nr_fresh; i++)
+        if (fresh_owned[i] && !fresh_reached[i] && !reconcile_release_table(fresh[i]))
+            frame_free(fresh[i]);
 }
 
 static int remember(mpte_t *slot, mpte_t val, bool deferred)

@@ -72,6 +72,7 @@ static mpte_t *entry_slot_alloc(struct aspace *as, uint64_t va, int level)
                 frame_free(fresh);
                 return NULL;
             }
+            fresh_table_owned(fresh);
             table = fresh;
             continue;
         }

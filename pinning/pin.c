@@ -29,7 +29,7 @@
 #include <xen/pvmmu/report.h>
 
 /* The direct-map entry of `table` as it is now, read through the direct map itself. */
-static int read_direct_map_l1e(pfn_t table, uint64_t *maddr, mpte_t *cur)
+int direct_map_l1e_read(pfn_t table, uint64_t *maddr, mpte_t *cur)
 {
     uint64_t l1e_maddr = direct_map_l1e_maddr(table);
     enum m2p_status status;
@@ -53,7 +53,7 @@ static int flip_direct_map(pfn_t table, bool writable)
 {
     uint64_t maddr;
     mpte_t cur;
-    int rc = read_direct_map_l1e(table, &maddr, &cur);
+    int rc = direct_map_l1e_read(table, &maddr, &cur);
 
     if (rc)
         return rc;
@@ -103,10 +103,9 @@ static const char *why_not_pinnable(const struct aspace *as)
 }
 
 /*
- * Runs when the batch carrying a pin has been issued.  If Xen refused it, the
- * address space is not pinned, whatever part of the batch went through; say so.
- * (Undoing the part that did go through is the job of whoever handles the error:
- * only Xen knows which frames it typed.)
+ * Runs when the batch carrying a pin has been issued.  If any of it failed, the
+ * address space is brought back to plainly unpinned, whatever part went through
+ * (pinning/reconcile.c), and the caller hears about it.
  */
 static void pin_settled(void *data, int result)
 {
@@ -114,10 +113,9 @@ static void pin_settled(void *data, int result)
 
     if (!result)
         return;
-    as->pinned = false;
-    as->save_pinned = false;
-    pvmmu_error("pin of address space %u (root pfn 0x%llx) failed (%d): not pinned; some of its "
-                "frames may be left read-only", as->id, (unsigned long long)pfn_x(as->root), result);
+    pvmmu_error("pin of address space %u (root pfn 0x%llx) failed (%d): left unpinned", as->id,
+                (unsigned long long)pfn_x(as->root), result);
+    reconcile_unpinned(as);
 }
 
 int aspace_pin(struct aspace *as)
@@ -186,8 +184,8 @@ int aspace_unpin(struct aspace *as)
     /* Issued now, lazy or not: plain stores into these tables start right after. */
     rc = mc_flush();
     if (rc) {
-        pvmmu_error("unpin of address space %u failed (%d); its tables stay under Xen's control",
-                    as->id, rc);
+        pvmmu_error("unpin of address space %u failed (%d): left pinned", as->id, rc);
+        reconcile_pinned(as);
         return rc;
     }
     unpin_done(as);

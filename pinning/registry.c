@@ -98,7 +98,10 @@ int unpin_all(void)
     if (!rc)
         rc = mc_flush();
     if (rc) {
-        pvmmu_error("unpin_all failed (%d); the marked address spaces stay pinned", rc);
+        pvmmu_error("unpin_all failed (%d): the marked address spaces stay pinned (and marked)", rc);
+        for (as = registered; as; as = as->next_registered)
+            if (as->save_pinned)
+                reconcile_pinned(as);
         return rc;
     }
     for (as = registered; as; as = as->next_registered)

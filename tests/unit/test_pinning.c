@@ -227,8 +227,26 @@ static void test_a_failed_pin_is_reported_with_the_operation(void **state)
     model_fail_multicall_entry(2, -XEN_ENOMEM);       /* the entry holding the pins */
     assert_int_not_equal(aspace_pin(as), 0);
     assert_error_seen("mmuext_op failed (-12): request 1 of 2, PIN_L4_TABLE");
-    assert_error_contains("not pinned");
+    assert_error_seen("left unpinned");
     assert_false(as->pinned);
+    assert_tree_pinned(as, false);     /* the flips that went through were undone */
+    assert_int_equal(aspace_pin(as), 0);
+    assert_tree_pinned(as, true);
+}
+
+static void test_a_failed_unpin_leaves_the_space_pinned_and_whole(void **state)
+{
+    struct aspace *as = space_with_l1s(3);
+
+    (void)state;
+    aspace_pin(as);
+    model_fail_multicall_entry(2, -XEN_ENOMEM);       /* the flips back to writable */
+    assert_int_not_equal(aspace_unpin(as), 0);
+    assert_error_seen("left pinned");
+    assert_true(as->pinned);
+    assert_tree_pinned(as, true);
+    assert_int_equal(aspace_unpin(as), 0);
+    assert_tree_pinned(as, false);
 }
 
 int main(void)
@@ -247,6 +265,7 @@ int main(void)
         T(test_destroy_unpins_first_then_frees_with_plain_writes),
         T(test_destroying_twice_is_an_error),
         T(test_a_failed_pin_is_reported_with_the_operation),
+        T(test_a_failed_unpin_leaves_the_space_pinned_and_whole),
     };
     return cmocka_run_group_tests_name("pinning", tests, NULL, NULL);
 }

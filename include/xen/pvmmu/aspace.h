@@ -90,5 +90,11 @@ unsigned pt_count_frames(const struct aspace *as);
  */
 int pin_make_table_ro(pfn_t table);
 int pin_make_table_rw(pfn_t table);
+int direct_map_l1e_read(pfn_t table, uint64_t *maddr, mpte_t *cur);
+
+/* After Xen refused part of a pin or unpin: drive the address space to one definite state. */
+int reconcile_unpinned(struct aspace *as);
+int reconcile_pinned(struct aspace *as);
+int reconcile_release_table(pfn_t table);
 
 #endif

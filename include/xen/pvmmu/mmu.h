@@ -50,6 +50,7 @@ int mmu_update_va_mapping(uint64_t va, pte_t val, uint64_t uvmf_flags);
 /* mmu/fresh.c: tables allocated in this batch, still writable until it is issued. */
 bool table_is_fresh(pfn_t table);
 int fresh_table_add(pfn_t table);
+void fresh_table_owned(pfn_t table);
 int pending_entry_add(mpte_t *slot, mpte_t val);
 int entry_defer(mpte_t *slot, mpte_t val);
 bool entry_is_deferred(const mpte_t *slot);
