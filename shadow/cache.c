@@ -30,6 +30,7 @@ static uint64_t clock, rng;
 static pfn_t held[SHADOW_CACHE_MAX];
 static unsigned nr_held;
 static mpte_t host_l4e[HOST_SLOTS];
+static bool tlb_flush_needed;
 
 struct shadow_root *scache_current(void)
 {
@@ -104,8 +105,33 @@ static struct shadow_root *victim(const struct shadow_root *spare)
     return r ? r : pick(spare, 1);
 }
 
+/*S:730 The TLB.  We never install a GLOBAL shadow entry (check.c), so loading
+ * CR3 forgets every translation of the root we leave, and a root that is not
+ * loaded cannot be in the TLB at all.  Only the loaded root can go stale: when
+ * an entry of it is dropped, the CPU may still hold the old translation, or
+ * the old path through a shadow table that is back in the pool and about to be
+ * something else.  So every drop from the loaded root raises a flag, and the
+ * carrier, before it returns to the guest, flushes if shadow_tlb_flush_needed()
+ * says so.  A switch raises it too: the new root may sit in the very frame
+ * the old one did (a cache of one, or the linear root just freed), and then the
+ * value loaded into CR3 would not change. :*/
+void scache_note_drop(const struct shadow_root *r)
+{
+    if (r == current)
+        tlb_flush_needed = true;
+}
+
+bool shadow_tlb_flush_needed(void)
+{
+    bool needed = tlb_flush_needed;
+
+    tlb_flush_needed = false;
+    return needed;
+}
+
 static void slot_free(struct shadow_root *r)
 {
+    scache_note_drop(r);
     sroot_release_guest_slots(r->sroot);
     spool_free(r->sroot);
     r->used = false;
@@ -126,8 +152,10 @@ bool scache_make_room(unsigned frames)
         slot_free(r);
         shadow_counts.evictions++;
     }
-    if (shadow_pool_free() < frames && current)
+    if (shadow_pool_free() < frames && current) {
+        scache_note_drop(current);
         sroot_release_guest_slots(current->sroot);
+    }
     if (shadow_pool_free() >= frames)
         return true;
     pvmmu_error("shadow: the pool has %u free frames, %u needed, and nothing left to evict",
@@ -163,6 +191,7 @@ static struct shadow_root *slot_take(pfn_t groot, bool linear)
     } else {
         /* We are leaving the current root, so it may go too (a cache of one). */
         r = victim(NULL);
+        scache_note_drop(r);
         sroot_release_slots(r->sroot, L4_USER_FIRST, L4_USER_LAST);
         shadow_counts.evictions++;
     }
@@ -198,6 +227,7 @@ void scache_shutdown(void)
             slot_free(&roots[i]);
     current = NULL;
     nr_held = 0;
+    tlb_flush_needed = false;
 }
 
 static void leave_linear_mode(void)
@@ -227,6 +257,8 @@ int shadow_new_root(pfn_t groot)
         shadow_counts.root_builds++;
     }
     r->last_used = ++clock;
+    if (r != current)
+        tlb_flush_needed = true;
     current = r;
     return 0;
 }
@@ -268,9 +300,10 @@ void shadow_forget_root(pfn_t groot)
     if (!r)
         return;
     /* Freeing the root it runs on is the guest's folly; CR3 still needs a root. */
-    if (r == current)
+    if (r == current) {
+        scache_note_drop(r);
         sroot_release_guest_slots(r->sroot);
-    else
+    } else
         slot_free(r);
 }
 

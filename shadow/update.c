@@ -53,6 +53,7 @@ static void drop_entry(struct shadow_root *r, uint64_t va, int level)
     mpte_t *sentry = sentry_find(r->sroot, va, level);
 
     if (sentry && sentry->v) {
+        scache_note_drop(r);
         sentry_release(sentry, level);
         shadow_counts.invalidations++;
     }
@@ -73,8 +74,10 @@ static void set_pte_in(struct shadow_root *r, uint64_t va, const void *arg)
 
     if (!spte)
         return;
-    if (spte->v)
+    if (spte->v) {
         shadow_counts.invalidations++;
+        scache_note_drop(r);
+    }
     spte->v = 0;
     if (!pte_present(gpte) || !(pte_flags(gpte) & _PAGE_ACCESSED))
         return;
@@ -136,6 +139,7 @@ void shadow_flush_user(void)
 
     if (!r)
         return;
+    scache_note_drop(r);
     sroot_release_slots(r->sroot, L4_USER_FIRST, L4_USER_LAST);
     shadow_counts.user_flushes++;
 }
@@ -152,8 +156,10 @@ void shadow_clear_all(void)
     for (i = 0; i < SHADOW_CACHE_MAX; i++) {
         struct shadow_root *r = scache_slot(i);
 
-        if (r)
+        if (r) {
+            scache_note_drop(r);
             sroot_release_guest_slots(r->sroot);
+        }
     }
     shadow_counts.clear_alls++;
 }

@@ -478,6 +478,24 @@ static void test_unmapping_a_whole_l1_frees_its_shadow(void **state)
     expect_guest_fault(VA + 7 * PAGE_SIZE, HW_USER);
 }
 
+static void test_changing_an_entry_of_the_loaded_root_asks_for_a_flush(void **state)
+{
+    pfn_t page = data_frame(), other = data_frame();
+    struct aspace *as = space_with(VA, page, RW_USER);
+
+    (void)state;
+    expect_ok(VA, HW_USER | HW_WRITE, page, 1);
+    expect_ok(VA, HW_USER | HW_WRITE, page, 0);   /* from the TLB */
+    assert_int_equal(shadow_backend.map_range(as, VA, &other, 1, RW_USER), 0);
+    assert_true(shadow_tlb_flush_needed());
+    assert_false(shadow_tlb_flush_needed());
+    hw_tlb_flush();   /* what the carrier does when asked */
+    expect_ok(VA, HW_USER | HW_WRITE, other, 1);
+    /* Left to the hardware model's own carrier from here. */
+    assert_int_equal(shadow_backend.protect_range(as, VA, 1, PROT_READ_ONLY), 0);
+    expect_guest_fault(VA, HW_USER | HW_WRITE);
+}
+
 static void test_flush_drops_user_mappings_and_keeps_the_kernel(void **state)
 {
     pfn_t kpage = data_frame(), page = data_frame();
@@ -686,6 +704,7 @@ int main(void)
         T(test_kernel_change_reaches_every_cached_root),
         T(test_user_change_reaches_only_its_own_root),
         T(test_unmapping_a_whole_l1_frees_its_shadow),
+        T(test_changing_an_entry_of_the_loaded_root_asks_for_a_flush),
         T(test_flush_drops_user_mappings_and_keeps_the_kernel),
         T(test_clear_all_throws_everything_away),
         T(test_lru_evicts_the_root_used_longest_ago),

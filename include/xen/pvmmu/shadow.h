@@ -93,6 +93,11 @@ void shadow_forget_root(pfn_t groot);
 
 /* What CR3 must hold now (the linear root in linear mode). */
 mfn_t shadow_cr3(void);
+/*
+ * Whether an entry of the loaded root was dropped (or the root changed) since
+ * the last call: the carrier flushes the TLB before it returns to the guest.
+ */
+bool shadow_tlb_flush_needed(void);
 bool shadow_linear_mode(void);
 
 /* x86 page-fault error code bits, as the CPU pushes them. */
@@ -201,6 +206,7 @@ struct shadow_root *scache_current(void);
 struct shadow_root *scache_find(pfn_t groot);
 struct shadow_root *scache_slot(unsigned i);
 bool scache_make_room(unsigned frames);
+void scache_note_drop(const struct shadow_root *r);
 
 /* guest.c: the guest kernel's tables */
 void shadow_guest_set_current(struct aspace *as);
