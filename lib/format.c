@@ -2,7 +2,7 @@
  * A small vsnprintf for a kernel with no libc.
  *
  * Enough for diagnostics: %s %c %d %i %u %x %p with l / ll / z length modifiers,
- * a '0' flag, a field width, and a precision for %s (%.64s: at most 64 bytes of a
+ * '0' and '#' flags, a field width, and a precision for %s (%.64s: at most 64 bytes of a
  * string that came from outside and may be long).  It always terminates the buffer and returns the
  * length the full text would have had, as C's snprintf does.
  */
@@ -48,6 +48,7 @@ int pvmmu_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 
     for (; *fmt; fmt++) {
         unsigned width = 0, longs = 0, precision = ~0u;
+        bool alternate = false;   /* '#': 0x before a hexadecimal number */
         char pad = ' ';
 
         if (*fmt != '%') {
@@ -55,8 +56,14 @@ int pvmmu_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
             continue;
         }
         fmt++;
-        if (*fmt == '0')
-            pad = '0', fmt++;
+        for (;; fmt++) {
+            if (*fmt == '0')
+                pad = '0';
+            else if (*fmt == '#')
+                alternate = true;
+            else
+                break;
+        }
         while (*fmt >= '0' && *fmt <= '9')
             width = width * 10 + (unsigned)(*fmt++ - '0');
         if (*fmt == '.') {
@@ -77,6 +84,12 @@ int pvmmu_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
         case 'u':
         case 'x': {
             uint64_t v = longs ? va_arg(ap, unsigned long long) : va_arg(ap, unsigned int);
+
+            if (alternate && *fmt == 'x') {
+                put(&s, '0');
+                put(&s, 'x');
+                width = width > 2 ? width - 2 : 0;
+            }
             put_number(&s, v, *fmt == 'u' ? 10 : 16, false, width, pad);
             break;
         }
