@@ -17,6 +17,21 @@
  * every cached root when a kernel entry changes (update.c), so what the old
  * root learnt about the kernel is still true for the new one.  A slot thrown
  * out because the pool ran dry goes whole, frames and all. :*/
+/*M:940 LRU is the worst possible policy for a guest that cycles through more
+ * processes than the cache holds: it always throws out the next one needed
+ * (bench-shadow's 4-root LRU rebuilds every switch, worse than random).  We
+ * win by holding more roots, which costs memory.  A policy that notices the
+ * cycle (CLOCK-Pro or ARC style), or a cache sized from the pool rather than
+ * a fixed root count, would keep the win on smaller budgets. :*/
+/*M:950 Pinning a root only makes it the last to go: when every root in the
+ * cache is pinned, a pinned one is evicted anyway rather than refusing a
+ * switch.  A guest that pins more roots than the cache holds gets no error,
+ * only faults. :*/
+/*M:960 Without PCIDs every CR3 load flushes the whole TLB, so only the loaded
+ * root can go stale and one flag says when to flush.  With a PCID per cached
+ * root, switching would keep each root's translations, and a drop from a root
+ * that is not loaded would need its PCID invalidated too: the flag would become
+ * a set of roots. :*/
 #include <xen/pvmmu/lib.h>
 #include <xen/pvmmu/p2m.h>
 #include <xen/pvmmu/report.h>

@@ -20,6 +20,15 @@
  * Accessed on the way down, and Dirty on a write.  And we fill the shadow path,
  * allocating any shadow table that is missing, in one go: one fault per first
  * touch, however many levels were empty. :*/
+/*M:980 One fault fills one page.  When the guest's L1 says its neighbours are
+ * Accessed too, the fault could fill them at the same time (KVM's
+ * prefetching), trading a little copying for the faults of a process that
+ * walks its working set in order. :*/
+/*M:990 The error code is trusted for its access bits and not checked further:
+ * a reserved-bit fault (PF_RSVD) cannot come from tables we build (check.c
+ * keeps every reserved bit clear), so it is treated like any other fault
+ * rather than as the host bug it would be.  A carrier may want to throw
+ * everything away (shadow_clear_all) and report it instead. :*/
 #include <xen/pvmmu/shadow.h>
 
 /* What the walk of the guest's tables found. */

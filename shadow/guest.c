@@ -14,6 +14,11 @@
  * same kernel tables.  A 64-bit PV guest needs a separate user root because Xen
  * runs its kernel in ring 3; here the shadow's USER bits keep user mode out of
  * the kernel, so `user_root` is the same L4. :*/
+/*M:900 Every entry the guest writes is one call into the host, and on real
+ * hardware each would be a trap.  lguest queued them in a 64-entry ring in
+ * lazy MMU mode and let the host drain it at the next trap; a range operation
+ * here could do the same, or report one whole L1 when it rewrites most of it.
+ * Hosted, a call costs nothing, so nothing here measures it yet. :*/
 #include <xen/pvmmu/lib.h>
 #include <xen/pvmmu/platform.h>
 #include <xen/pvmmu/report.h>

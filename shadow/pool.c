@@ -16,6 +16,16 @@
  * frame that is not, so no entry, stale or fresh, can ever reach the host.  The
  * price is memory that is spoken for whether or not it is used (docs/shadow.md
  * has the sums); the pool is also what bounds the cache (cache.c). :*/
+/*M:970 The pool is taken whole at shadow_init, so its memory is spent whether
+ * the guest runs one process or a hundred, and the host-frame bitmap stops at
+ * 8 GiB of guest.  Growing the pool later is safe only with frames that were
+ * never the guest's (the reason for the pool in the first place), which a
+ * carrier with its own memory could hand over; a sparse bitmap would lift the
+ * size limit. :*/
+/*M:975 Finding the shadow table below an upper shadow entry asks the m2p,
+ * because the entry holds a machine frame.  On bare metal that is the
+ * identity and costs nothing; hosted it is a read and a p2m check per level
+ * per walk.  A pool-indexed back-pointer would make it one load anywhere. :*/
 #include <xen/pvmmu/lib.h>
 #include <xen/pvmmu/p2m.h>
 #include <xen/pvmmu/platform.h>
@@ -162,7 +172,8 @@ pfn_t stable_below(mpte_t sentry)
     enum m2p_status status;
     pfn_t spfn = m2p_lookup(mpte_mfn(sentry), &status);
 
-    if (status != M2P_OK || !shadow_is_host_frame(spfn)) {
+    /* The bitmap covers the guest's range; a pool frame above it is the host's by position. */
+    if (status != M2P_OK || (pfn_x(spfn) < bitmap_pfns && !shadow_is_host_frame(spfn))) {
         pvmmu_error("shadow: entry 0x%llx should point at a shadow table, but mfn 0x%llx is %s",
                     (unsigned long long)sentry.v, (unsigned long long)mfn_x(mpte_mfn(sentry)),
                     status != M2P_OK ? m2p_status_name(status) : "not a host frame");

@@ -9,6 +9,13 @@
  * it and everything under that.  A level-1 entry holds no reference to
  * anything (lguest had to put_page() the guest's page; we hold no page
  * references), so dropping it is a store. :*/
+/*M:910 The kernel half is shadowed once per cached root: 32 roots that all
+ * map the same kernel page each take their own fault for it, and a kernel
+ * entry changed is dropped from 32 trees.  Sharing the shadow tables below the
+ * kernel's L4 slots between roots (reference-counted, freed with the last root)
+ * would make a new root start with the kernel mapped, and cost one drop per
+ * change.  lguest got part of this by keeping the kernel half of an evicted
+ * slot, which we do too (cache.c). :*/
 #include <xen/pvmmu/shadow.h>
 
 mpte_t *sentry_find(pfn_t sroot, uint64_t va, int level)

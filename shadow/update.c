@@ -19,6 +19,18 @@
  * guest's own memory (pool.c).  Its TLB flush (shadow_flush_user) is the
  * catch-all that drops every user mapping of the current root, for guests that
  * cannot say precisely what they changed. :*/
+/*M:920 We rely on the guest to report every change.  A guest that writes its
+ * tables natively (an unmodified kernel) needs the host to notice instead:
+ * write-protect every guest table frame in the shadows and emulate the writes,
+ * or let L1s go out of sync and resync them at the guest's TLB flush, as KVM's
+ * shadow MMU and Xen's shadow-3 do.  That is the next step for running guests
+ * that are not ours. :*/
+/*M:930 A guest table shared by two guest roots, changed and reported through
+ * one of them, leaves the other's shadow stale.  It is the guest's own
+ * confusion and can never reach the host (pool.c), but a reverse map from
+ * guest table frames to the shadow entries built from them would make it
+ * right, and would also let us drop a guest table's shadows when the guest
+ * frees the frame. :*/
 #include <xen/pvmmu/shadow.h>
 
 typedef void (*sroot_update_fn)(struct shadow_root *r, uint64_t va, const void *arg);

@@ -654,6 +654,63 @@ static void test_destroyed_root_is_forgotten(void **state)
     assert_false(mfn_valid_value(shadow_sroot_of(root)));
 }
 
+static void test_host_slots_appear_in_every_root_and_stay_the_hosts(void **state)
+{
+    pfn_t page = data_frame(), host_l3 = frame_alloc();
+    mpte_t e = mpte_make(mfn_of(host_l3), _PAGE_PRESENT | _PAGE_RW);
+    struct aspace *a = space_with(VA, page, RW_USER), *b;
+
+    (void)state;
+    assert_int_equal(shadow_set_host_l4e(L4_XEN_FIRST, e), 0);
+    b = space_with(VA, page, RW_USER);
+    assert_int_equal(((uint64_t *)model_frame_bytes(shadow_sroot_of(a->root)))[L4_XEN_FIRST], e.v);
+    assert_int_equal(((uint64_t *)model_frame_bytes(shadow_sroot_of(b->root)))[L4_XEN_FIRST], e.v);
+    shadow_clear_all();
+    assert_int_equal(((uint64_t *)model_frame_bytes(shadow_cr3()))[L4_XEN_FIRST], e.v);
+    /* The guest faulting there is reflected, never filled from its own tables. */
+    assert_int_equal(shadow_demand_page(0xffff800000000000ULL, PF_USER), SHADOW_REFLECT);
+    assert_int_equal(shadow_set_host_l4e(L4_USER_LAST, e), -XEN_EINVAL);
+    assert_error_contains("slot 255 is the guest's");
+}
+
+static void test_bad_configurations_are_refused_by_name(void **state)
+{
+    static const struct {
+        unsigned roots, pool;
+        uint64_t pfns;
+        const char *why;
+    } bad[] = {
+        { 0, 64, 1024, "cache_roots 0" },
+        { SHADOW_CACHE_MAX + 1, 64, 1024, "cache_roots 65" },
+        { 4, 7, 1024, "pool_frames 7" },
+        { 4, 64, 0, "guest_pfns 0" },
+        { 4, 64, SHADOW_GUEST_PFNS_MAX + 1, "guest_pfns 2097153" },
+    };
+    unsigned i;
+    unsigned long free_frames;
+
+    (void)state;
+    shadow_shutdown();
+    free_frames = harness_frames_free();
+    for (i = 0; i < ARRAY_SIZE(bad); i++) {
+        struct shadow_config c = lru(bad[i].roots, bad[i].pool);
+
+        c.guest_pfns = bad[i].pfns;
+        assert_int_equal(shadow_init(&c), -XEN_EINVAL);
+        assert_error_contains(bad[i].why);
+    }
+    assert_int_equal(shadow_init(&(struct shadow_config){ .guest_pfns = 1024, .cache_roots = 4,
+                                                          .pool_frames = 2000 }), -XEN_ENOMEM);
+    assert_error_contains("out of frames for the shadow pool");
+    assert_int_equal(harness_frames_free(), free_frames);   /* what it took, it gave back */
+    {
+        struct shadow_config c = ours();
+
+        c.guest_pfns = 1024;
+        assert_int_equal(shadow_init(&c), 0);
+    }
+}
+
 /* --- linear mode ------------------------------------------------------------------ */
 
 static void test_linear_mode_until_the_first_root(void **state)
@@ -713,6 +770,8 @@ int main(void)
         T(test_random_policy_is_reproducible_and_evicts),
         T(test_a_small_pool_evicts_instead_of_failing),
         T(test_destroyed_root_is_forgotten),
+        T(test_host_slots_appear_in_every_root_and_stay_the_hosts),
+        T(test_bad_configurations_are_refused_by_name),
         T(test_linear_mode_until_the_first_root),
     };
 #undef T
