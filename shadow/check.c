@@ -36,7 +36,8 @@
 #define UPPER_ALLOWED (_PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED | _PAGE_DIRTY | \
                        _PAGE_NX | SW_BITS)
 /* What a shadow entry keeps of the guest's: the permissions and Accessed / Dirty. */
-#define SHADOW_KEPT (_PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED | _PAGE_DIRTY | _PAGE_NX)
+#define SHADOW_KEPT (_PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED | _PAGE_DIRTY | \
+                     _PAGE_NX)
 
 pte_t *gtable(pfn_t gpfn)
 {

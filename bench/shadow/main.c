@@ -145,8 +145,8 @@ int main(void)
     printf("bench: shadow_frames_16_spaces %lu frames\n", ours.frames_in_use);
     printf("bench: lguest_shadow_frames_16_spaces %lu frames\n", lguest.frames_in_use);
     if (ours.rebuild_faults * 10 > lguest.rebuild_faults) {
-        fprintf(stderr, "bench-shadow: %lu rebuild faults is not 10 times fewer than lguest's %lu\n",
-                ours.rebuild_faults, lguest.rebuild_faults);
+        fprintf(stderr, "bench-shadow: %lu rebuild faults is not 10 times fewer than lguest's "
+                "%lu\n", ours.rebuild_faults, lguest.rebuild_faults);
         failed = 1;
     }
     return failed;

@@ -28,7 +28,7 @@
 #define FRAMES 48
 #define STEPS 60
 
-/* Where each run of pages starts: the second straddles a 1 GiB boundary, the third is in another L4 slot. */
+/* Where each run starts: the second straddles a 1 GiB boundary, the third is in another L4 slot. */
 static const uint64_t run_start[RUNS] = {
     0x0000200000000000ULL,
     0x0000200000000000ULL + (1ULL << 30) - (RUN_PAGES / 2) * PAGE_SIZE,
@@ -213,10 +213,60 @@ static int do_flush(int i)
     return both(pv_backend.flush_tlb(), shadow_backend.flush_tlb());
 }
 
+/*
+ * The guest kernel's half has no PV twin here (the PV kernel's is the harness's
+ * direct map), so a plain reference stands in: which frame each kernel page
+ * maps, supervisor read-write, in every address space at once.
+ */
+#define KERNEL_PAGES 24
+
+static pfn_t kernel_ref[KERNEL_PAGES];
+
+/* Spread over several L1s of one L4 kernel slot. */
+static uint64_t kernel_va(unsigned k)
+{
+    return 0xffff900000000000ULL + (uint64_t)k * 97 * PAGE_SIZE;
+}
+
+static int do_map_kernel(int i)
+{
+    unsigned k = draw(KERNEL_PAGES);
+    uint64_t flags = draw(2) ? _PAGE_RW : _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY;
+
+    log_step("map-kernel", i, (int)k, (int)flags);
+    kernel_ref[k] = frames[draw(FRAMES)];
+    return shadow_guest_map_kernel(kernel_va(k), kernel_ref[k], flags);
+}
+
 static int (*const operations[])(int) = {
     do_create, do_create, do_fork, do_map, do_map, do_map, do_map, do_protect, do_protect,
     do_protect, do_unmap, do_unmap_table, do_pin, do_switch, do_switch, do_destroy, do_flush,
+    do_map_kernel,
 };
+
+/* The kernel half, as the guest kernel sees it through whichever root is loaded. */
+static bool kernel_agrees(int i, char *why, size_t len)
+{
+    unsigned k, pass;
+
+    for (pass = 0; pass < 2; pass++)
+        for (k = 0; k < KERNEL_PAGES; k++) {
+            struct hw_xlat x;
+            enum hw_outcome got = hw_access(kernel_va(k), pass ? HW_WRITE : HW_READ, &x);
+            bool want = pfn_valid_value(kernel_ref[k]);
+
+            if ((got == HW_OK) == want && (!want || mfn_eq(x.mfn, mfn_of(kernel_ref[k]))))
+                continue;
+            snprintf(why, len, "space %d kernel page %u (va 0x%llx): expected %s mfn 0x%llx, "
+                     "shadow %s mfn 0x%llx%s%s", i, k, (unsigned long long)kernel_va(k),
+                     want ? "" : "no", want ? (unsigned long long)mfn_x(mfn_of(kernel_ref[k])) : 0,
+                     got == HW_OK ? "maps" : "faults",
+                     got == HW_OK ? (unsigned long long)mfn_x(x.mfn) : 0,
+                     got == HW_GUEST_KILLED ? ": killed: " : "", shadow_kill_reason());
+            return false;
+        }
+    return true;
+}
 
 /* What a user process sees at va: through the PV tables as Xen's MMU walks them. */
 static void pv_view(const struct pair *p, uint64_t va, bool *readable, bool *writable, mfn_t *mfn)
@@ -254,12 +304,16 @@ static bool page_agrees(int i, unsigned page, bool write, char *why, size_t len)
     return false;
 }
 
-/* Every page of space i, through the loaded shadow root: all read, then all written. */
+/* The kernel half, then every page of space i (-1: the kernel's), read all, then written all. */
 static bool loaded_space_agrees(int i, char *why, size_t len)
 {
     unsigned page;
     int pass;
 
+    if (!kernel_agrees(i, why, len))
+        return false;
+    if (i < 0)   /* the guest kernel's own root: the kernel half only */
+        return true;
     for (pass = 0; pass < 2; pass++)
         for (page = 0; page < ALL_PAGES; page++)
             if (!page_agrees(i, page, pass, why, len))
@@ -280,13 +334,14 @@ static bool backends_agree(char *why, size_t len)
         snprintf(why, len, "an operation failed: %s", pvmmu_last_error());
         return false;
     }
-    if (current_pair >= 0 && !loaded_space_agrees(current_pair, why, len))
+    if (!loaded_space_agrees(current_pair, why, len))
         return false;
     for (i = 0; i < SPACES; i++) {
         if (!pairs[i].pv || i == current_pair)
             continue;
         if (shadow_backend.switch_to(pairs[i].sh)) {
-            snprintf(why, len, "switching the shadow to space %d failed: %s", i, pvmmu_last_error());
+            snprintf(why, len, "switching the shadow to space %d failed: %s", i,
+                     pvmmu_last_error());
             return false;
         }
         if (!loaded_space_agrees(i, why, len))
@@ -294,8 +349,8 @@ static bool backends_agree(char *why, size_t len)
     }
     if (shadow_backend.switch_to(current_pair < 0 ? shadow_guest_kernel() : pairs[current_pair].sh))
         return false;
-    /* Back in the loaded space, the process runs on and fills the TLB again before the next step. */
-    return current_pair < 0 || loaded_space_agrees(current_pair, why, len);
+    /* Back in the loaded space, it runs on and fills the TLB again before the next step. */
+    return loaded_space_agrees(current_pair, why, len);
 }
 
 /* Each sequence picks the shadow host's settings too: a cache of 1..16, either policy, any pool. */
@@ -324,6 +379,8 @@ static bool run_one(uint64_t seed)
              (unsigned long long)seed, (unsigned long long)seed);
     shadow_boot(1024, &config);
     memset(pairs, 0, sizeof(pairs));
+    for (step = 0; step < KERNEL_PAGES; step++)
+        kernel_ref[step] = INVALID_PFN;
     current_pair = -1;
     alloc_frames(frames, FRAMES);
     assert_int_equal(shadow_backend.switch_to(shadow_guest_kernel()), 0);

@@ -183,7 +183,7 @@ static inline enum hw_outcome hw_access(uint64_t va, unsigned access, struct hw_
     }
 }
 
-/* A hosted guest on a shadow host: the PV boot (for the p2m), then the host and the guest kernel. */
+/* A hosted guest on a shadow host: the PV boot (for the p2m), the host, the guest kernel. */
 static inline void shadow_boot(unsigned long nr_pages, const struct shadow_config *base)
 {
     struct shadow_config cfg = *base;
