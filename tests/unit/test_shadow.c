@@ -641,6 +641,30 @@ static void test_a_small_pool_evicts_instead_of_failing(void **state)
     assert_no_errors();
 }
 
+static void test_a_root_bigger_than_the_pool_is_emptied_and_refilled(void **state)
+{
+    struct shadow_config c = lru(4, 8);
+    struct aspace *as;
+    pfn_t page;
+    unsigned slot;
+
+    (void)state;
+    shadow_halt();
+    shadow_boot(1024, &c);
+    page = data_frame();
+    as = space_with(VA, page, RW_USER);
+    /* Three L4 slots need 1 + 3 * 3 = 10 frames: more than the pool has. */
+    for (slot = 1; slot < 3; slot++)
+        assert_int_equal(shadow_backend.map_range(as, VA + slot * (1ULL << 39), &page, 1,
+                                                  RW_USER), 0);
+    for (slot = 0; slot < 3; slot++)
+        expect_ok(VA + slot * (1ULL << 39), HW_USER, page, 1);
+    expect_ok(VA + 2 * (1ULL << 39), HW_USER, page, 0);
+    expect_ok(VA, HW_USER, page, 1);   /* emptied to make room for the third */
+    assert_false(shadow_guest_dead());
+    assert_no_errors();
+}
+
 static void test_destroyed_root_is_forgotten(void **state)
 {
     pfn_t page = data_frame();
@@ -769,6 +793,7 @@ int main(void)
         T(test_evicted_root_keeps_nothing_of_the_old_user_half),
         T(test_random_policy_is_reproducible_and_evicts),
         T(test_a_small_pool_evicts_instead_of_failing),
+        T(test_a_root_bigger_than_the_pool_is_emptied_and_refilled),
         T(test_destroyed_root_is_forgotten),
         T(test_host_slots_appear_in_every_root_and_stay_the_hosts),
         T(test_bad_configurations_are_refused_by_name),
