@@ -6,7 +6,7 @@
 # what is left to improve; they come last.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PARTS="P B T E A S M"
+PARTS="P B T E R A S M"
 declare -A title=([P]="The p2m: pfn to mfn" [B]="Batching: multicalls and lazy mode"
   [T]="Tables: walking and pinning" [E]="Entries and address spaces" [A]="The PV kernel"
   [S]="Shadow paging" [M]="What is left to improve")

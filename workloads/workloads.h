@@ -91,6 +91,15 @@ bool wl_demand_fault(uint64_t va, bool write);
 /* Run the suites opt->suites names ("all": every one), then print the batching counters. */
 void wl_run(const struct wl_options *opt);
 
+/*
+ * Save / restore (workloads/persist.c): address spaces in every state, recorded
+ * before a save and compared after it.  setup once; then per cycle: check (the
+ * number of pages that differ), continue (new contents for the next cycle).
+ */
+bool wl_persist_setup(void);
+unsigned wl_persist_check(unsigned cycle, bool quiet);
+bool wl_persist_continue(unsigned cycle);
+
 /* Shared by the suites (workloads/common.c). */
 struct aspace;
 struct aspace *wl_space_with_pages(uint64_t va, unsigned pages, bool pin);
