@@ -85,7 +85,10 @@ void shadow_flush_user(void);
 void shadow_invlpg(uint64_t va);
 /* Throw every shadow entry away, in every root: for when nothing else is safe. */
 void shadow_clear_all(void);
-/* pin / unpin: keep groot's shadow root cached (built now if need be) / stop keeping it. */
+/*
+ * pin / unpin: once groot's shadow root is cached, evict it only when every
+ * other root is pinned too (M:950) / make it an ordinary root again.
+ */
 int shadow_hold_root(pfn_t groot);
 void shadow_release_root(pfn_t groot);
 /* The guest freed the L4 at groot: its shadow goes, so a reused frame starts clean. */
