@@ -8,21 +8,29 @@
  *
  * Which to throw out is the whole game.  lguest picked one at random ("Least
  * Recently Used might be better, but this is easy").  We keep a clock and throw
- * out the root switched to longest ago; the random policy is still here, for
- * measuring against (bench/shadow/).  Both spare the roots the guest pinned
- * (shadow_hold_root) while anything else can go.
+ * out the root switched to longest ago, which is right as long as the roots the
+ * guest is using fit.  When they do not, and the guest cycles through more of
+ * them than we keep (a round-robin scheduler with many processes), LRU is the
+ * worst choice there is: it always throws out the root that is needed next.
+ * So we remember the last roots thrown out (ghosts, as ARC calls them); when
+ * misses keep finding their root among the ghosts, the guest is looping, and
+ * we throw out the root used most recently instead, keeping the rest of the
+ * cache for the next lap.  Misses on roots never seen before turn LRU back on.
+ * Pure LRU and lguest's random choice are here too, for measuring against
+ * (bench/shadow/).  All spare the roots the guest pinned (shadow_hold_root)
+ * while anything else can go.
  *
  * A slot thrown out to make way for another guest root keeps its kernel half,
  * as lguest's did: every guest root maps the same kernel, and the guest tells
  * every cached root when a kernel entry changes (update.c), so what the old
  * root learnt about the kernel is still true for the new one.  A slot thrown
  * out because the pool ran dry goes whole, frames and all. :*/
-/*M:940 LRU is the worst possible policy for a guest that cycles through more
- * processes than the cache holds: it always throws out the next one needed
- * (bench-shadow's 4-root LRU rebuilds every switch, worse than random).  We
- * win by holding more roots, which costs memory.  A policy that notices the
- * cycle (CLOCK-Pro or ARC style), or a cache sized from the pool rather than
- * a fixed root count, would keep the win on smaller budgets. :*/
+/*M:940 The adaptive policy knows one pattern, the loop; within it, it keeps
+ * cache_roots - 1 roots for good and rotates one slot, which is the best a
+ * fixed set can do but still a rebuild on most switches.  The real win is
+ * holding every root the guest cycles through, which costs memory: a cache
+ * sized from the pool (roots are cheap while their working sets are small)
+ * rather than a fixed count of roots would get it on smaller budgets. :*/
 /*M:950 Pinning a root only makes it the last to go: when every root in the
  * cache is pinned, a pinned one is evicted anyway rather than refusing a
  * switch.  A guest that pins more roots than the cache holds gets no error,
@@ -46,6 +54,12 @@ static pfn_t held[SHADOW_CACHE_MAX];
 static unsigned nr_held;
 static mpte_t host_l4e[HOST_SLOTS];
 static bool tlb_flush_needed;
+/* The adaptive policy's memory: the last roots evicted, and how sure we are it is a loop. */
+#define GHOSTS SHADOW_CACHE_MAX
+#define LOOP_SURE 2
+#define LOOP_MAX 3
+static pfn_t ghost[GHOSTS];
+static unsigned ghost_next, loop_score;
 
 struct shadow_root *scache_current(void)
 {
@@ -91,6 +105,40 @@ static bool evictable(const struct shadow_root *r, const struct shadow_root *spa
     return r->used && r != spare && (pass || !root_held(r));
 }
 
+static bool looping(void)
+{
+    return shadow_cfg.policy == SHADOW_EVICT_ADAPTIVE && loop_score >= LOOP_SURE;
+}
+
+static void ghost_add(const struct shadow_root *r)
+{
+    if (r->linear)
+        return;
+    ghost[ghost_next] = r->groot;
+    ghost_next = (ghost_next + 1) % GHOSTS;
+}
+
+/* A miss on groot: was it thrown out recently?  Then the guest is cycling past us. */
+static void note_miss(pfn_t groot)
+{
+    unsigned i;
+
+    for (i = 0; i < GHOSTS; i++)
+        if (pfn_eq(ghost[i], groot)) {
+            loop_score += loop_score < LOOP_MAX;
+            ghost[i] = INVALID_PFN;
+            return;
+        }
+    loop_score -= loop_score > 0;
+}
+
+static bool better_victim(const struct shadow_root *r, const struct shadow_root *best)
+{
+    if (!best)
+        return true;
+    return looping() ? r->last_used > best->last_used : r->last_used < best->last_used;
+}
+
 static struct shadow_root *pick(const struct shadow_root *spare, int pass)
 {
     struct shadow_root *best = NULL;
@@ -100,10 +148,10 @@ static struct shadow_root *pick(const struct shadow_root *spare, int pass)
         if (!evictable(&roots[i], spare, pass))
             continue;
         n++;
-        if (!best || roots[i].last_used < best->last_used)
+        if (better_victim(&roots[i], best))
             best = &roots[i];
     }
-    if (!n || shadow_cfg.policy == SHADOW_EVICT_LRU)
+    if (!n || shadow_cfg.policy != SHADOW_EVICT_RANDOM)
         return best;
     k = (unsigned)(next_random() % n);
     for (i = 0; i < shadow_cfg.cache_roots; i++)
@@ -164,6 +212,7 @@ bool scache_make_room(unsigned frames)
 
         if (!r)
             break;
+        ghost_add(r);
         slot_free(r);
         shadow_counts.evictions++;
     }
@@ -206,6 +255,7 @@ static struct shadow_root *slot_take(pfn_t groot, bool linear)
     } else {
         /* We are leaving the current root, so it may go too (a cache of one). */
         r = victim(NULL);
+        ghost_add(r);
         scache_note_drop(r);
         sroot_release_slots(r->sroot, L4_USER_FIRST, L4_USER_LAST);
         shadow_counts.evictions++;
@@ -227,6 +277,9 @@ void scache_init(void)
 {
     mem_set(roots, 0, sizeof(roots));
     mem_set(host_l4e, 0, sizeof(host_l4e));
+    for (ghost_next = 0; ghost_next < GHOSTS; ghost_next++)
+        ghost[ghost_next] = INVALID_PFN;
+    ghost_next = loop_score = 0;
     nr_held = 0;
     clock = 0;
     rng = shadow_cfg.seed * 2654435761ULL + 1;
@@ -266,6 +319,7 @@ int shadow_new_root(pfn_t groot)
     if (r) {
         shadow_counts.root_hits++;
     } else {
+        note_miss(groot);
         r = slot_take(groot, false);
         if (!r)
             return -XEN_ENOMEM;

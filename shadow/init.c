@@ -31,13 +31,14 @@
 /*S:110 How many roots to keep, and which to throw out.  lguest kept 4 and threw
  * out one at random.  A guest that runs more than 4 processes round-robin then
  * rebuilds nearly every switch, and each rebuild is one fault per page the
- * process touches.  We keep 32 and throw out the one used longest ago; the pool
- * of 1024 frames (4 MiB) is what really bounds the memory, since a root with a
+ * process touches.  We keep 32, and throw out the one used longest ago unless
+ * the guest is cycling through more roots than we keep (cache.c); the pool of
+ * 1024 frames (4 MiB) is what really bounds the memory, since a root with a
  * small working set costs only a handful of frames (docs/shadow.md). :*/
 const struct shadow_config shadow_default_config = {
     .guest_pfns = 0,
     .cache_roots = 32,
-    .policy = SHADOW_EVICT_LRU,
+    .policy = SHADOW_EVICT_ADAPTIVE,
     .pool_frames = 1024,
     .seed = 1,
 };
@@ -65,7 +66,8 @@ static bool config_ok(const struct shadow_config *cfg)
     else if (cfg->pool_frames < 8 || cfg->pool_frames > SHADOW_POOL_MAX)
         pvmmu_error("shadow_init: pool_frames %u is not in 8..%u", cfg->pool_frames,
                     SHADOW_POOL_MAX);
-    else if (cfg->policy != SHADOW_EVICT_LRU && cfg->policy != SHADOW_EVICT_RANDOM)
+    else if (cfg->policy != SHADOW_EVICT_LRU && cfg->policy != SHADOW_EVICT_RANDOM &&
+             cfg->policy != SHADOW_EVICT_ADAPTIVE)
         pvmmu_error("shadow_init: unknown eviction policy %d", (int)cfg->policy);
     else
         return true;

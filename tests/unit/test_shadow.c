@@ -591,6 +591,66 @@ static void test_evicted_root_keeps_nothing_of_the_old_user_half(void **state)
     expect_ok(VA, HW_USER, p1, 1);
 }
 
+/* Round-robin through n spaces, `rounds` times: how many switches found their root cached. */
+static unsigned long cycle(enum shadow_evict policy, unsigned roots, unsigned n, unsigned rounds)
+{
+    struct shadow_config c = lru(roots, 64);
+    struct aspace *s[16];
+    pfn_t page;
+    unsigned i;
+
+    c.policy = policy;
+    shadow_halt();
+    shadow_boot(1024, &c);
+    page = data_frame();
+    for (i = 0; i < n; i++)
+        s[i] = space_with(VA, page, RW_USER);
+    shadow_reset_stats();
+    for (i = 0; i < n * rounds; i++)
+        assert_int_equal(shadow_backend.switch_to(s[i % n]), 0);
+    return shadow_stats()->root_hits;
+}
+
+static void test_adaptive_policy_keeps_part_of_a_loop_lru_keeps_none(void **state)
+{
+    (void)state;
+    /* 16 spaces cycling through 4 roots: LRU always evicts the next one needed. */
+    assert_int_equal(cycle(SHADOW_EVICT_LRU, 4, 16, 4), 0);
+    /* The adaptive policy sees the loop after a lap and keeps 3 roots for good. */
+    assert_true(cycle(SHADOW_EVICT_ADAPTIVE, 4, 16, 4) >= 3 * 3);
+    /* Where everything fits, they are the same: every switch hits. */
+    assert_int_equal(cycle(SHADOW_EVICT_ADAPTIVE, 16, 16, 4), 16 * 4);
+    assert_int_equal(cycle(SHADOW_EVICT_LRU, 16, 16, 4), 16 * 4);
+}
+
+static void test_adaptive_policy_goes_back_to_lru_for_new_roots(void **state)
+{
+    struct shadow_config c = lru(4, 64);
+    struct aspace *s[12];
+    pfn_t page;
+    unsigned i;
+
+    (void)state;
+    c.policy = SHADOW_EVICT_ADAPTIVE;
+    shadow_halt();
+    shadow_boot(1024, &c);
+    page = data_frame();
+    for (i = 0; i < 12; i++)
+        s[i] = space_with(VA, page, RW_USER);
+    for (i = 0; i < 24; i++)   /* a loop of 12: the policy turns to evicting the newest */
+        assert_int_equal(shadow_backend.switch_to(s[i % 12]), 0);
+    for (i = 0; i < 4; i++)    /* then new roots, never seen: LRU again */
+        space_with(VA, page, RW_USER);
+    /* Two hot roots used in turn with fresh ones: LRU keeps both hot ones. */
+    for (i = 0; i < 8; i++) {
+        assert_int_equal(shadow_backend.switch_to(s[i % 2]), 0);
+        if (i % 2)
+            space_with(VA, page, RW_USER);
+    }
+    assert_true(mfn_valid_value(shadow_sroot_of(s[0]->root)));
+    assert_true(mfn_valid_value(shadow_sroot_of(s[1]->root)));
+}
+
 static void test_random_policy_is_reproducible_and_evicts(void **state)
 {
     unsigned evictions[2], run, i;
@@ -791,6 +851,8 @@ int main(void)
         T(test_lru_evicts_the_root_used_longest_ago),
         T(test_pinned_root_is_spared),
         T(test_evicted_root_keeps_nothing_of_the_old_user_half),
+        T(test_adaptive_policy_keeps_part_of_a_loop_lru_keeps_none),
+        T(test_adaptive_policy_goes_back_to_lru_for_new_roots),
         T(test_random_policy_is_reproducible_and_evicts),
         T(test_a_small_pool_evicts_instead_of_failing),
         T(test_a_root_bigger_than_the_pool_is_emptied_and_refilled),

@@ -353,6 +353,12 @@ static bool backends_agree(char *why, size_t len)
     return loaded_space_agrees(current_pair, why, len);
 }
 
+static const char *const policy_name[] = {
+    [SHADOW_EVICT_LRU] = "lru",
+    [SHADOW_EVICT_RANDOM] = "random",
+    [SHADOW_EVICT_ADAPTIVE] = "adaptive",
+};
+
 /* Each sequence picks the shadow host's settings too: a cache of 1..16, either policy, any pool. */
 static void draw_config(void)
 {
@@ -361,7 +367,7 @@ static void draw_config(void)
     config = shadow_default_config;
     config.cache_roots = roots[draw(ARRAY_SIZE(roots))];
     config.pool_frames = pools[draw(ARRAY_SIZE(pools))];
-    config.policy = draw(2) ? SHADOW_EVICT_LRU : SHADOW_EVICT_RANDOM;
+    config.policy = (enum shadow_evict)draw(3);
     config.seed = draw(1000);
 }
 
@@ -397,7 +403,7 @@ static bool run_one(uint64_t seed)
     if (!ok)
         print_error("shadow-diff: seed %llu failed at step %u (cache %u, %s, pool %u): %s\n"
                     "  steps: %s\n", (unsigned long long)seed, step - 1, config.cache_roots,
-                    config.policy == SHADOW_EVICT_LRU ? "lru" : "random", config.pool_frames, why,
+                    policy_name[config.policy], config.pool_frames, why,
                     steps);
     shadow_halt();
     return ok;

@@ -32,8 +32,9 @@
 /* --- the host --------------------------------------------------------------- */
 
 enum shadow_evict {
-    SHADOW_EVICT_LRU,     /* throw out the root used longest ago (pvmmu's default) */
-    SHADOW_EVICT_RANDOM,  /* lguest's policy: any root, chosen at random */
+    SHADOW_EVICT_LRU,       /* throw out the root used longest ago */
+    SHADOW_EVICT_RANDOM,    /* lguest's policy: any root, chosen at random */
+    SHADOW_EVICT_ADAPTIVE,  /* LRU until evicted roots keep coming back, then the newest: default */
 };
 
 /* The most shadow roots the cache can be configured to keep. */
@@ -51,7 +52,7 @@ struct shadow_config {
     uint64_t seed;             /* for SHADOW_EVICT_RANDOM */
 };
 
-/* pvmmu's choice (docs/shadow.md says why): 32 roots, LRU, a 1024-frame pool. */
+/* pvmmu's choice (docs/shadow.md says why): 32 roots, adaptive LRU, a 1024-frame pool. */
 extern const struct shadow_config shadow_default_config;
 /* lguest's: 4 roots, random eviction (the same pool, so only the policy differs). */
 extern const struct shadow_config shadow_lguest_config;
