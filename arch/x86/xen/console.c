@@ -1,0 +1,119 @@
+#include <stdarg.h>
+#include <stdbool.h>
+#include <xen/pvmmu/abi.h>
+#include <xen/io/console.h>
+#include <xen/pvmmu/report.h>
+#include "console.h"
+#include "evtchn.h"
+#include "hypercall_arch.h"
+#include "layout.h"
+#include "shared.h"
+
+/* How long we wait for xenconsoled to make room before we drop output instead. */
+#define STALL_NS 5000000000ULL
+#define POLL_NS 50000000ULL
+
+static struct xencons_interface *ring;   /* NULL: use console_io */
+static evtchn_port_t ring_port;
+static uint64_t dropped;
+static bool stalled;                      /* once the backend stalls, stop waiting for it */
+
+/*
+ * A domU's console page is one of the bootstrap pages, which Xen's builder maps
+ * 1:1 from VIRT_BASE (pfn p at VIRT_BASE + p * 4096).  start_info names it by
+ * mfn; the read-only m2p turns that into our pfn.
+ */
+void console_init(const start_info_t *si)
+{
+    const uint64_t *m2p = (const uint64_t *)MACH2PHYS_VIRT_START;
+
+    if (si->flags & SIF_INITDOMAIN)
+        return;
+    ring = (struct xencons_interface *)(VIRT_BASE + (m2p[si->console.domU.mfn] << 12));
+    ring_port = si->console.domU.evtchn;
+}
+
+/* Wait for the backend to consume something; false once it has stalled for good. */
+static bool wait_for_room(void)
+{
+    uint64_t start = xen_now_ns();
+
+    while (!stalled) {
+        evtchn_notify(ring_port);
+        evtchn_poll(ring_port, xen_now_ns() + POLL_NS);
+        if (ring->out_prod - ring->out_cons < sizeof(ring->out))
+            return true;
+        if (xen_now_ns() - start > STALL_NS)
+            stalled = true;
+    }
+    return false;
+}
+
+static void ring_write(const char *s, size_t len)
+{
+    XENCONS_RING_IDX prod = ring->out_prod;
+    size_t i;
+
+    for (i = 0; i < len; i++) {
+        if (prod - ring->out_cons >= sizeof(ring->out)) {
+            __atomic_thread_fence(__ATOMIC_RELEASE);
+            ring->out_prod = prod;
+            if (!wait_for_room()) {
+                dropped += len - i;
+                return;
+            }
+        }
+        ring->out[MASK_XENCONS_IDX(prod, ring->out)] = s[i];
+        prod++;
+    }
+    /* The bytes must be in the ring before the backend can see the new producer index. */
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+    ring->out_prod = prod;
+    evtchn_notify(ring_port);
+}
+
+void console_write(const char *s, size_t len)
+{
+    if (ring)
+        ring_write(s, len);
+    else
+        hv_console_io(CONSOLEIO_write, (unsigned int)len, s);
+}
+
+void kputs(const char *line)
+{
+    size_t n = 0;
+
+    while (line[n])
+        n++;
+    console_write(line, n);
+    console_write("\n", 1);
+}
+
+void kprintf(const char *fmt, ...)
+{
+    char line[512];
+    va_list ap;
+
+    va_start(ap, fmt);
+    pvmmu_vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    kputs(line);
+}
+
+void console_flush(void)
+{
+    uint64_t deadline = xen_now_ns() + STALL_NS;
+
+    if (!ring)
+        return;
+    while (ring->out_cons != ring->out_prod && xen_now_ns() < deadline) {
+        evtchn_notify(ring_port);
+        evtchn_poll(ring_port, xen_now_ns() + POLL_NS);
+    }
+}
+
+uint64_t console_dropped(void)
+{
+    return dropped;
+}

@@ -1,0 +1,120 @@
+/*
+ * A bitmap allocator, one bit per pfn (set: free), kept in frames of its own.
+ *
+ * The bitmap is what lets frame_free catch a double free or a frame that was
+ * never ours, instead of silently corrupting a free list.  A cursor remembers
+ * where the last allocation was, so handing out frames in order costs a load or
+ * two; frees go anywhere.
+ *
+ * Every frame is zeroed on the way out, through the direct map.  A frame still
+ * mapped read-only there is a page table someone freed too early: zeroing it
+ * would fault, and handing it out would give one frame two owners, so it is
+ * reported and set aside instead.
+ */
+#include <xen/pvmmu/lib.h>
+#include <xen/pvmmu/platform.h>
+#include <xen/pvmmu/pte.h>
+#include <xen/pvmmu/report.h>
+#include "boot.h"
+#include "directmap.h"
+#include "frames.h"
+
+#define BITS_PER_FRAME (PAGE_SIZE * 8)
+
+static uint64_t *bitmap;   /* in the direct map */
+static uint64_t first_free, nr_free, nr_total, cursor, quarantined;
+
+static bool is_free(uint64_t pfn) { return bitmap[pfn / 64] & (1ULL << (pfn % 64)); }
+static void set_free(uint64_t pfn) { bitmap[pfn / 64] |= 1ULL << (pfn % 64); }
+static void set_used(uint64_t pfn) { bitmap[pfn / 64] &= ~(1ULL << (pfn % 64)); }
+
+int frames_init(uint64_t first)
+{
+    uint64_t n = boot.nr_pages, bitmap_frames = (n + BITS_PER_FRAME - 1) / BITS_PER_FRAME, pfn;
+
+    if (first + bitmap_frames >= n) {
+        pvmmu_error("frames: no memory left for the allocator (first free pfn 0x%llx of %llu)",
+                    (unsigned long long)first, (unsigned long long)n);
+        return -XEN_ENOMEM;
+    }
+    bitmap = pfn_to_virt(_pfn(first));
+    mem_set(bitmap, 0, bitmap_frames * PAGE_SIZE);
+    first_free = first + bitmap_frames;
+    for (pfn = first_free; pfn < n; pfn++)
+        set_free(pfn);
+    nr_free = nr_total = n - first_free;
+    cursor = first_free;
+    return 0;
+}
+
+uint64_t frames_free_count(void) { return nr_free; }
+uint64_t frames_total(void) { return nr_total; }
+uint64_t frames_quarantined(void) { return quarantined; }
+
+/* Is the direct map's entry for pfn writable?  Read from the L1 itself (readable, not writable). */
+static bool direct_map_writable(pfn_t pfn)
+{
+    uint64_t maddr = direct_map_l1e_maddr(pfn);
+    uint64_t l1_pfn = direct_map.first_table + 1 + direct_map.nr_l2 + pfn_x(pfn) / PT_ENTRIES;
+    const uint64_t *l1 = pfn_to_virt(_pfn(l1_pfn));
+
+    return l1[(maddr & (PAGE_SIZE - 1)) / 8] & _PAGE_RW;
+}
+
+static uint64_t find_free(void)
+{
+    uint64_t scanned, pfn = cursor;
+
+    for (scanned = 0; scanned < boot.nr_pages; scanned++, pfn++) {
+        if (pfn >= boot.nr_pages)
+            pfn = first_free;
+        if (pfn % 64 == 0 && !bitmap[pfn / 64] && pfn + 64 <= boot.nr_pages) {
+            scanned += 63;   /* a whole word of used frames */
+            pfn += 63;
+            continue;
+        }
+        if (is_free(pfn))
+            return pfn;
+    }
+    return INVALID_PFN_RAW;
+}
+
+pfn_t frame_alloc(void)
+{
+    while (nr_free) {
+        uint64_t pfn = find_free();
+
+        if (pfn == INVALID_PFN_RAW)
+            break;
+        set_used(pfn);
+        nr_free--;
+        cursor = pfn + 1;
+        if (!direct_map_writable(_pfn(pfn))) {
+            pvmmu_error("frame_alloc: pfn 0x%llx was freed while still read-only (a page table?): set aside",
+                        (unsigned long long)pfn);
+            quarantined++;
+            continue;
+        }
+        mem_set(pfn_to_virt(_pfn(pfn)), 0, PAGE_SIZE);
+        return _pfn(pfn);
+    }
+    return INVALID_PFN;
+}
+
+void frame_free(pfn_t pfn)
+{
+    uint64_t n = pfn_x(pfn);
+
+    if (n < first_free || n >= boot.nr_pages) {
+        pvmmu_error("frame_free: pfn 0x%llx is not the allocator's (it has 0x%llx..0x%llx)",
+                    (unsigned long long)n, (unsigned long long)first_free,
+                    (unsigned long long)boot.nr_pages - 1);
+        return;
+    }
+    if (is_free(n)) {
+        pvmmu_error("frame_free: pfn 0x%llx is free already (double free)", (unsigned long long)n);
+        return;
+    }
+    set_free(n);
+    nr_free++;
+}

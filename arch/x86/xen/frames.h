@@ -1,0 +1,17 @@
+/*
+ * The frame allocator: the frames Xen gave us that the kernel does not use.
+ * frame_alloc / frame_free themselves are declared in include/xen/pvmmu/platform.h.
+ */
+#ifndef PVMMU_ARCH_FRAMES_H
+#define PVMMU_ARCH_FRAMES_H
+
+#include <stdint.h>
+
+/* Hand [first, boot.nr_pages) to the allocator (its bitmap takes the first few).  0 or error. */
+int frames_init(uint64_t first);
+uint64_t frames_free_count(void);
+uint64_t frames_total(void);
+/* Frames frame_alloc refused to hand out because they were still read-only (a core bug). */
+uint64_t frames_quarantined(void);
+
+#endif

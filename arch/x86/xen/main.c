@@ -1,0 +1,121 @@
+/*
+ * kmain: from start_info to the last line of output.
+ *
+ *   1. shared_info, the console and the trap table: from here on, anything that
+ *      goes wrong can be said, and an unexpected fault is reported, not silent;
+ *   2. the command line;
+ *   3. memory: adopt Xen's bootstrap tables, give back the builder's padding,
+ *      build the direct map, hand the remaining frames to the allocator;
+ *   4. the portable core: its p2m (from start_info's mfn_list), the m2p, and the
+ *      kernel's tables adopted as the first address space;
+ *   5. the suites, the tally, and shutdown: poweroff, or crash if the platform
+ *      could not even be set up.
+ */
+#include <xen/pvmmu/aspace.h>
+#include <xen/pvmmu/lib.h>
+#include <xen/pvmmu/p2m.h>
+#include <xen/pvmmu/report.h>
+#include "workloads/workloads.h"
+#include "boot.h"
+#include "console.h"
+#include "directmap.h"
+#include "frames.h"
+#include "hypercall_arch.h"
+#include "options.h"
+#include "shared.h"
+#include "suites.h"
+#include "traps.h"
+
+static struct kernel_options options;
+static char cmdline[MAX_GUEST_CMDLINE + 1];
+
+static void print_warning(const char *message, void *ctx)
+{
+    (void)ctx;
+    kprintf("pvmmu: %s", message);
+}
+
+/* The last line, then off.  The console is drained first: a domU's ring may still hold output. */
+static _Noreturn void finish(unsigned reason)
+{
+    kprintf("pvmmu: %u passed, %u failed", wl_passed(), wl_failed());
+    console_flush();
+    hv_shutdown(reason);
+}
+
+/* A step of bring-up failed: say which, count it as a failure, and stop. */
+static _Noreturn void boot_failed(const char *step, int rc)
+{
+    wl_check(false, step, "returned %d (%s)", rc, pvmmu_error_count() ? pvmmu_last_error() : "no report");
+    finish(SHUTDOWN_crash);
+}
+
+static int setup_memory(void)
+{
+    int rc = boot_tables_adopt(boot.si);
+
+    if (!rc)
+        rc = boot_tables_release();
+    if (!rc)
+        rc = direct_map_build();
+    if (!rc)
+        rc = frames_init(direct_map.end);
+    return rc;
+}
+
+static int setup_core(void)
+{
+    uint64_t max_pfns = boot.nr_pages * 2 < P2M_MAX_PFNS ? boot.nr_pages * 2 : P2M_MAX_PFNS;
+    int rc = p2m_init(boot.mfn_list, boot.nr_pages, max_pfns);
+
+    if (!rc)
+        rc = aspace_adopt_kernel(boot.l4);
+    return rc;
+}
+
+void kmain(start_info_t *si);
+void kmain(start_info_t *si)
+{
+    long shared_rc = shared_info_map(si->shared_info);
+    long traps_rc;
+    int rc;
+
+    boot.si = si;
+    console_init(si);
+    traps_rc = traps_init();
+    kprintf("pvmmu: %s, %s, %lu pages, start_info flags %#x", si->magic,
+            si->flags & SIF_INITDOMAIN ? "initial domain" : "domU", si->nr_pages, si->flags);
+    if (shared_rc)
+        boot_failed("boot-map-shared-info", (int)shared_rc);
+    if (traps_rc)
+        boot_failed("boot-set-trap-table", (int)traps_rc);
+    /*
+     * Page tables change by hypercall only: with writable_pagetables off, Xen
+     * does not emulate a stray write to a read-only L1 (it faults), so a table
+     * that is still writable where it should not be shows up in the tests.
+     */
+    rc = (int)hv_vm_assist(VMASST_CMD_disable, VMASST_TYPE_writable_pagetables);
+    if (rc)
+        boot_failed("boot-vm-assist-writable-pagetables-off", rc);
+
+    options_default(&options);
+    options_parse((const char *)si->cmd_line, sizeof(si->cmd_line), &options, print_warning, NULL);
+    /* start_info's cmd_line need not be terminated when it is full. */
+    mem_copy(cmdline, si->cmd_line, sizeof(cmdline) - 1);
+    kprintf("pvmmu: command line '%s', suites %s", cmdline, options.suites);
+
+    rc = setup_memory();
+    if (rc)
+        boot_failed("boot-memory", rc);
+    rc = setup_core();
+    if (rc)
+        boot_failed("boot-core", rc);
+    workloads_attach();
+    kprintf("pvmmu: up: %llu pages, kernel pfns 0..0x%llx, %llu frames free",
+            (unsigned long long)boot.nr_pages, (unsigned long long)boot.kernel_end,
+            (unsigned long long)frames_free_count());
+
+    suites_run(&options);
+    wl_stat("console_bytes_dropped", console_dropped());
+    finish(SHUTDOWN_poweroff);
+}

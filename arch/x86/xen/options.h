@@ -1,0 +1,49 @@
+/*
+ * Kernel command-line options: start_info's cmd_line, which is what xl's
+ * `extra=` says (or, started by Xen directly, the rest of the module line).
+ *
+ * Portable on purpose (no kernel headers, no libc): the parser is fed whatever
+ * a user typed, so it is built hosted too, to be fuzzed.  Options are
+ * key=value words separated by spaces.  A word that is not a known key=value
+ * with a good value is ignored, and `warn` is told why, in one line:
+ *
+ *     ignoring option 'spaces=abc': not a number
+ *
+ * Everything else keeps its default.
+ */
+#ifndef PVMMU_ARCH_OPTIONS_H
+#define PVMMU_ARCH_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define OPTIONS_SUITES_MAX 128
+
+struct kernel_options {
+    unsigned spaces;          /* address spaces in the "spaces" suite */
+    unsigned pages;           /* data pages per address space */
+    unsigned storm_rounds;    /* map/unmap rounds in the "unmap" suite */
+    unsigned storm_pages;     /* pages per round */
+    unsigned w1_iterations;   /* W1 iterations */
+    unsigned w2_pages;        /* W2 pages */
+    unsigned fault_around;    /* demand mode: pages mapped per fault */
+    char suites[OPTIONS_SUITES_MAX];   /* comma-separated suite names, or "all" */
+};
+
+typedef void (*options_warn_fn)(const char *message, void *ctx);
+
+/* The defaults (the same as the workloads' own), suites "all". */
+void options_default(struct kernel_options *opt);
+
+/*
+ * Parse `cmdline` (at most `len` bytes, NUL-terminated or not) into *opt,
+ * which holds the defaults or earlier values.  Returns how many words were
+ * ignored (each one reported through warn, which may be NULL).
+ */
+unsigned options_parse(const char *cmdline, size_t len, struct kernel_options *opt,
+                       options_warn_fn warn, void *ctx);
+
+/* The names of the known options, in table order (NULL past the last). */
+const char *options_name(unsigned i);
+
+#endif

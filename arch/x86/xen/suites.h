@@ -1,0 +1,27 @@
+/*
+ * The in-guest test suites.  Output, line by line, is the contract with the rig:
+ *
+ *     PASS name                a check that held
+ *     FAIL name: why           one that did not, and why
+ *     stat: NAME VALUE         a counter
+ *     pvmmu: N passed, N failed    the last line
+ *
+ * Checks and counters go through the workloads' wl_check / wl_stat
+ * (workloads/report.c), so the kernel's own suites and the MMU workloads share
+ * one tally.
+ */
+#ifndef PVMMU_ARCH_SUITES_H
+#define PVMMU_ARCH_SUITES_H
+
+#include "options.h"
+
+/* Run the suites opt->suites names ("all": every one), in the table's order. */
+void suites_run(const struct kernel_options *opt);
+
+/* The kernel's own suites. */
+void suite_boot(const struct kernel_options *opt);
+
+/* Hook the workloads' demand paging to real page faults. */
+void workloads_attach(void);
+
+#endif

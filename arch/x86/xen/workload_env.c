@@ -1,0 +1,70 @@
+/*
+ * What the MMU workloads (workloads/) need from the kernel that carries them:
+ * memory accesses through the current address space that may fault, demand
+ * paging on real page faults, output, and a few facts.  In hosted tests
+ * tests/unit/test_workloads.c plays the same part against the model.
+ */
+#include <xen/pvmmu/platform.h>
+#include "workloads/workloads.h"
+#include "boot.h"
+#include "console.h"
+#include "frames.h"
+#include "hypercall_arch.h"
+#include "layout.h"
+#include "shared.h"
+#include "suites.h"
+#include "traps.h"
+
+bool env_write64(uint64_t va, uint64_t value)
+{
+    return safe_write64((volatile uint64_t *)va, value);
+}
+
+bool env_read64(uint64_t va, uint64_t *value)
+{
+    return safe_read64((const volatile uint64_t *)va, value);
+}
+
+/*
+ * A phase marker for xentrace: sched_op with an unknown command is refused
+ * (-ENOSYS) but appears in Xen's trace, cutting the phases exactly.  So here a
+ * refusal is the expected answer and anything else would be news.
+ */
+void env_marker(unsigned id)
+{
+    long rc = hv_sched_op(0x7e00 | id, NULL);
+
+    if (rc != -XEN_ENOSYS)
+        kprintf("log: marker %u: sched_op(0x%x) returned %ld, expected -ENOSYS", id, 0x7e00 | id, rc);
+}
+
+void env_print(const char *line)
+{
+    kputs(line);
+}
+
+unsigned long env_frames_free(void)
+{
+    return frames_free_count();
+}
+
+uint64_t env_direct_map_va(uint64_t pfn)
+{
+    return DIRECT_MAP_BASE + (pfn << PAGE_SHIFT);
+}
+
+void *env_shared_info(void)
+{
+    return xen_shared;
+}
+
+uint64_t env_nr_pages(void)
+{
+    return boot.nr_pages;
+}
+
+/* Real page faults drive the workloads' demand paging. */
+void workloads_attach(void)
+{
+    traps_set_page_fault_hook(wl_demand_fault);
+}
