@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PARTS="P B T E R A S M"
 declare -A title=([P]="The p2m: pfn to mfn" [B]="Batching: multicalls and lazy mode"
-  [T]="Tables: walking and pinning" [E]="Entries and address spaces" [A]="The PV kernel"
+  [T]="Tables: walking and pinning" [E]="Entries and address spaces" [R]="Suspend and resume" [A]="The PV kernel"
   [S]="Shadow paging" [M]="What is left to improve")
 pages=$(mktemp); trap 'rm -f "$pages"' EXIT
 # One record per page: KEY <TAB> FILE <TAB> text with newlines turned into \x01.
