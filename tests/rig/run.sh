@@ -1,0 +1,169 @@
+#!/bin/bash
+# Boots real Xen 4.17 under QEMU (software emulation, no KVM) and judges the run.
+#
+#   run.sh quick   Xen boots pvmmu.elf directly as its initial domain: no dom0 Linux,
+#                  no toolstack; pvmmu prints through console_io.  Seconds.
+#   run.sh full    Xen boots Debian's Linux dom0 with the toolstack; dom0-init
+#                  `xl create`s the guest config and streams its console.  About a minute.
+#
+# Settings come from the environment (tests/rig/rig.mk sets them):
+#   CACHE       the fetched Xen and dom0 kernel (fetch.sh)          KERNEL  pvmmu.elf
+#   WORK        a scratch directory for this run                    LOG     the serial log
+#   COUNTS      if set, "PASSED FAILED" is written there
+#   XL_CONFIG   full: the xl config to create (examples/pvmmu.cfg)  BASE_INITRD  full: build-initrd.sh's
+#   EXTRA       quick: pvmmu's command line (suites=..., spaces=...)
+#   GUEST_TIMEOUT  seconds pvmmu may run before it is declared hung (default 900)
+#   RIG_VERBOSE=1  stream every console line, not only pvmmu's and the rig's
+#
+# Output: one line per phase with the seconds since QEMU started, pvmmu's own lines
+# as they come, `rig: PASS <scenario>` / `rig: FAIL <scenario>: <why>`, and a summary.
+# QEMU's exit code says nothing; the verdict is pvmmu's `pvmmu: N passed, N failed`.
+# Exit status: 0 only if every scenario passed and pvmmu reported no failure.
+set -uo pipefail
+MODE=${1:?usage: run.sh quick|full}
+: "${CACHE:?}" "${KERNEL:?}" "${WORK:?}" "${LOG:?}"
+GUEST_TIMEOUT=${GUEST_TIMEOUT:-900}
+mkdir -p "$WORK"
+[ -f "$KERNEL" ] || { echo "rig: no kernel at $KERNEL"; exit 1; }
+[ -f "$CACHE/xen" ] || { echo "rig: no Xen in $CACHE (run tests/rig/fetch.sh)"; exit 1; }
+
+# --- the machine -----------------------------------------------------------------
+# -cpu max crashes a PV dom0 on SMAP at its first instructions: max minus smap, pinned.
+QEMU=(qemu-system-x86_64 -machine q35 -accel tcg -cpu max,-smap -smp 2 -nographic -no-reboot
+      -serial stdio -monitor none -kernel "$CACHE/xen")
+XEN_COMMON="console=com1 com1=115200,8n1 loglvl=all guest_loglvl=all noreboot"
+case $MODE in
+  quick)
+    # Xen drops the first word of a module's string (the file name) and hands pvmmu the rest.
+    # QEMU splits -initrd at commas (one module each); ",," is a literal comma.
+    QEMU+=(-m 1024 -append "$XEN_COMMON dom0_mem=256M,max:256M dom0_max_vcpus=1" -initrd "$KERNEL ${EXTRA//,/,,}")
+    ;;
+  full)
+    : "${XL_CONFIG:?}" "${BASE_INITRD:?}"
+    [ -f "$XL_CONFIG" ] || { echo "rig: no xl config $XL_CONFIG"; exit 1; }
+    # The guest and its config ride in a second cpio archive, unpacked over the first.
+    rm -rf "$WORK/overlay" && mkdir -p "$WORK/overlay/pvmmu" "$WORK/overlay/etc/xen"
+    cp "$KERNEL" "$WORK/overlay/pvmmu/pvmmu.elf"
+    cp "$XL_CONFIG" "$WORK/overlay/etc/xen/guest.cfg"
+    printf 'RIG_CFG=/etc/xen/guest.cfg\nRIG_TIMEOUT=%s\n' "$GUEST_TIMEOUT" > "$WORK/overlay/rig.env"
+    (cd "$WORK/overlay" && find . | cpio -o -H newc --quiet) > "$WORK/overlay.cpio"
+    cat "$BASE_INITRD" "$WORK/overlay.cpio" > "$WORK/dom0.cpio"
+    QEMU+=(-m 2048 -append "$XEN_COMMON dom0_mem=768M,max:768M"
+           -initrd "$CACHE/vmlinuz console=hvc0 earlyprintk=xen quiet,$WORK/dom0.cpio")
+    ;;
+  *) echo "usage: run.sh quick|full"; exit 2 ;;
+esac
+
+# --- watching the serial log ----------------------------------------------------------
+T0=$(date +%s.%N)
+elapsed() { awk -v t0="$T0" -v t1="$(date +%s.%N)" 'BEGIN { printf "%.1f", t1 - t0 }'; }
+phase() { printf 'rig: [%6s s] %s\n' "$(elapsed)" "$*"; }
+
+: > "$LOG"
+timeout $((GUEST_TIMEOUT + 300)) "${QEMU[@]}" < /dev/null > "$LOG" 2>&1 &
+QPID=$!
+phase "QEMU started ($MODE way)"
+stop_qemu() { kill "$QPID" 2>/dev/null; wait "$QPID" 2>/dev/null; }
+trap stop_qemu EXIT
+
+# The serial log without QEMU's and SeaBIOS's terminal escapes and carriage returns.
+clean() { sed -e 's/\x1b\[[0-9;?]*[a-zA-Z]//g' -e 's/\x1bc//g' -e 's/\r//g' "$LOG"; }
+
+scen_pass=0; scen_fail=0
+scenario() {   # scenario NAME PASS|FAIL [why]
+  if [ "$2" = PASS ]; then echo "rig: PASS $1"; scen_pass=$((scen_pass + 1))
+  else echo "rig: FAIL $1: ${3:-}"; scen_fail=$((scen_fail + 1)); fi
+}
+
+failure_context() {
+  echo "rig: last console lines:"
+  clean | grep -v '^$' | tail -25 | sed 's/^/  > /'
+}
+
+# The phases, in order: "pattern;name;seconds allowed since the previous one".
+VERDICT='pvmmu: [0-9]+ passed, [0-9]+ failed'
+if [ "$MODE" = quick ]; then
+  PHASES=("Xen version;Xen up;60" "Building a PV Dom0;Xen builds pvmmu as its initial domain;60"
+          "^pvmmu: ;pvmmu running;60" "^$VERDICT;pvmmu verdict;$GUEST_TIMEOUT"
+          "Hardware Dom0 (halted|crashed);pvmmu shut down;60")
+else
+  PHASES=("Xen version;Xen up;60" "^@@RIG DOM0_UP;dom0 up;180" "^@@RIG TOOLSTACK_UP;toolstack up;120"
+          "^@@RIG GUEST_CREATED;guest created;180" "^\[guest\] $VERDICT;guest verdict;$GUEST_TIMEOUT"
+          "^@@RIG DONE;dom0 done;120")
+fi
+next=0
+broken=""
+next_deadline() { IFS=';' read -r _ _ limit <<< "${PHASES[$next]}"; deadline=$(( $(date +%s) + limit )); }
+next_deadline
+
+# One console line, in order: a phase reached, a scenario judged, a line worth showing.
+handle() {
+  local line=$1 pattern name limit
+  case $line in
+    "@@SCENARIO "*) read -r _ sname sverdict swhy <<< "$line"; scenario "$sname" "$sverdict" "$swhy" ;;
+    "@@RIG ABORT"*) broken="dom0-init gave up: ${line#@@RIG ABORT }" ;;
+  esac
+  if [ "${RIG_VERBOSE:-0}" = 1 ]; then
+    echo "  | $line"
+  elif [[ $line =~ ^(pvmmu:|PASS |FAIL |stat: |log: |rig: ) ]]; then
+    echo "  | $line"
+  elif [[ $line =~ ^\[guest\]\  ]]; then
+    echo "  | ${line#\[guest\] }"
+  fi
+  if [ "$next" -lt "${#PHASES[@]}" ]; then
+    IFS=';' read -r pattern name limit <<< "${PHASES[$next]}"
+    if [[ $line =~ $pattern ]]; then
+      phase "$name"
+      next=$((next + 1))
+      [ "$next" -lt "${#PHASES[@]}" ] && next_deadline
+    fi
+  fi
+}
+
+shown=0
+while :; do
+  total=$(clean | wc -l)
+  if [ "$total" -gt "$shown" ]; then
+    while IFS= read -r l; do handle "$l"; done < <(clean | sed -n "$((shown + 1)),${total}p")
+    shown=$total
+  fi
+  [ "$next" -ge "${#PHASES[@]}" ] && break
+  [ -n "$broken" ] && break
+  IFS=';' read -r _ pname plimit <<< "${PHASES[$next]}"
+  if ! kill -0 "$QPID" 2>/dev/null; then
+    sleep 0.2; total=$(clean | wc -l)
+    [ "$total" -gt "$shown" ] && continue   # read what QEMU wrote last, then give up
+    broken="no '$pname': QEMU exited first"
+  elif [ "$(date +%s)" -ge "$deadline" ]; then
+    broken="no '$pname' within $plimit s"
+  fi
+  [ -n "$broken" ] && { phase "FAILED: $broken"; break; }
+  sleep 0.5
+done
+
+# pvmmu's own tally (the last verdict line in the log).
+vline=$(clean | grep -E "$VERDICT" | tail -1)
+g_pass=$(echo "$vline" | sed -nE 's/.*pvmmu: ([0-9]+) passed, ([0-9]+) failed.*/\1/p')
+g_fail=$(echo "$vline" | sed -nE 's/.*pvmmu: ([0-9]+) passed, ([0-9]+) failed.*/\2/p')
+crashed=$(clean | grep -E 'pvmmu: (unexpected fault|crashed)|Hardware Dom0 crashed' | head -1)
+
+if [ "$MODE" = quick ]; then
+  if [ -z "$vline" ]; then scenario quick-boot FAIL "no verdict line from pvmmu${broken:+: $broken}"
+  elif [ -n "$crashed" ]; then scenario quick-boot FAIL "$crashed"
+  elif [ -n "$broken" ]; then scenario quick-boot FAIL "$broken"
+  else scenario quick-boot PASS; fi
+else
+  [ -n "$broken" ] && [ "$scen_fail" -eq 0 ] && scenario full-run FAIL "$broken"
+  [ -z "$broken" ] && [ -n "$crashed" ] && scenario full-run FAIL "$crashed"
+  [ "$scen_pass" -eq 0 ] && [ "$scen_fail" -eq 0 ] && scenario full-run FAIL "no scenario was judged"
+fi
+
+# No verdict line at all is already a failed scenario: silence never passes.
+g_pass=${g_pass:-0}; g_fail=${g_fail:-0}
+if [ "$scen_fail" -gt 0 ] || [ "$g_fail" -gt 0 ]; then failure_context; fi
+if [ -n "${COUNTS:-}" ]; then
+  if [ "$MODE" = quick ]; then echo "$((g_pass + scen_pass)) $((g_fail + scen_fail))" > "$COUNTS"
+  else echo "$scen_pass $scen_fail" > "$COUNTS"; fi
+fi
+phase "done: pvmmu ${g_pass} passed, ${g_fail} failed; rig scenarios ${scen_pass} passed, ${scen_fail} failed (log: $LOG)"
+[ "$scen_fail" -eq 0 ] && [ "$g_fail" -eq 0 ]
