@@ -3,6 +3,7 @@
  * on the real thing.  Each check can fail, and says how.
  */
 #include <xen/pvmmu/lib.h>
+#include <xen/pvmmu/abi.h>
 #include <xen/pvmmu/platform.h>
 #include <xen/pvmmu/pte.h>
 #include <xen/pvmmu/report.h>
@@ -79,6 +80,42 @@ static void check_tables_read_only(void)
              "write to the L4 at %p: %s, vector %llu, error code 0x%llx, address 0x%llx", (void *)&l4[511],
              wrote ? "did not fault" : "faulted", (unsigned long long)f.vector,
              (unsigned long long)f.error_code, (unsigned long long)f.address);
+}
+
+/*
+ * A direct write to an L1 table (here the direct map's own L1 entry for a data
+ * frame, clearing its dirty bit).  We turned writable_pagetables off, so Xen
+ * should not emulate it and the write should fault.  As the hardware domain,
+ * though, Xen's read-only page-fault path emulates it anyway (and validates it,
+ * like an mmu_update).  Either is safe; what must never happen is a change
+ * other than the one asked for.  The stat says which one this Xen did.
+ */
+static void check_l1_direct_write(void)
+{
+    pfn_t data = frame_alloc();
+    uint64_t maddr = pfn_valid_value(data) ? direct_map_l1e_maddr(data) : 0, before, after, faults;
+    uint64_t l1_pfn = direct_map.first_table + 1 + direct_map.nr_l2 + pfn_x(data) / PT_ENTRIES;
+    volatile uint64_t *entry = (uint64_t *)pfn_to_virt(_pfn(l1_pfn)) + (maddr & (PAGE_SIZE - 1)) / 8;
+    mmu_update_t restore;
+    bool wrote;
+
+    if (!pfn_valid_value(data)) {
+        wl_check(false, "boot-l1-direct-write", "no frame to try it with");
+        return;
+    }
+    before = *entry;
+    faults = expected_faults();
+    wrote = safe_write64(entry, before & ~_PAGE_DIRTY);
+    after = *entry;
+    wl_check(wrote ? after == (before & ~_PAGE_DIRTY) : (after == before && expected_faults() == faults + 1),
+             "boot-l1-direct-write-faults-or-is-validated",
+             "l1e 0x%llx -> 0x%llx after a %s write of 0x%llx", (unsigned long long)before,
+             (unsigned long long)after, wrote ? "silent" : "faulting",
+             (unsigned long long)(before & ~_PAGE_DIRTY));
+    wl_stat("l1_direct_writes_emulated", wrote);
+    restore = (mmu_update_t){ maddr | MMU_NORMAL_PT_UPDATE, before };
+    mmu_update_checked(&restore, 1, "boot: restoring a direct-map l1e");
+    frame_free(data);
 }
 
 /* Nothing maps the first user page: a read there is an expected fault, not a crash. */
@@ -204,6 +241,7 @@ void suite_boot(const struct kernel_options *opt)
     check_direct_map();
     check_tables_read_only();
     check_expected_fault();
+    check_l1_direct_write();
     check_frame_allocator();
     check_p2m_window();
     check_options(opt);
