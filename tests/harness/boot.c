@@ -66,6 +66,19 @@ static void rng_seed(void)
         rng_state = 1;
 }
 
+/* Every machine frame past Xen's, in an order drawn from `next` (Fisher-Yates). */
+void harness_shuffled_frames(uint64_t *pool, unsigned long n, uint64_t (*next)(void))
+{
+    for (unsigned long i = 0; i < n; i++)
+        pool[i] = MODEL_XEN_FRAMES + i;
+    for (unsigned long i = n - 1; i > 0; i--) {
+        unsigned long j = next() % (i + 1);
+        uint64_t t = pool[i];
+        pool[i] = pool[j];
+        pool[j] = t;
+    }
+}
+
 /*
  * Every machine frame past Xen's, in random order: the first nr_pages go to the
  * guest, then the foreign domain's, then the spare (free) ones.  No guest pfn
@@ -76,14 +89,7 @@ static void assign_frames(unsigned long total)
     unsigned long n = total - MODEL_XEN_FRAMES;
     uint64_t *pool = zalloc(n, sizeof(*pool));
 
-    for (unsigned long i = 0; i < n; i++)
-        pool[i] = MODEL_XEN_FRAMES + i;
-    for (unsigned long i = n - 1; i > 0; i--) {
-        unsigned long j = rng_next() % (i + 1);
-        uint64_t t = pool[i];
-        pool[i] = pool[j];
-        pool[j] = t;
-    }
+    harness_shuffled_frames(pool, n, rng_next);
     for (unsigned long pfn = 0; pfn < harness.nr_pages; pfn++) {
         if (pool[pfn] == pfn) {   /* swap with the neighbour: pool values are distinct */
             unsigned long other = pfn + 1 < n ? pfn + 1 : pfn - 1;

@@ -160,6 +160,19 @@ void harness_direct_map_init(void)
     model_set_store_hook(store_hook);
 }
 
+/*
+ * After a restore the guest is on a new machine: the same pfns at the same host
+ * addresses, each page now the frame its (localised) l1e names, and the model
+ * (a new one) told again how to reach us.
+ */
+void harness_direct_map_rebind(void)
+{
+    for (unsigned long pfn = 0; pfn < harness.nr_pages; pfn++)
+        follow(_pfn(pfn), direct_map_l1e(_pfn(pfn)));
+    model_set_va_translator(to_guest_va);
+    model_set_store_hook(store_hook);
+}
+
 void harness_direct_map_fini(void)
 {
     if (dm_base)

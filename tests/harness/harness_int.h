@@ -28,11 +28,17 @@ struct harness_state {
 
 extern struct harness_state harness;
 
+/* boot.c: pool[0..n) = every frame past Xen's, shuffled by `next` (also for a restore's new machine). */
+void harness_shuffled_frames(uint64_t *pool, unsigned long n, uint64_t (*next)(void));
 /* platform.c */
 void harness_platform_init(void);
 void harness_platform_fini(void);
 /* direct_map.c */
 void harness_direct_map_init(void);
 void harness_direct_map_fini(void);
+/* After a restore (sr_machine.c): the same host addresses, the new machine's frames. */
+void harness_direct_map_rebind(void);
+/* platform.c */
+void harness_windows_rebind(void);
 
 #endif

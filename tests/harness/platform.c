@@ -23,7 +23,11 @@
 #define LOG_LINES 64
 #define LOG_LINE_LEN 256
 
-static struct { uint8_t *base; size_t len; } windows[MAX_WINDOWS];
+/*
+ * Each window page remembers which pfn it shows (0: none, else (pfn + 1) << 1 |
+ * writable), so that after a restore it can be shown again from the new machine.
+ */
+static struct { uint8_t *base; size_t len; uint64_t *shows; } windows[MAX_WINDOWS];
 static char log_ring[LOG_LINES][LOG_LINE_LEN];
 static unsigned long log_count;
 
@@ -106,6 +110,11 @@ void *p2m_window_reserve(uint64_t bytes)
                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
         if (p == MAP_FAILED)
             return NULL;
+        windows[i].shows = calloc((len ? len : PAGE_SIZE) / PAGE_SIZE, sizeof(uint64_t));
+        if (!windows[i].shows) {
+            munmap(p, len ? len : PAGE_SIZE);
+            return NULL;
+        }
         windows[i].base = p;
         windows[i].len = len ? len : PAGE_SIZE;
         return p;
@@ -113,25 +122,48 @@ void *p2m_window_reserve(uint64_t bytes)
     return NULL;
 }
 
-static bool in_window(uintptr_t va)
+/* The record of the window page at va; NULL if va is in no window. */
+static uint64_t *window_page_of(uintptr_t va)
 {
     for (unsigned int i = 0; i < MAX_WINDOWS; i++)
         if (windows[i].base && va >= (uintptr_t)windows[i].base &&
             va - (uintptr_t)windows[i].base < windows[i].len)
-            return true;
-    return false;
+            return &windows[i].shows[(va - (uintptr_t)windows[i].base) >> PAGE_SHIFT];
+    return NULL;
+}
+
+static int window_show(void *va, pfn_t pfn, bool writable)
+{
+    int prot = PROT_READ | (writable ? PROT_WRITE : 0);
+    void *p = mmap(va, PAGE_SIZE, prot, MAP_SHARED | MAP_FIXED, model_memfd(),
+                   (off_t)mfn_to_maddr(harness_pfn_to_mfn(pfn)));
+    return p == MAP_FAILED ? -XEN_ENOMEM : 0;
 }
 
 int p2m_window_map(void *va, pfn_t pfn, bool writable)
 {
     mfn_t mfn = harness_pfn_to_mfn(pfn);
-    if (((uintptr_t)va & (PAGE_SIZE - 1)) || !in_window((uintptr_t)va) ||
-        !mfn_valid_value(mfn))
+    uint64_t *shows = window_page_of((uintptr_t)va);
+    if (((uintptr_t)va & (PAGE_SIZE - 1)) || !shows || !mfn_valid_value(mfn))
         return -XEN_EINVAL;
-    int prot = PROT_READ | (writable ? PROT_WRITE : 0);
-    void *p = mmap(va, PAGE_SIZE, prot, MAP_SHARED | MAP_FIXED, model_memfd(),
-                   (off_t)mfn_to_maddr(mfn));
-    return p == MAP_FAILED ? -XEN_ENOMEM : 0;
+    int rc = window_show(va, pfn, writable);
+    if (!rc)
+        *shows = (pfn_x(pfn) + 1) << 1 | writable;
+    return rc;
+}
+
+/* After a restore: every window page shows its pfn again, from the new machine. */
+void harness_windows_rebind(void)
+{
+    for (unsigned int i = 0; i < MAX_WINDOWS; i++)
+        for (size_t page = 0; windows[i].base && page < windows[i].len / PAGE_SIZE; page++) {
+            uint64_t shows = windows[i].shows[page];
+            if (shows && window_show(windows[i].base + (page << PAGE_SHIFT),
+                                     _pfn((shows >> 1) - 1), shows & 1)) {
+                perror("harness: p2m window after restore");
+                abort();
+            }
+        }
 }
 
 /* --- diagnostics ------------------------------------------------------------------ */
@@ -181,6 +213,8 @@ void harness_platform_fini(void)
     for (unsigned int i = 0; i < MAX_WINDOWS; i++) {
         if (windows[i].base)
             munmap(windows[i].base, windows[i].len);
+        free(windows[i].shows);
+        windows[i].shows = NULL;
         windows[i].base = NULL;
         windows[i].len = 0;
     }
