@@ -12,6 +12,7 @@
 #   COUNTS      if set, "PASSED FAILED" is written there
 #   XL_CONFIG   full: the xl config to create (examples/pvmmu.cfg)  BASE_INITRD  full: build-initrd.sh's
 #   EXTRA       quick: pvmmu's command line (suites=..., spaces=...)
+#   QUICK_MEM   quick: the memory Xen gives pvmmu (default 256M)
 #   GUEST_TIMEOUT  seconds pvmmu may run before it is declared hung (default 900)
 #   RIG_VERBOSE=1  stream every console line, not only pvmmu's and the rig's
 #
@@ -36,7 +37,8 @@ case $MODE in
   quick)
     # Xen drops the first word of a module's string (the file name) and hands pvmmu the rest.
     # QEMU splits -initrd at commas (one module each); ",," is a literal comma.
-    QEMU+=(-m 1024 -append "$XEN_COMMON dom0_mem=256M,max:256M dom0_max_vcpus=1" -initrd "$KERNEL ${EXTRA//,/,,}")
+    EXTRA=${EXTRA:-}
+    QEMU+=(-m 1024 -append "$XEN_COMMON dom0_mem=${QUICK_MEM:-256M},max:${QUICK_MEM:-256M} dom0_max_vcpus=1" -initrd "$KERNEL ${EXTRA//,/,,}")
     ;;
   full)
     : "${XL_CONFIG:?}" "${BASE_INITRD:?}"
@@ -91,14 +93,18 @@ else
           "^@@RIG GUEST_CREATED;guest created;180" "^\[guest\] $VERDICT;guest verdict;$GUEST_TIMEOUT"
           "^@@RIG DONE;dom0 done;120")
 fi
+# A line after which nothing more will come: the run is over, whatever phase it reached.
+if [ "$MODE" = quick ]; then FINAL='Hardware Dom0 (halted|crashed)'; else FINAL='^@@RIG DONE'; fi
 next=0
 broken=""
+over=""
 next_deadline() { IFS=';' read -r _ _ limit <<< "${PHASES[$next]}"; deadline=$(( $(date +%s) + limit )); }
 next_deadline
 
 # One console line, in order: a phase reached, a scenario judged, a line worth showing.
 handle() {
   local line=$1 pattern name limit
+  [[ $line =~ $FINAL ]] && over=$line
   case $line in
     "@@SCENARIO "*) read -r _ sname sverdict swhy <<< "$line"; scenario "$sname" "$sverdict" "$swhy" ;;
     "@@RIG ABORT"*) broken="dom0-init gave up: ${line#@@RIG ABORT }" ;;
@@ -130,7 +136,9 @@ while :; do
   [ "$next" -ge "${#PHASES[@]}" ] && break
   [ -n "$broken" ] && break
   IFS=';' read -r _ pname plimit <<< "${PHASES[$next]}"
-  if ! kill -0 "$QPID" 2>/dev/null; then
+  if [ -n "$over" ]; then
+    broken="no '$pname' before '$over'"
+  elif ! kill -0 "$QPID" 2>/dev/null; then
     sleep 0.2; total=$(clean | wc -l)
     [ "$total" -gt "$shown" ] && continue   # read what QEMU wrote last, then give up
     broken="no '$pname': QEMU exited first"
