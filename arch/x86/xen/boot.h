@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <xen/pvmmu/abi.h>
 #include <xen/pvmmu/frame.h>
+#include <xen/pvmmu/p2m.h>
 
 struct boot {
     const start_info_t *si;
@@ -31,6 +32,7 @@ struct boot {
     uint64_t kernel_end;      /* first pfn past the kernel's own (image .. bootstrap stack) */
     uint64_t boot_end;        /* first pfn past the builder's 1:1 mapping */
     uint64_t released;        /* pfns unmapped from the image slot by boot_tables_release */
+    bool p2m_ready;           /* the core's p2m is complete: boot_pfn_to_mfn asks it from now on */
 };
 extern struct boot boot;
 
@@ -39,8 +41,15 @@ int boot_tables_adopt(const start_info_t *si);
 /* Unmap [kernel_end, boot_end) from the image's slot.  0 or the hypercall's error. */
 int boot_tables_release(void);
 
+/*
+ * pfn -> mfn for the kernel's own use.  Until the core's p2m is set up, the list
+ * Xen built us with; from then on the core's p2m, which is the one a restore
+ * rewrites (start_info's list is stale after a restore: every frame moves).
+ */
 static inline mfn_t boot_pfn_to_mfn(pfn_t pfn)
 {
+    if (boot.p2m_ready)
+        return p2m_lookup(pfn);
     return pfn_x(pfn) < boot.nr_pages ? _mfn(boot.mfn_list[pfn_x(pfn)]) : INVALID_MFN;
 }
 

@@ -38,6 +38,10 @@ static bool wait_for_room(void)
 {
     uint64_t start = xen_now_ns();
 
+    /* No shared_info (between suspend and resume): no clock, no event bits. Drop. */
+    if (!xen_shared)
+        return false;
+
     while (!stalled) {
         evtchn_notify(ring_port);
         evtchn_poll(ring_port, xen_now_ns() + POLL_NS);
@@ -105,12 +109,19 @@ void console_flush(void)
 {
     uint64_t deadline = xen_now_ns() + STALL_NS;
 
-    if (!ring)
+    if (!ring || !xen_shared)
         return;
     while (ring->out_cons != ring->out_prod && xen_now_ns() < deadline) {
         evtchn_notify(ring_port);
         evtchn_poll(ring_port, xen_now_ns() + POLL_NS);
     }
+}
+
+/* After a resume the console keeps its page (same pfn) but gets a new event channel. */
+void console_resumed(const start_info_t *si)
+{
+    if (ring)
+        ring_port = si->console.domU.evtchn;
 }
 
 uint64_t console_dropped(void)

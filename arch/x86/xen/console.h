@@ -20,6 +20,8 @@ void kputs(const char *line);
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Wait (bounded) until the backend has taken everything written. */
 void console_flush(void);
+/* After a resume in a new domain: the console's new event channel. */
+void console_resumed(const start_info_t *si);
 /* Bytes dropped because the backend stopped reading (0 when all is well). */
 uint64_t console_dropped(void);
 

@@ -63,6 +63,13 @@ long hv_vm_assist(unsigned int cmd, unsigned int type)
     return hypercall2(__HYPERVISOR_vm_assist, cmd, type);
 }
 
+long hv_suspend(uint64_t start_info_mfn)
+{
+    struct sched_shutdown sd = { .reason = SHUTDOWN_suspend };
+
+    return hypercall3(__HYPERVISOR_sched_op, SCHEDOP_shutdown, &sd, start_info_mfn);
+}
+
 _Noreturn void hv_shutdown(unsigned int reason)
 {
     struct sched_shutdown sd = { .reason = reason };

@@ -18,6 +18,13 @@ long hv_set_trap_table(const trap_info_t *table);
 long hv_xen_version(unsigned int cmd, void *arg);
 long hv_vm_assist(unsigned int cmd, unsigned int type);
 
+/*
+ * SCHEDOP_shutdown(SHUTDOWN_suspend), with the mfn of start_info in the third
+ * argument register (rdx), where the toolstack looks for it.  0: resumed in a
+ * new domain; 1: the suspend was cancelled (or was a checkpoint); <0: refused.
+ */
+long hv_suspend(uint64_t start_info_mfn);
+
 /* Stop this domain for `reason` (SHUTDOWN_poweroff, _crash, ...).  Does not return. */
 _Noreturn void hv_shutdown(unsigned int reason);
 

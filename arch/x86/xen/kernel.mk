@@ -22,8 +22,11 @@ KERNEL_LDFLAGS := -nostdlib -static -no-pie --no-warn-rwx-segments -z max-page-s
 
 KERNEL_ARCH_C := $(sort $(wildcard $(KERNEL_DIR)/*.c))
 KERNEL_ARCH_S := $(sort $(wildcard $(KERNEL_DIR)/*.S))
+# The xenstore client and the suspend sequence are portable like the core; the kernel
+# needs them whether or not CORE_DIRS lists them ($(sort) drops the duplicates).
+KERNEL_PORTABLE_SRCS := $(sort $(CORE_SRCS) $(WORKLOAD_SRCS) $(wildcard xenstore/*.c suspend/*.c))
 KERNEL_OBJS := $(patsubst %.S,$(KERNEL_OBJDIR)/%.o,$(KERNEL_ARCH_S)) \
-               $(patsubst %.c,$(KERNEL_OBJDIR)/%.o,$(KERNEL_ARCH_C) $(CORE_SRCS) $(WORKLOAD_SRCS))
+               $(patsubst %.c,$(KERNEL_OBJDIR)/%.o,$(KERNEL_ARCH_C) $(KERNEL_PORTABLE_SRCS))
 
 $(KERNEL_OBJDIR)/%.o: %.c | deps
 	@mkdir -p $(dir $@)

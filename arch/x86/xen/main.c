@@ -6,9 +6,11 @@
  *   2. the command line;
  *   3. memory: adopt Xen's bootstrap tables, give back the builder's padding,
  *      build the direct map, hand the remaining frames to the allocator;
- *   4. the portable core: its p2m (from start_info's mfn_list), the m2p, and the
- *      kernel's tables adopted as the first address space;
- *   5. the suites, the tally, and shutdown: poweroff, or crash if the platform
+ *   4. the portable core: its p2m (from start_info's mfn_list), the m2p, the
+ *      frame lists published for the toolstack, and the kernel's tables adopted
+ *      as the first address space;
+ *   5. the suites; with saves=N (a domU), N rounds of xl save / xl restore served
+ *      (saves.c); the tally, and shutdown: poweroff, or crash if the platform
  *      could not even be set up.
  */
 #include <xen/pvmmu/aspace.h>
@@ -22,6 +24,7 @@
 #include "frames.h"
 #include "hypercall_arch.h"
 #include "options.h"
+#include "saves.h"
 #include "shared.h"
 #include "suites.h"
 #include "traps.h"
@@ -68,6 +71,13 @@ static int setup_core(void)
     uint64_t max_pfns = boot.nr_pages * 2 < P2M_MAX_PFNS ? boot.nr_pages * 2 : P2M_MAX_PFNS;
     int rc = p2m_init(boot.mfn_list, boot.nr_pages, max_pfns);
 
+    boot.p2m_ready = rc == 0;
+    /*
+     * Published at once, not only before a save: xl save reads the frame lists
+     * before it even asks us to suspend.
+     */
+    if (!rc)
+        rc = p2m_publish(xen_shared);
     if (!rc)
         rc = aspace_adopt_kernel(boot.l4);
     return rc;
@@ -116,6 +126,7 @@ void kmain(start_info_t *si)
             (unsigned long long)frames_free_count());
 
     suites_run(&options);
+    serve_saves(&options);
     wl_stat("console_bytes_dropped", console_dropped());
     finish(SHUTDOWN_poweroff);
 }

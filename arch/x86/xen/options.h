@@ -27,6 +27,7 @@ struct kernel_options {
     unsigned w1_iterations;   /* W1 iterations */
     unsigned w2_pages;        /* W2 pages */
     unsigned fault_around;    /* demand mode: pages mapped per fault */
+    unsigned saves;           /* save/restore cycles to wait for after the suites (domU only) */
     char suites[OPTIONS_SUITES_MAX];   /* comma-separated suite names, or "all" */
 };
 

@@ -1,6 +1,7 @@
 /*
  * shared_info, and the clock in it.
  */
+#include <stddef.h>
 #include <xen/pvmmu/pte.h>
 #include "hypercall_arch.h"
 #include "shared.h"
@@ -16,6 +17,15 @@ long shared_info_map(uint64_t maddr)
 
     if (rc == 0)
         xen_shared = (shared_info_t *)shared_page;
+    return rc;
+}
+
+long shared_info_unmap(void)
+{
+    long rc = hv_update_va_mapping((uint64_t)(uintptr_t)shared_page, 0, UVMF_INVLPG | UVMF_LOCAL);
+
+    if (rc == 0)
+        xen_shared = NULL;
     return rc;
 }
 

@@ -1,0 +1,238 @@
+/*
+ * Save and restore, the kernel's part.
+ *
+ * The portable sequence is suspend/suspend.c (docs/suspend.md); the kernel
+ * supplies its steps (start_info, shared_info, console, xenstore, the hypercall)
+ * and the loop that waits for the toolstack:
+ *
+ *   1. the persist workload builds address spaces in every state (workloads/persist.c);
+ *   2. we watch control/shutdown and print "pvmmu: ready for save K of N": the rig
+ *      (or a person) runs `xl save` then `xl restore`;
+ *   3. xl save writes "suspend" there; we acknowledge and run suspend_and_resume();
+ *   4. back in a new domain, the workload checks every page's translation and
+ *      contents, writes new ones, and we wait for the next save.
+ *
+ * Every wait is bounded: a toolstack that never asks ends the wait with a FAIL.
+ */
+#include <xen/pvmmu/lib.h>
+#include <xen/pvmmu/platform.h>
+#include <xen/pvmmu/report.h>
+#include <xen/pvmmu/suspend.h>
+#include <xen/pvmmu/xenstore.h>
+#include "workloads/workloads.h"
+#include "boot.h"
+#include "console.h"
+#include "evtchn.h"
+#include "hypercall_arch.h"
+#include "layout.h"
+#include "saves.h"
+#include "shared.h"
+
+#define WAIT_SLICE_NS 100000000ULL   /* one xenstore wait: 100 ms */
+#define REQUEST_TIMEOUT_NS (600ULL * 1000000000ULL)
+
+static start_info_t *si;
+static struct xs_conn xs;
+static struct xs_transport xs_t;
+
+/* --- the xenstore transport: the ring page and its event channel ------------------- */
+
+static void xs_notify(void *ctx)
+{
+    (void)ctx;
+    evtchn_notify(si->store_evtchn);
+}
+
+static bool xs_wait(void *ctx)
+{
+    (void)ctx;
+    return evtchn_poll(si->store_evtchn, xen_now_ns() + WAIT_SLICE_NS);
+}
+
+/* The store page is one of the builder's 1:1 pages: pfn from the m2p, address from VIRT_BASE. */
+static bool xs_connect(void)
+{
+    uint64_t pfn;
+
+    if (!m2p_read_raw(_mfn(si->store_mfn), &pfn) || pfn >= boot.kernel_end) {
+        pvmmu_error("xenstore: store_mfn 0x%llx is not one of our bootstrap pages",
+                    (unsigned long long)si->store_mfn);
+        return false;
+    }
+    xs_t = (struct xs_transport){
+        .ring = (struct xenstore_domain_interface *)(VIRT_BASE + (pfn << PAGE_SHIFT)),
+        .notify = xs_notify, .wait = xs_wait, .ctx = NULL, .max_waits = 50,
+    };
+    return true;
+}
+
+/* --- the steps suspend_and_resume() calls ------------------------------------------ */
+
+static uint64_t start_info_mfn(void)
+{
+    return mfn_x(boot_pfn_to_mfn(virt_to_pfn(si)));
+}
+
+static int mfn_to_own_pfn(uint64_t *field, const char *what)
+{
+    uint64_t pfn;
+
+    if (!m2p_read_raw(_mfn(*field), &pfn)) {
+        pvmmu_error("suspend: %s mfn 0x%llx is not in the m2p", what, (unsigned long long)*field);
+        return -XEN_EINVAL;
+    }
+    *field = pfn;
+    return 0;
+}
+
+static int pfn_to_own_mfn(uint64_t *field)
+{
+    *field = mfn_x(boot_pfn_to_mfn(_pfn(*field)));
+    return 0;
+}
+
+/* The saver translates these two fields; it wants pfns, and shared_info is the old domain's. */
+static int prepare(void *ctx)
+{
+    uint64_t console = si->console.domU.mfn;
+    int rc;
+
+    (void)ctx;
+    rc = mfn_to_own_pfn(&si->store_mfn, "store");
+    if (!rc)
+        rc = mfn_to_own_pfn(&console, "console");
+    si->console.domU.mfn = console;
+    if (!rc) {
+        long r = shared_info_unmap();
+
+        if (r)
+            pvmmu_error("suspend: unmapping shared_info failed: %ld", r);
+        rc = (int)r;
+    }
+    return rc;
+}
+
+static long suspend_hypercall(void *ctx)
+{
+    (void)ctx;
+    return hv_suspend(start_info_mfn());
+}
+
+/* A new domain: a new shared_info, new event channels, store and console mfns given back as mfns. */
+static int resumed(void *ctx)
+{
+    long rc = shared_info_map(si->shared_info);
+
+    (void)ctx;
+    if (rc) {
+        pvmmu_error("resume: mapping the new shared_info (maddr 0x%llx) failed: %ld",
+                    (unsigned long long)si->shared_info, rc);
+        return (int)rc;
+    }
+    console_resumed(si);
+    if (!xs_connect())
+        return -XEN_EINVAL;
+    xs_reconnect(&xs, &xs_t);
+    return xs_watch(&xs, "control/shutdown", "shutdown");
+}
+
+/* Same domain: put the mfns back and map shared_info again. */
+static int cancelled(void *ctx)
+{
+    uint64_t console = si->console.domU.mfn;
+    long rc;
+
+    (void)ctx;
+    pfn_to_own_mfn(&si->store_mfn);
+    pfn_to_own_mfn(&console);
+    si->console.domU.mfn = console;
+    rc = shared_info_map(si->shared_info);
+    if (rc)
+        pvmmu_error("suspend cancelled: mapping shared_info again failed: %ld", rc);
+    return (int)rc;
+}
+
+static shared_info_t *shared(void *ctx)
+{
+    (void)ctx;
+    return xen_shared;
+}
+
+static const struct suspend_steps steps = {
+    .prepare = prepare, .suspend_hypercall = suspend_hypercall, .resumed = resumed,
+    .cancelled = cancelled, .shared_info = shared, .ctx = NULL,
+};
+
+/* --- the loop ------------------------------------------------------------------------ */
+
+/* Wait for the toolstack's next request on control/shutdown (bounded). */
+static enum xs_shutdown_request next_request(void)
+{
+    uint64_t deadline = xen_now_ns() + REQUEST_TIMEOUT_NS;
+    enum xs_shutdown_request req = XS_SHUTDOWN_NONE;
+    struct xs_event ev;
+
+    while (xen_now_ns() < deadline) {
+        int got = xs_next_event(&xs, &ev);
+
+        if (got < 0 || xs_take_shutdown_request(&xs, &req) < 0)
+            return XS_SHUTDOWN_UNKNOWN;
+        if (req != XS_SHUTDOWN_NONE)
+            return req;
+        if (!got)
+            evtchn_poll(si->store_evtchn, xen_now_ns() + WAIT_SLICE_NS);
+    }
+    return XS_SHUTDOWN_NONE;
+}
+
+static void one_cycle(unsigned cycle)
+{
+    struct suspend_report report;
+    unsigned wrong;
+    int rc;
+
+    rc = suspend_and_resume(&steps, false, &report);
+    kprintf("pvmmu: %s (save %u)", report.outcome == SUSPEND_RESUMED ? "resumed in a new domain" :
+                                   report.outcome == SUSPEND_CANCELLED ? "suspend cancelled" : "suspend failed",
+            cycle);
+    wl_check(!rc && report.outcome != SUSPEND_FAILED, "save-resume", "save %u: suspend_and_resume returned %d",
+             cycle, rc);
+    wl_stat("save_spaces_pinned_by_pin_all", report.spaces_pinned);
+    wl_stat("save_pin_all_traps", report.pin_all_traps);
+    wl_stat("save_unpin_all_traps", report.unpin_all_traps);
+    wrong = wl_persist_check(cycle - 1, false);
+    wl_check(!wrong, "save-address-spaces-survive", "save %u: %u pages differ after the resume", cycle, wrong);
+    wl_check(wl_persist_continue(cycle), "save-workloads-go-on", "save %u: new contents do not read back", cycle);
+}
+
+void serve_saves(const struct kernel_options *opt)
+{
+    unsigned cycle;
+
+    si = (start_info_t *)boot.si;
+    if (!opt->saves)
+        return;
+    if (boot.initdomain) {
+        wl_check(false, "save-setup", "saves=%u asked, but the initial domain has no toolstack to save it",
+                 opt->saves);
+        return;
+    }
+    if (!xs_connect())
+        return wl_check(false, "save-setup", "no xenstore ring");
+    xs_init(&xs, &xs_t);
+    wl_check(wl_persist_setup() && !xs_watch(&xs, "control/shutdown", "shutdown"), "save-setup",
+             "persist workload or xenstore watch failed");
+    for (cycle = 1; cycle <= opt->saves; cycle++) {
+        enum xs_shutdown_request req;
+
+        kprintf("pvmmu: ready for save %u of %u", cycle, opt->saves);
+        console_flush();
+        req = next_request();
+        if (req != XS_SHUTDOWN_SUSPEND) {
+            wl_check(false, "save-request", "waiting for save %u of %u: got '%s' instead", cycle, opt->saves,
+                     req == XS_SHUTDOWN_NONE ? "nothing within 600 s" : xs_shutdown_name(req));
+            return;
+        }
+        one_cycle(cycle);
+    }
+}

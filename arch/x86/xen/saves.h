@@ -1,0 +1,13 @@
+/*
+ * Serving save/restore: after the suites, a domU started with `saves=N` stays up
+ * and lets the toolstack save and restore it N times (xl save, xl restore),
+ * checking after each resume that every address space came back as it left.
+ */
+#ifndef PVMMU_ARCH_SAVES_H
+#define PVMMU_ARCH_SAVES_H
+
+#include "options.h"
+
+void serve_saves(const struct kernel_options *opt);
+
+#endif
