@@ -65,6 +65,8 @@ int harness_save(mfn_t start_info, struct sr_image **out);
  * success *start_info is the new mfn of the start_info page (the restored
  * %rdx), whose store_mfn and console.domU.mfn are machine frames again, with new
  * event channels.  On failure the domain is dead, as after a failed xl restore.
+ * Only guest frames are in the image, not the core's variables (they live in
+ * the host process): restore an image right after the save that made it.
  */
 int harness_restore(const struct sr_image *img, mfn_t *start_info);
 
