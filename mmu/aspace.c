@@ -225,11 +225,7 @@ int aspace_switch(struct aspace *as)
         rc = mc_mmuext(&op);
     if (!rc)
         current_as = as;
-    if (rc) {
-        lazy_mmu_leave();
-        return rc;
-    }
-    return lazy_mmu_leave();
+    return lazy_mmu_leave_after(rc);
 }
 
 /*

@@ -107,10 +107,15 @@ static int sync_view(void)
     return mc_pending() ? lazy_mmu_flush() : 0;
 }
 
-/* Changes to the loaded address space must leave the TLB: one flush in the same batch. */
-static int flush_if_current(const struct aspace *as)
+/*
+ * The end of every range operation: changes to the loaded address space must
+ * leave the TLB (one flush, in the same batch), then the lazy section ends.
+ */
+static int end_range(const struct aspace *as, int rc)
 {
-    return as == aspace_current() ? mmu_flush_tlb() : 0;
+    if (!rc && as == aspace_current())
+        rc = mmu_flush_tlb();
+    return lazy_mmu_leave_after(rc);
 }
 
 int mmu_map_range(struct aspace *as, uint64_t va, const pfn_t *pfns, uint64_t count, uint64_t flags)
@@ -126,13 +131,7 @@ int mmu_map_range(struct aspace *as, uint64_t va, const pfn_t *pfns, uint64_t co
 
         rc = l1e ? set_pte(as, l1e, pte_make(pfns[i], flags | _PAGE_PRESENT)) : -XEN_ENOMEM;
     }
-    if (!rc)
-        rc = flush_if_current(as);
-    if (rc) {
-        lazy_mmu_leave();
-        return rc;
-    }
-    return lazy_mmu_leave();
+    return end_range(as, rc);
 }
 
 int mmu_map(struct aspace *as, uint64_t va, pfn_t pfn, uint64_t flags)
@@ -189,13 +188,7 @@ int mmu_unmap_range(struct aspace *as, uint64_t va, uint64_t count)
             rc = set_pte(as, l1e, PTE_NONE);
         va += PAGE_SIZE;
     }
-    if (!rc)
-        rc = flush_if_current(as);
-    if (rc) {
-        lazy_mmu_leave();
-        return rc;
-    }
-    return lazy_mmu_leave();
+    return end_range(as, rc);
 }
 
 /* The same entry with new permissions; the frame (even of a no-access page) is kept. */
@@ -242,13 +235,7 @@ int mmu_protect_range(struct aspace *as, uint64_t va, uint64_t count, enum mmu_p
         if (!rc && is_mapping(pte))
             rc = set_pte_preserve_ad(as, l1e, with_prot(pte, prot));
     }
-    if (!rc)
-        rc = flush_if_current(as);
-    if (rc) {
-        lazy_mmu_leave();
-        return rc;
-    }
-    return lazy_mmu_leave();
+    return end_range(as, rc);
 }
 
 int mmu_lookup(const struct aspace *as, uint64_t va, pte_t *out)

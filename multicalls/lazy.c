@@ -33,6 +33,18 @@ int lazy_mmu_leave(void)
     return mc_flush();
 }
 
+/*
+ * The end of an operation that entered a lazy section of its own: leave it
+ * whatever happened, and report the operation's own error first, else the
+ * leave's (the batch it may have issued).
+ */
+int lazy_mmu_leave_after(int rc)
+{
+    int left = lazy_mmu_leave();
+
+    return rc ? rc : left;
+}
+
 int lazy_mmu_flush(void)
 {
     return mc_flush();

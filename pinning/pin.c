@@ -138,12 +138,9 @@ int aspace_pin(struct aspace *as)
     as->pinned = true;
     if (!rc)
         rc = mc_callback(pin_settled, as);
-    if (rc) {
+    if (rc)
         pin_settled(as, rc);
-        lazy_mmu_leave();
-        return rc;
-    }
-    return lazy_mmu_leave();
+    return lazy_mmu_leave_after(rc);
 }
 
 /* Queue the unpin of one address space: both roots, then every frame back to writable. */

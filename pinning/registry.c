@@ -76,11 +76,7 @@ int pin_all(void)
         rc = aspace_pin(as);
         as->save_pinned = !rc;
     }
-    if (rc) {
-        lazy_mmu_leave();
-        return rc;
-    }
-    return lazy_mmu_leave();
+    return lazy_mmu_leave_after(rc);
 }
 
 /* All the marked address spaces are unpinned in one batch, issued before any is written. */

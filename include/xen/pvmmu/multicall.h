@@ -73,6 +73,8 @@ bool mc_pending(void);
 
 void lazy_mmu_enter(void);
 int lazy_mmu_leave(void);
+/* Leave a section the caller entered, returning its own error `rc` first, else the leave's. */
+int lazy_mmu_leave_after(int rc);
 int lazy_mmu_flush(void);
 bool lazy_mmu_active(void);
 unsigned lazy_mmu_depth(void);
