@@ -172,9 +172,10 @@ static struct space {
 static uint64_t old_mfn[GUEST_PAGES];
 static unsigned long next_va_page;
 
-static uint64_t word_of(pfn_t pfn, unsigned i)
+/* Word i of a page's contents, changed on every cycle so each cycle checks new data. */
+static uint64_t word_of(pfn_t pfn, unsigned i, uint64_t version)
 {
-    return (pfn_x(pfn) << 20) ^ ((uint64_t)i * 0x9e3779b97f4a7c15ULL) ^ k.restores;
+    return (pfn_x(pfn) << 20) ^ ((uint64_t)i * 0x9e3779b97f4a7c15ULL) ^ version;
 }
 
 /* Contents through the kernel's direct map (data frames are RW there). */
@@ -183,7 +184,7 @@ static void fill(pfn_t pfn)
     uint64_t *w = pfn_to_virt(pfn);
 
     for (unsigned i = 0; i < PT_ENTRIES; i += 37)
-        w[i] = word_of(pfn, i);
+        w[i] = word_of(pfn, i, k.restores);
     w[0] = pfn_x(pfn);
 }
 
@@ -193,7 +194,7 @@ static void assert_filled(pfn_t pfn, uint64_t version)
 
     assert_int_equal(w[0], pfn_x(pfn));
     for (unsigned i = 37; i < PT_ENTRIES; i += 37)
-        assert_int_equal(w[i], (pfn_x(pfn) << 20) ^ ((uint64_t)i * 0x9e3779b97f4a7c15ULL) ^ version);
+        assert_int_equal(w[i], word_of(pfn, i, version));
 }
 
 /* What the hardware would do with va in this address space, in pfn terms. */
