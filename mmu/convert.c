@@ -63,3 +63,15 @@ int mpte_to_pte(mpte_t mpte, pte_t *out)
     *out = pte_make(pfn, mpte_flags(mpte));
     return 0;
 }
+
+/*
+ * The pfn of the table (or page) a present entry points at, or INVALID_PFN for a
+ * frame that is not ours: the walkers' way down the tree, checked and reported
+ * like any translation (a stale frame after a restore is named, not followed).
+ */
+pfn_t mpte_linked_pfn(mpte_t e)
+{
+    pte_t link;
+
+    return mpte_to_pte(e, &link) ? INVALID_PFN : pte_pfn(link);
+}

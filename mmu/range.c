@@ -26,13 +26,6 @@ static int (*const set_level[])(struct aspace *, mpte_t *, pte_t) = {
     NULL, set_pte, set_pmd, set_pud, set_pgd,
 };
 
-static pfn_t table_below(mpte_t e)
-{
-    pte_t link;
-
-    return mpte_to_pte(e, &link) ? INVALID_PFN : pte_pfn(link);
-}
-
 mpte_t *entry_slot(const struct aspace *as, uint64_t va, int level)
 {
     pfn_t table = as->root;
@@ -43,7 +36,7 @@ mpte_t *entry_slot(const struct aspace *as, uint64_t va, int level)
 
         if (!mpte_present(e))
             return NULL;
-        table = table_below(e);
+        table = mpte_linked_pfn(e);
         if (!pfn_valid_value(table))
             return NULL;
     }
@@ -76,7 +69,7 @@ static mpte_t *entry_slot_alloc(struct aspace *as, uint64_t va, int level)
             table = fresh;
             continue;
         }
-        table = table_below(e);
+        table = mpte_linked_pfn(e);
         if (!pfn_valid_value(table))
             return NULL;
     }
@@ -154,7 +147,7 @@ static int unmap_whole_l1(struct aspace *as, uint64_t va)
 
     if (!l2e || !mpte_present(entry_read(l2e)))
         return 0;
-    l1 = table_below(entry_read(l2e));
+    l1 = mpte_linked_pfn(entry_read(l2e));
     rc = set_pmd(as, l2e, PTE_NONE);
     if (rc)
         return rc;

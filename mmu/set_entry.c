@@ -98,14 +98,6 @@ static int release_subtree(pfn_t table, int level, void *ctx)
     return pin_make_table_rw(table);
 }
 
-static pfn_t linked_table(mpte_t e)
-{
-    enum m2p_status status;
-    pfn_t pfn = m2p_lookup(mpte_mfn(e), &status);
-
-    return status == M2P_OK ? pfn : INVALID_PFN;
-}
-
 /*
  * `how` is MMU_NORMAL_PT_UPDATE, or MMU_PT_UPDATE_PRESERVE_AD for protection
  * changes: the accessed and dirty bits the hardware set since we last looked must
@@ -180,7 +172,7 @@ static int set_entry(struct aspace *as, int level, mpte_t *slot, pte_t val, unsi
     if (!rc && mirror)
         rc = queue_or_write(mirror, new, table_is_fresh(as->user_root), hooks, links, how);
     if (!rc && unhooks) {
-        pfn_t gone = linked_table(old);
+        pfn_t gone = mpte_linked_pfn(old);
 
         rc = pfn_valid_value(gone) ? pt_walk_subtree(gone, level - 1, release_subtree, NULL)
                                    : -XEN_EINVAL;

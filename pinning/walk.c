@@ -23,15 +23,6 @@ mpte_t *table_entry(pfn_t table, unsigned index)
     return (mpte_t *)pfn_to_virt(table) + index;
 }
 
-/* The pfn a table entry points at; INVALID_PFN for a frame we cannot name. */
-static pfn_t entry_target(mpte_t e)
-{
-    enum m2p_status status;
-    pfn_t pfn = m2p_lookup(mpte_mfn(e), &status);
-
-    return status == M2P_OK ? pfn : INVALID_PFN;
-}
-
 int pt_walk_subtree(pfn_t table, int level, pt_visit_fn visit, void *ctx)
 {
     unsigned i;
@@ -44,9 +35,9 @@ int pt_walk_subtree(pfn_t table, int level, pt_visit_fn visit, void *ctx)
 
             if (!mpte_present(e))
                 continue;
-            child = entry_target(e);
+            child = mpte_linked_pfn(e);
             if (!pfn_valid_value(child))
-                return -XEN_EINVAL; /* m2p_lookup has reported it */
+                return -XEN_EINVAL; /* mpte_linked_pfn has reported it */
             rc = pt_walk_subtree(child, level - 1, visit, ctx);
             if (rc)
                 return rc;
@@ -66,7 +57,7 @@ int pt_walk(const struct aspace *as, pt_visit_fn visit, void *ctx)
 
         if (!mpte_present(e))
             continue;
-        l3 = entry_target(e);
+        l3 = mpte_linked_pfn(e);
         if (!pfn_valid_value(l3))
             return -XEN_EINVAL;
         rc = pt_walk_subtree(l3, 3, visit, ctx);

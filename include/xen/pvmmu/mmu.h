@@ -25,6 +25,8 @@ int set_pte_preserve_ad(struct aspace *as, mpte_t *l1e, pte_t val);
 /* Pseudo-physical <-> machine entry conversions (mmu/convert.c). */
 int pte_to_mpte(pte_t pte, mpte_t *out);
 int mpte_to_pte(mpte_t mpte, pte_t *out);
+/* The pfn a present entry points at (INVALID_PFN: not one of ours). */
+pfn_t mpte_linked_pfn(mpte_t e);
 
 /* Read an entry as pvmmu last wrote it, including updates still queued in lazy mode. */
 mpte_t entry_read(const mpte_t *slot);
