@@ -3,7 +3,7 @@
  * pattern that says, for every word, which address space and page wrote it, so a
  * page mapped into the wrong place (or a stale frame) cannot read back right.
  */
-#include <xen/pvmmu/mmu.h>
+#include <xen/pvmmu/backend.h>
 #include <xen/pvmmu/multicall.h>
 #include <xen/pvmmu/platform.h>
 #include <xen/pvmmu/report.h>
@@ -35,7 +35,7 @@ uint64_t wl_pattern(unsigned space, unsigned page)
  */
 struct aspace *wl_space_with_pages(uint64_t va, unsigned pages, bool pin)
 {
-    struct aspace *as = aspace_create();
+    struct aspace *as = wl_mmu->ops->create();
     pfn_t frames[64];
     unsigned done = 0;
     int rc = as ? 0 : -1;
@@ -50,11 +50,11 @@ struct aspace *wl_space_with_pages(uint64_t va, unsigned pages, bool pin)
                 rc = -1;
         }
         if (!rc)
-            rc = mmu_map_range(as, va + (uint64_t)done * PAGE_SIZE, frames, n, _PAGE_RW | _PAGE_USER);
+            rc = wl_mmu->ops->map_range(as, va + (uint64_t)done * PAGE_SIZE, frames, n, _PAGE_RW | _PAGE_USER);
         done += n;
     }
     if (!rc && pin)
-        rc = aspace_pin(as);
+        rc = wl_mmu->ops->pin(as);
     if (lazy_mmu_leave() || rc) {
         if (as)
             pvmmu_error("workload: could not build an address space of %u pages at va 0x%llx", pages,
@@ -96,14 +96,14 @@ void wl_destroy_space(struct aspace *as, uint64_t va, unsigned pages)
     int rc;
 
     for (page = 0; page < pages; page++)
-        if (!mmu_lookup(as, va + (uint64_t)page * PAGE_SIZE, &pte) && pte_pfn(pte).pfn &&
+        if (!wl_mmu->ops->lookup(as, va + (uint64_t)page * PAGE_SIZE, &pte) && pte_pfn(pte).pfn &&
             n < sizeof(data) / sizeof(data[0]))
             data[n++] = pte_pfn(pte);
     /* Switching away (if loaded) and the unpin share one trap. */
     lazy_mmu_enter();
-    if (as == aspace_current())
-        aspace_switch(aspace_kernel());
-    rc = aspace_destroy(as);
+    if (as == wl_mmu->current())
+        wl_mmu->ops->switch_to(wl_mmu->kernel());
+    rc = wl_mmu->ops->destroy(as);
     lazy_mmu_leave();
     if (rc)
         return; /* reported; the frames stay where they are rather than be freed twice */

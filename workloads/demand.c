@@ -9,7 +9,7 @@
  * faults by that much, for the price of mapping pages that may never be touched
  * (none, in these workloads: they touch everything).
  */
-#include <xen/pvmmu/mmu.h>
+#include <xen/pvmmu/backend.h>
 #include <xen/pvmmu/platform.h>
 #include <xen/pvmmu/report.h>
 #include "workloads/workloads.h"
@@ -59,7 +59,7 @@ bool wl_demand_fault(uint64_t va, bool write)
     (void)write;
     if (!region.as || va < region.start || va >= region.start + region.pages * PAGE_SIZE)
         return false;
-    if (!mmu_lookup(region.as, va, &pte) && pte_present(pte))
+    if (!wl_mmu->ops->lookup(region.as, va, &pte) && pte_present(pte))
         return false; /* mapped already: a protection fault, not ours */
     page = (va - region.start) / PAGE_SIZE;
     first = page & ~(uint64_t)(region.window - 1);
@@ -75,5 +75,5 @@ bool wl_demand_fault(uint64_t va, bool write)
         }
     }
     region.faults++;
-    return !mmu_map_range(region.as, region.start + first * PAGE_SIZE, frames, n, _PAGE_RW | _PAGE_USER);
+    return !wl_mmu->ops->map_range(region.as, region.start + first * PAGE_SIZE, frames, n, _PAGE_RW | _PAGE_USER);
 }

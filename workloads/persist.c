@@ -9,7 +9,7 @@
  * address spaces themselves: loading an unpinned address space would pin it, and
  * the point is to keep it unpinned until the save.
  */
-#include <xen/pvmmu/mmu.h>
+#include <xen/pvmmu/backend.h>
 #include <xen/pvmmu/p2m.h>
 #include <xen/pvmmu/platform.h>
 #include <xen/pvmmu/report.h>
@@ -47,7 +47,7 @@ static void record_translations(void)
 
     for (s = 0; s < NR_PERSIST; s++)
         for (page = 0; spaces[s].as && page < spaces[s].pages; page++)
-            mmu_lookup(spaces[s].as, WL_VA + (uint64_t)page * PAGE_SIZE, &spaces[s].pte[page]);
+            wl_mmu->ops->lookup(spaces[s].as, WL_VA + (uint64_t)page * PAGE_SIZE, &spaces[s].pte[page]);
 }
 
 bool wl_persist_setup(void)
@@ -64,8 +64,8 @@ bool wl_persist_setup(void)
     spaces[BUILDING].as->state = AS_CONSTRUCTING;
     spaces[DYING].as->state = AS_TEARING_DOWN;
     /* Half torn down: its second table's worth is gone (and its L1 freed). */
-    if (mmu_unmap_range(spaces[DYING].as, WL_VA + PT_ENTRIES * PAGE_SIZE, PT_ENTRIES) ||
-        aspace_switch(spaces[LOADED].as))
+    if (wl_mmu->ops->unmap_range(spaces[DYING].as, WL_VA + PT_ENTRIES * PAGE_SIZE, PT_ENTRIES) ||
+        wl_mmu->ops->switch_to(spaces[LOADED].as))
         return false;
     spaces[DYING].pages = PT_ENTRIES;
     record_translations();
@@ -88,7 +88,7 @@ unsigned wl_persist_check(unsigned cycle, bool quiet)
         for (page = 0; spaces[s].as && page < spaces[s].pages; page++) {
             pte_t now;
             uint64_t value = 0;
-            bool same = !mmu_lookup(spaces[s].as, WL_VA + (uint64_t)page * PAGE_SIZE, &now) &&
+            bool same = !wl_mmu->ops->lookup(spaces[s].as, WL_VA + (uint64_t)page * PAGE_SIZE, &now) &&
                         now.v == spaces[s].pte[page].v;
 
             same = same && env_read64(env_direct_map_va(pte_pfn(now).pfn), &value) &&

@@ -40,6 +40,12 @@ void wl_stat(const char *name, uint64_t value)
     env_print(line);
 }
 
+void wl_stat_traps(const char *name, uint64_t traps)
+{
+    if (wl_mmu->traps)
+        wl_stat(name, traps);
+}
+
 unsigned wl_passed(void)
 {
     return passed;

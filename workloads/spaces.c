@@ -4,7 +4,7 @@
  * space maps its pages at the SAME virtual address, so reading the right pattern
  * back proves that the right tree was loaded, not just that some tree was.
  */
-#include <xen/pvmmu/mmu.h>
+#include <xen/pvmmu/backend.h>
 #include <xen/pvmmu/multicall.h>
 #include "workloads/workloads.h"
 
@@ -25,15 +25,15 @@ void wl_suite_spaces(const struct wl_options *opt)
     }
     wl_check(created == n, "spaces-create-pinned", "created %u of %u address spaces", created, n);
     if (created)
-        wl_stat("traps_per_space_created", (mc_stats()->traps - traps_before) / created);
+        wl_stat_traps("traps_per_space_created", (mc_stats()->traps - traps_before) / created);
 
     for (i = 0; i < created; i++)
-        if (aspace_switch(spaces[i]) || !wl_write_pattern(i, WL_VA, opt->pages))
+        if (wl_mmu->ops->switch_to(spaces[i]) || !wl_write_pattern(i, WL_VA, opt->pages))
             faulted++;
     /* Second pass: every space has been switched away from and back to. */
     for (i = 0; i < created; i++)
-        wrong += aspace_switch(spaces[i]) ? opt->pages : wl_check_pattern(i, WL_VA, opt->pages);
-    aspace_switch(aspace_kernel());
+        wrong += wl_mmu->ops->switch_to(spaces[i]) ? opt->pages : wl_check_pattern(i, WL_VA, opt->pages);
+    wl_mmu->ops->switch_to(wl_mmu->kernel());
     wl_check(!faulted && !wrong, "spaces-switch-write-readback",
              "%u spaces faulted while writing, %u pages read back wrong", faulted, wrong);
 

@@ -13,7 +13,7 @@
  * fault-around window at a time.  Correctness is checked too: a workload that is
  * fast because it skipped its work would fail here.
  */
-#include <xen/pvmmu/mmu.h>
+#include <xen/pvmmu/backend.h>
 #include <xen/pvmmu/multicall.h>
 #include <xen/pvmmu/platform.h>
 #include "workloads/workloads.h"
@@ -40,7 +40,7 @@ static bool map_fresh(struct aspace *as, uint64_t va, unsigned pages)
         if (!pfn_valid_value(frames[nr_frames]))
             return false;
     }
-    return !mmu_map_range(as, va, frames, pages, _PAGE_RW | _PAGE_USER);
+    return !wl_mmu->ops->map_range(as, va, frames, pages, _PAGE_RW | _PAGE_USER);
 }
 
 static void free_fresh(void)
@@ -73,12 +73,12 @@ static void w1(const struct wl_options *opt, bool demand)
     env_marker(M_W1_START + marker);
     for (i = 0; parent && i < opt->w1_iterations; i++) {
         lazy_mmu_enter();
-        child = aspace_fork(parent);
+        child = wl_mmu->ops->fork(parent);
         if (child && !demand && !map_fresh(child, W1_VA, W1_PAGES)) {
             free_fresh();
             bad++;
         }
-        if (child && aspace_switch(child))
+        if (child && wl_mmu->ops->switch_to(child))
             bad++;
         if (lazy_mmu_leave() || !child) {
             bad++;
@@ -97,7 +97,7 @@ static void w1(const struct wl_options *opt, bool demand)
     wl_check(!bad && done == opt->w1_iterations && env_frames_free() == free_before,
              demand ? "w1-demand" : "w1", "%u of %u iterations done, %u went wrong, %ld frames kept",
              done, opt->w1_iterations, bad, (long)(free_before - env_frames_free()));
-    wl_stat(demand ? "w1_demand_traps" : "w1_traps", mc_stats()->traps - traps);
+    wl_stat_traps(demand ? "w1_demand_traps" : "w1_traps", mc_stats()->traps - traps);
     if (parent)
         wl_destroy_space(parent, WL_VA, 4);
 }
@@ -106,10 +106,10 @@ static void w2(const struct wl_options *opt, bool demand)
 {
     unsigned n = opt->w2_pages < 16384 ? opt->w2_pages : 16384, marker = demand ? DEMAND : 0;
     unsigned long free_before = env_frames_free();
-    struct aspace *as = aspace_create();
+    struct aspace *as = wl_mmu->ops->create();
     unsigned wrong = 0, ro_faults = 0, page;   /* ro_faults: pages found read-only */
     uint64_t traps = mc_stats()->traps;
-    bool ok = as && !aspace_switch(as);
+    bool ok = as && !wl_mmu->ops->switch_to(as);
 
     env_marker(M_W2_MMAP + marker);
     if (ok && demand)
@@ -119,20 +119,20 @@ static void w2(const struct wl_options *opt, bool demand)
     env_marker(M_W2_TOUCH + marker);
     wrong += ok ? touch(W2_VA, n, 0x1000) : n;
     env_marker(M_W2_MPROT_RO + marker);
-    ok = ok && !mmu_protect_range(as, W2_VA, n, PROT_READ_ONLY);
+    ok = ok && !wl_mmu->ops->protect_range(as, W2_VA, n, PROT_READ_ONLY);
     /* Checked by lookup, not by faulting: a fault would be counted in the phase. */
     for (page = 0; ok && page < n; page += 509) {
         pte_t pte;
 
-        ro_faults += !mmu_lookup(as, W2_VA + (uint64_t)page * PAGE_SIZE, &pte) && pte_present(pte) &&
+        ro_faults += !wl_mmu->ops->lookup(as, W2_VA + (uint64_t)page * PAGE_SIZE, &pte) && pte_present(pte) &&
                      !(pte_flags(pte) & _PAGE_RW);
     }
     env_marker(M_W2_MPROT_RW + marker);
-    ok = ok && !mmu_protect_range(as, W2_VA, n, PROT_READ_WRITE);
+    ok = ok && !wl_mmu->ops->protect_range(as, W2_VA, n, PROT_READ_WRITE);
     env_marker(M_W2_RETOUCH + marker);
     wrong += ok ? touch(W2_VA, n, 0x2000) : n;
     env_marker(M_W2_MUNMAP + marker);
-    ok = ok && !mmu_unmap_range(as, W2_VA, n);
+    ok = ok && !wl_mmu->ops->unmap_range(as, W2_VA, n);
     env_marker(M_W2_END + marker);
     if (demand)
         wl_stat("w2_demand_faults", wl_demand_faults());
@@ -143,10 +143,10 @@ static void w2(const struct wl_options *opt, bool demand)
     wl_check(ok && !wrong && ro_faults == (n + 508) / 509, demand ? "w2-demand" : "w2",
              "ok=%d, %u pages wrong, %u of %u sampled pages were read-only", ok, wrong, ro_faults,
              (n + 508) / 509);
-    wl_stat(demand ? "w2_demand_traps" : "w2_traps", mc_stats()->traps - traps);
-    aspace_switch(aspace_kernel());
+    wl_stat_traps(demand ? "w2_demand_traps" : "w2_traps", mc_stats()->traps - traps);
+    wl_mmu->ops->switch_to(wl_mmu->kernel());
     if (as)
-        aspace_destroy(as);
+        wl_mmu->ops->destroy(as);
     free_fresh();
     wl_check(env_frames_free() == free_before, demand ? "w2-demand-teardown" : "w2-teardown",
              "%ld frames kept", (long)(free_before - env_frames_free()));

@@ -58,6 +58,29 @@ void *env_shared_info(void);
 /* How many pfns Xen gave the guest (start_info's nr_pages). */
 uint64_t env_nr_pages(void);
 
+/* --- the MMU they drive ---------------------------------------------------------- */
+
+/*
+ * The suites make address spaces through one backend table (backend.h), so the
+ * same code runs over the PV backend (Xen validates our tables) and over the
+ * shadow backend (the bare-metal kernel, arch/x86/metal/).  A table of ops is not
+ * quite enough: a suite also needs the address space to go back to when it is
+ * done, and the loaded one.  PV is the default; a carrier with another backend
+ * points wl_mmu at its own before wl_run.
+ */
+struct aspace;
+struct mmu_backend;
+struct wl_mmu {
+    const struct mmu_backend *ops;
+    struct aspace *(*kernel)(void);    /* the kernel's own address space */
+    struct aspace *(*current)(void);   /* the one loaded now */
+    bool traps;                        /* updates are hypercalls: trap counters mean something */
+};
+extern const struct wl_mmu wl_pv_mmu;
+extern const struct wl_mmu *wl_mmu;
+/* A trap counter, printed only where updates trap into Xen (a 0 elsewhere would say nothing). */
+void wl_stat_traps(const char *name, uint64_t traps);
+
 /* --- reporting ---------------------------------------------------------------- */
 
 void wl_check(bool ok, const char *name, const char *why_fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -101,7 +124,6 @@ unsigned wl_persist_check(unsigned cycle, bool quiet);
 bool wl_persist_continue(unsigned cycle);
 
 /* Shared by the suites (workloads/common.c). */
-struct aspace;
 struct aspace *wl_space_with_pages(uint64_t va, unsigned pages, bool pin);
 /* Destroy an address space (switching away first if it is loaded) and free the data frames it mapped at va (pages of them). */
 void wl_destroy_space(struct aspace *as, uint64_t va, unsigned pages);
