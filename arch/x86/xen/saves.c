@@ -217,8 +217,10 @@ void serve_saves(const struct kernel_options *opt)
                  opt->saves);
         return;
     }
-    if (!xs_connect())
-        return wl_check(false, "save-setup", "no xenstore ring");
+    if (!xs_connect()) {
+        wl_check(false, "save-setup", "no xenstore ring");
+        return;
+    }
     xs_init(&xs, &xs_t);
     wl_check(wl_persist_setup() && !xs_watch(&xs, "control/shutdown", "shutdown"), "save-setup",
              "persist workload or xenstore watch failed");
