@@ -7,7 +7,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := $(patsubst tests/fuzz/libfuzzer_%.c,%,$(wildcard tests/fuzz/libfuzzer_*.c))
 FUZZ_CFLAGS := -std=c11 -g -O1 -D_GNU_SOURCE -Iinclude -I. -fsanitize=fuzzer,address,undefined \
                -fno-sanitize-recover=undefined
-FUZZ_COMMON := tests/fuzz/fail.c $(CORE_SRCS) $(MODEL_SRCS)
+FUZZ_COMMON := tests/fuzz/fail.c $(CORE_SRCS) $(MODEL_SRCS) arch/x86/xen/options.c
 
 $(BUILD)/fuzz/%: tests/fuzz/libfuzzer_%.c tests/fuzz/fuzz_%.c $(FUZZ_COMMON) | deps
 	@mkdir -p $(dir $@)

@@ -49,11 +49,18 @@ static void test_pv_backend_corpus_replays_clean(void **state)
     assert_true(replay("pv_backend", fuzz_pv_backend) > 0);
 }
 
+static void test_options_corpus_replays_clean(void **state)
+{
+    (void)state;
+    assert_true(replay("options", fuzz_options) > 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_xenstore_corpus_replays_clean),
         cmocka_unit_test(test_pv_backend_corpus_replays_clean),
+        cmocka_unit_test(test_options_corpus_replays_clean),
     };
     return cmocka_run_group_tests_name("fuzz corpora", tests, NULL, NULL);
 }
