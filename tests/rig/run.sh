@@ -108,6 +108,7 @@ handle() {
   case $line in
     "@@SCENARIO "*) read -r _ sname sverdict swhy <<< "$line"; scenario "$sname" "$sverdict" "$swhy" ;;
     "@@RIG ABORT"*) broken="dom0-init gave up: ${line#@@RIG ABORT }" ;;
+    "@@RIG SAVE_"*|"@@RIG RESTORE_"*) phase "$(echo "${line#@@RIG }" | sed 's/ \[dom0 uptime.*//' | tr 'A-Z_' 'a-z ')" ;;
   esac
   if [ "${RIG_VERBOSE:-0}" = 1 ]; then
     echo "  | $line"
