@@ -1,7 +1,8 @@
 # The real-Xen rig: Debian 12's Xen 4.17 under QEMU (tests/rig/, docs/rig.md).
 #
 #   make run              the full way: Linux dom0 + toolstack, `xl create` of
-#                         examples/pvmmu.cfg (or XL_CONFIG=FILE), console streamed
+#                         examples/pvmmu.cfg (or XL_CONFIG=FILE), console streamed;
+#                         SAVE_MODES="checkpoint restore" for a guest with saves=2
 #   make rig-quick        the quick way: Xen boots pvmmu.elf as its initial domain
 #                         (EXTRA="suites=boot spaces=512" sets pvmmu's command line)
 #   make test-xen-quick   the quick way as a make test suite
@@ -14,6 +15,7 @@ RIG_BUILD := $(BUILD)/rig
 RIG_BASE_INITRD := $(RIG_BUILD)/dom0-base.cpio
 XL_CONFIG ?= examples/pvmmu.cfg
 EXTRA ?=
+SAVE_MODES ?= restore
 DEB_PACKAGES += xz-utils
 
 RIG_ENV = CACHE=$(CACHE) KERNEL=$(KERNEL_ELF)
@@ -32,7 +34,7 @@ $(RIG_BASE_INITRD): $(CACHE)/root.stamp $(RIG_DIR)/build-initrd.sh $(RIG_DIR)/do
 	@$(RIG_DIR)/build-initrd.sh $(CACHE) $@
 
 run: deps kernel rig-prepare
-	@$(RIG_ENV) WORK=$(RIG_BUILD)/run LOG=$(RIG_BUILD)/run.log XL_CONFIG=$(XL_CONFIG) \
+	@$(RIG_ENV) SAVE_MODES="$(SAVE_MODES)" WORK=$(RIG_BUILD)/run LOG=$(RIG_BUILD)/run.log XL_CONFIG=$(XL_CONFIG) \
 	  BASE_INITRD=$(RIG_BASE_INITRD) $(RIG_DIR)/run.sh full
 
 rig-quick: deps kernel rig-prepare

@@ -13,6 +13,8 @@
 #   XL_CONFIG   full: the xl config to create (examples/pvmmu.cfg)  BASE_INITRD  full: build-initrd.sh's
 #   EXTRA       quick: pvmmu's command line (suites=..., spaces=...)
 #   QUICK_MEM   quick: the memory Xen gives pvmmu (default 256M)
+#   SAVE_MODES  full, for a guest with saves=N: per save "restore" (xl save + xl restore, the
+#               default) or "checkpoint" (xl save -c), e.g. "checkpoint restore"
 #   GUEST_TIMEOUT  seconds pvmmu may run before it is declared hung (default 900)
 #   RIG_VERBOSE=1  stream every console line, not only pvmmu's and the rig's
 #
@@ -47,7 +49,8 @@ case $MODE in
     rm -rf "$WORK/overlay" && mkdir -p "$WORK/overlay/pvmmu" "$WORK/overlay/etc/xen"
     cp "$KERNEL" "$WORK/overlay/pvmmu/pvmmu.elf"
     cp "$XL_CONFIG" "$WORK/overlay/etc/xen/guest.cfg"
-    printf 'RIG_CFG=/etc/xen/guest.cfg\nRIG_TIMEOUT=%s\n' "$GUEST_TIMEOUT" > "$WORK/overlay/rig.env"
+    printf 'RIG_CFG=/etc/xen/guest.cfg\nRIG_TIMEOUT=%s\nRIG_SAVE_MODES="%s"\n' "$GUEST_TIMEOUT" \
+      "${SAVE_MODES:-restore}" > "$WORK/overlay/rig.env"
     (cd "$WORK/overlay" && find . | cpio -o -H newc --quiet) > "$WORK/overlay.cpio"
     cat "$BASE_INITRD" "$WORK/overlay.cpio" > "$WORK/dom0.cpio"
     QEMU+=(-m 2048 -append "$XEN_COMMON dom0_mem=768M,max:768M"
