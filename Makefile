@@ -86,7 +86,7 @@ test:
 # $(BUILD)/results/<suite>.counts as "PASSED FAILED").
 BENCH_TARGETS :=
 TEST_SUITES :=
--include $(sort $(wildcard arch/x86/xen/*.mk tests/rig/*.mk tests/fuzz/*.mk bench/*.mk bench/*/*.mk))
+-include $(sort $(wildcard arch/x86/xen/*.mk arch/x86/metal/*.mk tests/rig/*.mk tests/fuzz/*.mk bench/*.mk bench/*/*.mk))
 
 # After the fragments, so that BENCH_TARGETS is complete when this rule is read.
 bench: $(BENCH_TARGETS)

@@ -50,7 +50,13 @@
 static struct shadow_root roots[SHADOW_CACHE_MAX];
 static struct shadow_root *current;
 static uint64_t clock, rng;
-static pfn_t held[SHADOW_CACHE_MAX];
+/*
+ * The pinned roots, cached or not.  Far more than the cache holds, as M:950
+ * promises: a guest may pin every address space it has (the spaces workload
+ * pins 256), and pinning must not fail for want of room in this list.
+ */
+#define HELD_MAX 4096
+static pfn_t held[HELD_MAX];
 static unsigned nr_held;
 static mpte_t host_l4e[HOST_SLOTS];
 static bool tlb_flush_needed;
@@ -341,7 +347,7 @@ int shadow_hold_root(pfn_t groot)
     for (i = 0; i < nr_held; i++)
         if (pfn_eq(held[i], groot))
             return 0;
-    if (nr_held == SHADOW_CACHE_MAX) {
+    if (nr_held == HELD_MAX) {
         pvmmu_error("shadow_hold_root(pfn 0x%llx): %u roots are pinned already",
                     (unsigned long long)pfn_x(groot), nr_held);
         return -XEN_ENOSPC;

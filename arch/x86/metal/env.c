@@ -1,0 +1,82 @@
+/*
+ * What the MMU workloads (workloads/) need from the kernel that carries them,
+ * on bare x86: accesses through whatever shadow root is loaded, which may take
+ * real page faults (traps.c), output on COM1, and a few facts.
+ */
+#include <xen/pvmmu/lib.h>
+#include <xen/pvmmu/shadow.h>
+#include "workloads/workloads.h"
+#include "arch/x86/xen/traps.h"
+#include "console.h"
+#include "layout.h"
+#include "machine.h"
+
+bool env_write64(uint64_t va, uint64_t value)
+{
+    return safe_write64((volatile uint64_t *)va, value);
+}
+
+bool env_read64(uint64_t va, uint64_t *value)
+{
+    return safe_read64((const volatile uint64_t *)va, value);
+}
+
+/*
+ * The benchmark workloads mark their phases for Xen's trace.  There is no
+ * trace here, but the same cut says where the shadow's faults go: each phase's
+ * demand faults are printed as a stat when the next phase begins.
+ */
+static const struct {
+    unsigned id;
+    const char *name;
+} phases[] = {
+    { 0x11, "w1" },           { 0x22, "w2_touch" },          { 0x23, "w2_mprotect_ro" },
+    { 0x24, "w2_mprotect_rw" }, { 0x25, "w2_retouch" },       { 0x26, "w2_munmap" },
+    { 0x31, "w1_demand" },    { 0x42, "w2_demand_touch" },   { 0x45, "w2_demand_retouch" },
+};
+static unsigned open_phase;
+static unsigned long faults_at_open;
+
+void env_marker(unsigned id)
+{
+    unsigned i;
+
+    for (i = 0; open_phase && i < sizeof(phases) / sizeof(phases[0]); i++)
+        if (phases[i].id == open_phase) {
+            char name[64];
+            unsigned n;
+
+            for (n = 0; phases[i].name[n]; n++)
+                name[n] = phases[i].name[n];
+            mem_copy(name + n, "_shadow_faults", sizeof("_shadow_faults"));
+            wl_stat(name, shadow_stats()->demand_faults - faults_at_open);
+        }
+    open_phase = id;
+    faults_at_open = shadow_stats()->demand_faults;
+}
+
+void env_print(const char *line)
+{
+    kputs(line);
+}
+
+unsigned long env_frames_free(void)
+{
+    return frames_free_count();
+}
+
+uint64_t env_direct_map_va(uint64_t pfn)
+{
+    return HOST_BASE + (pfn << PAGE_SHIFT);
+}
+
+/* There is no Xen, so no shared_info: only the p2m suite asks, and it does not run here. */
+void *env_shared_info(void)
+{
+    return NULL;
+}
+
+uint64_t env_nr_pages(void)
+{
+    return machine.top_pfn;
+}

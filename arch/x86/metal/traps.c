@@ -1,0 +1,186 @@
+/*X:200 The page fault, where the shadow backend meets the hardware.
+ *
+ * This kernel owns the IDT, so every #PF lands here first, and the first
+ * question is the host's: is this the shadow lagging behind the guest's
+ * tables?  shadow_demand_page() walks the guest's tables for CR2 and answers
+ * one of three things:
+ *
+ *   FIXED    the shadow now maps it: back to the faulting instruction, which
+ *            runs again and succeeds.  The guest never knows it faulted.
+ *   REFLECT  the guest's own tables say no (not present, read-only, ...): the
+ *            fault is delivered to the guest, which here means the guest
+ *            kernel's own #PF handling, the same as the PV kernel's: its
+ *            demand paging hook first (the workloads' demand regions), then
+ *            the exception table, which is how env_read64/env_write64 report
+ *            "this access faulted", and failing both, a crash report.
+ *   KILLED   the guest handed the host something it refuses (check.c): the
+ *            run stops with the reason, as a FAIL.
+ *
+ * Either way the host puts CR3 right before the instruction runs again
+ * (host_return): a fix may have thrown out roots to make room, and the
+ * guest's own handler may have changed its tables.
+ *
+ * One guard: a fault the host has just called FIXED must not come straight
+ * back.  If it does, the shadow is wrong, and retrying forever would only look
+ * like a hang; after a few rounds it is reported as a crash. :*/
+#include <xen/pvmmu/lib.h>
+#include <xen/pvmmu/report.h>
+#include <xen/pvmmu/shadow.h>
+#include "workloads/workloads.h"
+#include "arch/x86/xen/traps.h"
+#include "console.h"
+#include "cpu.h"
+#include "host.h"
+#include "layout.h"
+
+#define NR_STUBS 22
+#define GATE_INTERRUPT 0x8e    /* present, ring 0, 64-bit interrupt gate */
+#define FIXED_REPEATS_MAX 3
+
+struct idt_gate {
+    uint16_t offset_low, selector;
+    uint8_t ist, type;
+    uint16_t offset_mid;
+    uint32_t offset_high, zero;
+};
+
+struct extable_entry {
+    uint64_t fault_rip, fixup_rip;
+};
+
+extern const uint64_t trap_stubs[NR_STUBS];
+extern const struct extable_entry __start_extable[], __stop_extable[];
+
+static struct idt_gate idt[NR_STUBS] __attribute__((aligned(16)));
+static page_fault_hook_fn page_fault_hook;
+static uint64_t nr_demand, nr_expected;
+static struct fault_info last_expected, last_demand, last_fixed;
+static unsigned fixed_repeats;
+static bool reporting;   /* a fault while reporting one: stop at once */
+
+void trap_handler(struct trap_frame *f);
+
+long traps_init(void)
+{
+    struct {
+        uint16_t limit;
+        uint64_t base;
+    } __attribute__((packed)) idtr = { sizeof(idt) - 1, (uint64_t)(uintptr_t)idt };
+    unsigned v;
+
+    for (v = 0; v < NR_STUBS; v++)
+        idt[v] = (struct idt_gate){
+            .offset_low = (uint16_t)trap_stubs[v],
+            .selector = GDT_CODE64,
+            .type = GATE_INTERRUPT,
+            .offset_mid = (uint16_t)(trap_stubs[v] >> 16),
+            .offset_high = (uint32_t)(trap_stubs[v] >> 32),
+        };
+    __asm__ volatile("lidt %0" : : "m"(idtr));
+    return 0;
+}
+
+void traps_set_page_fault_hook(page_fault_hook_fn hook)
+{
+    page_fault_hook = hook;
+}
+
+uint64_t demand_faults_served(void)
+{
+    return nr_demand;
+}
+
+uint64_t expected_faults(void)
+{
+    return nr_expected;
+}
+
+struct fault_info last_expected_fault(void)
+{
+    return last_expected;
+}
+
+static const struct extable_entry *extable_find(uint64_t rip)
+{
+    const struct extable_entry *e;
+
+    for (e = __start_extable; e < __stop_extable; e++)
+        if (e->fault_rip == rip)
+            return e;
+    return NULL;
+}
+
+/* Stop: what faulted, where, and the tally (which now holds a FAIL). */
+static _Noreturn void crash(const struct trap_frame *f, uint64_t cr2, const char *why)
+{
+    if (reporting)
+        finish();
+    reporting = true;
+    kprintf("pvmmu: unexpected fault: vector %llu error code %#llx: %s",
+            (unsigned long long)f->vector, (unsigned long long)f->error_code, why);
+    kprintf("pvmmu:   rip %#llx  cr2 %#llx  rsp %#llx  rflags %#llx  cr3 %#llx",
+            (unsigned long long)f->rip, (unsigned long long)cr2, (unsigned long long)f->rsp,
+            (unsigned long long)f->rflags, (unsigned long long)read_cr3());
+    kprintf("pvmmu:   rax %#llx rbx %#llx rcx %#llx rdx %#llx rsi %#llx rdi %#llx",
+            (unsigned long long)f->rax, (unsigned long long)f->rbx, (unsigned long long)f->rcx,
+            (unsigned long long)f->rdx, (unsigned long long)f->rsi, (unsigned long long)f->rdi);
+    wl_check(false, "metal-no-unexpected-fault", "vector %llu at rip %#llx, cr2 %#llx: %s",
+             (unsigned long long)f->vector, (unsigned long long)f->rip, (unsigned long long)cr2, why);
+    finish();
+}
+
+/* The guest kernel's own handling of a fault: its demand paging, then its exception table. */
+static void guest_fault(struct trap_frame *f, uint64_t cr2)
+{
+    struct fault_info now = { f->vector, f->error_code, cr2, f->rip };
+    const struct extable_entry *e;
+
+    if (f->vector == 14 && page_fault_hook && !reporting &&
+        !(cr2 == last_demand.address && f->rip == last_demand.rip) &&
+        page_fault_hook(cr2, f->error_code & PF_WRITE)) {
+        nr_demand++;
+        last_demand = now;
+        return;
+    }
+    last_demand = (struct fault_info){ 0, 0, 0, 0 };
+    e = extable_find(f->rip);
+    if (!e)
+        crash(f, cr2, f->vector == 14 ? "a page fault the guest did not expect" : "an exception");
+    nr_expected++;
+    last_expected = now;
+    f->rip = e->fixup_rip;
+}
+
+static void page_fault(struct trap_frame *f, uint64_t cr2)
+{
+    struct fault_info now = { f->vector, f->error_code, cr2, f->rip };
+
+    switch (reporting ? SHADOW_REFLECT : shadow_demand_page(cr2, (unsigned)f->error_code)) {
+    case SHADOW_FIXED:
+        if (now.address == last_fixed.address && now.rip == last_fixed.rip &&
+            now.error_code == last_fixed.error_code && ++fixed_repeats > FIXED_REPEATS_MAX)
+            crash(f, cr2, "the shadow keeps fixing this fault and it keeps coming back");
+        if (now.address != last_fixed.address || now.rip != last_fixed.rip)
+            fixed_repeats = 0;
+        last_fixed = now;
+        host_note_fixed();
+        break;
+    case SHADOW_KILLED:
+        reporting = true;
+        wl_check(false, "metal-guest-alive", "the host killed the guest at va %#llx (rip %#llx): %s",
+                 (unsigned long long)cr2, (unsigned long long)f->rip, shadow_kill_reason());
+        finish();
+    case SHADOW_REFLECT:
+        guest_fault(f, cr2);
+        break;
+    }
+    host_return();
+}
+
+void trap_handler(struct trap_frame *f)
+{
+    if (f->vector == 14)
+        page_fault(f, read_cr2());
+    else
+        guest_fault(f, 0);
+}
