@@ -41,44 +41,24 @@ STUB 19, 0
 STUB 20, 0
 STUB 21, 1
 
-/* struct trap_frame, from the lowest address: r15 .. rax, vector, error code, then the CPU's frame. */
+/*
+ * struct trap_frame (arch/x86/xen/traps.h, shared with the PV kernel), from the
+ * lowest address: r15 .. rax, vector, error code, then the CPU's frame.  So rax
+ * is pushed first and popped last.
+ */
 trap_common:
-    pushq %rax
-    pushq %rbx
-    pushq %rcx
-    pushq %rdx
-    pushq %rsi
-    pushq %rdi
-    pushq %rbp
-    pushq %r8
-    pushq %r9
-    pushq %r10
-    pushq %r11
-    pushq %r12
-    pushq %r13
-    pushq %r14
-    pushq %r15
+    .irp reg, rax, rbx, rcx, rdx, rsi, rdi, rbp, r8, r9, r10, r11, r12, r13, r14, r15
+    pushq %\reg
+    .endr
     movq %rsp, %rdi
-    /* The CPU aligns the frame to 16 in long mode, but the error-code-less stubs pushed an odd count. */
+    /* The C ABI wants a 16-byte aligned stack at the call; the frame need not be. */
     movq %rsp, %rbx
     andq $-16, %rsp
     call trap_handler
     movq %rbx, %rsp
-    popq %r15
-    popq %r14
-    popq %r13
-    popq %r12
-    popq %r11
-    popq %r10
-    popq %r9
-    popq %r8
-    popq %rbp
-    popq %rdi
-    popq %rsi
-    popq %rdx
-    popq %rcx
-    popq %rbx
-    popq %rax
+    .irp reg, r15, r14, r13, r12, r11, r10, r9, r8, rbp, rdi, rsi, rdx, rcx, rbx, rax
+    popq %\reg
+    .endr
     addq $16, %rsp              /* vector and error code */
     iretq
 

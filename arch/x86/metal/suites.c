@@ -44,35 +44,38 @@ static const struct {
     { "w2-demand", wl_suite_w2_demand, NULL },
 };
 
-/* The next item of a comma-separated list, and its length; NULL at the end. */
-static const char *next_item(const char **list, unsigned *len)
+/*
+ * Copy the name that starts at p (up to a comma or the end) into name, and
+ * return where the next one starts; NULL when the list is used up.
+ */
+static const char *take_name(const char *p, char name[OPTIONS_SUITES_MAX])
 {
-    const char *item = *list;
+    unsigned n = 0;
 
-    if (!*item)
+    if (!*p)
         return NULL;
-    for (*len = 0; item[*len] && item[*len] != ','; (*len)++)
-        ;
-    *list = item[*len] ? item + *len + 1 : item + *len;
-    return item;
+    while (*p && *p != ',') {
+        if (n < OPTIONS_SUITES_MAX - 1)
+            name[n++] = *p;
+        p++;
+    }
+    name[n] = '\0';
+    return *p ? p + 1 : p;
 }
 
-static bool is(const char *item, unsigned len, const char *name)
+static bool same(const char *a, const char *b)
 {
-    unsigned i;
-
-    for (i = 0; i < len && name[i] == item[i]; i++)
-        ;
-    return i == len && !name[i];
+    while (*a && *a == *b)
+        a++, b++;
+    return *a == *b;
 }
 
-static bool listed(const char *list, const char *name)
+static bool listed(const char *list, const char *wanted)
 {
-    const char *item;
-    unsigned len;
+    char name[OPTIONS_SUITES_MAX];
 
-    while ((item = next_item(&list, &len)))
-        if (is(item, len, name))
+    while ((list = take_name(list, name)))
+        if (same(name, wanted))
             return true;
     return false;
 }
@@ -138,14 +141,14 @@ void guest_start(const struct kernel_options *opt)
     wl_check(!rc, "metal-guest-kernel-root", "shadow_guest_init or the switch returned %d", rc);
 }
 
-static bool known(const char *item, unsigned len)
+static bool known(const char *name)
 {
     unsigned i;
 
     for (i = 0; i < sizeof(workloads) / sizeof(workloads[0]); i++)
-        if (is(item, len, workloads[i].name))
+        if (same(name, workloads[i].name))
             return true;
-    return is(item, len, "all") || is(item, len, "linear");
+    return same(name, "all") || same(name, "linear");
 }
 
 /*
@@ -156,18 +159,14 @@ static bool known(const char *item, unsigned len)
 void suites_run(const struct kernel_options *opt)
 {
     bool all = listed(opt->suites, "all");
-    const char *list = opt->suites, *item;
+    const char *list = opt->suites;
+    char name[OPTIONS_SUITES_MAX];
     struct wl_options wl;
-    unsigned i, len;
+    unsigned i;
 
-    while ((item = next_item(&list, &len)))
-        if (!known(item, len)) {
-            char name[OPTIONS_SUITES_MAX];
-
-            mem_copy(name, item, len);
-            name[len] = '\0';
+    while ((list = take_name(list, name)))
+        if (!known(name))
             wl_check(false, "suites-option", "no suite is called '%s'", name);
-        }
     wl_default_options(&wl);
     wl.spaces = opt->spaces;
     wl.pages = opt->pages;

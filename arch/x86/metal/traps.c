@@ -80,34 +80,20 @@ long traps_init(void)
     return 0;
 }
 
-void traps_set_page_fault_hook(page_fault_hook_fn hook)
-{
-    page_fault_hook = hook;
-}
+/* The guest kernel's side of faults: the interface of arch/x86/xen/traps.h, as the PV kernel has it. */
+void traps_set_page_fault_hook(page_fault_hook_fn hook) { page_fault_hook = hook; }
+uint64_t demand_faults_served(void) { return nr_demand; }
+uint64_t expected_faults(void) { return nr_expected; }
+struct fault_info last_expected_fault(void) { return last_expected; }
 
-uint64_t demand_faults_served(void)
+/* Where to resume after a fault at rip, if the instruction there expected it; else 0. */
+static uint64_t fixup_for(uint64_t rip)
 {
-    return nr_demand;
-}
+    const struct extable_entry *e = __start_extable;
 
-uint64_t expected_faults(void)
-{
-    return nr_expected;
-}
-
-struct fault_info last_expected_fault(void)
-{
-    return last_expected;
-}
-
-static const struct extable_entry *extable_find(uint64_t rip)
-{
-    const struct extable_entry *e;
-
-    for (e = __start_extable; e < __stop_extable; e++)
-        if (e->fault_rip == rip)
-            return e;
-    return NULL;
+    while (e < __stop_extable && e->fault_rip != rip)
+        e++;
+    return e < __stop_extable ? e->fixup_rip : 0;
 }
 
 /* Stop: what faulted, where, and the tally (which now holds a FAIL). */
@@ -133,7 +119,7 @@ static _Noreturn void crash(const struct trap_frame *f, uint64_t cr2, const char
 static void guest_fault(struct trap_frame *f, uint64_t cr2)
 {
     struct fault_info now = { f->vector, f->error_code, cr2, f->rip };
-    const struct extable_entry *e;
+    uint64_t fixup;
 
     if (f->vector == 14 && page_fault_hook && !reporting &&
         !(cr2 == last_demand.address && f->rip == last_demand.rip) &&
@@ -143,12 +129,12 @@ static void guest_fault(struct trap_frame *f, uint64_t cr2)
         return;
     }
     last_demand = (struct fault_info){ 0, 0, 0, 0 };
-    e = extable_find(f->rip);
-    if (!e)
+    fixup = fixup_for(f->rip);
+    if (!fixup)
         crash(f, cr2, f->vector == 14 ? "a page fault the guest did not expect" : "an exception");
     nr_expected++;
     last_expected = now;
-    f->rip = e->fixup_rip;
+    f->rip = fixup;
 }
 
 static void page_fault(struct trap_frame *f, uint64_t cr2)
