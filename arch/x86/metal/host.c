@@ -16,6 +16,7 @@
  * faults taken while it is loaded are rebuild faults. :*/
 #include <xen/pvmmu/lib.h>
 #include <xen/pvmmu/shadow.h>
+#include "console.h"
 #include "cpu.h"
 #include "host.h"
 
@@ -31,9 +32,20 @@ static void put(uint8_t *map, pfn_t p, bool v)
     map[pfn_x(p) / 8] = (uint8_t)((map[pfn_x(p) / 8] & ~(1u << (pfn_x(p) % 8))) | (unsigned)v << (pfn_x(p) % 8));
 }
 
+_Noreturn void host_stop_dead_guest(uint64_t va, uint64_t rip)
+{
+    wl_check(false, "metal-guest-alive", "the host killed the guest at va %#llx (rip %#llx): %s",
+             (unsigned long long)va, (unsigned long long)rip, shadow_kill_reason());
+    finish();
+}
+
+/* A guest call can kill the guest too (an Accessed entry naming a host frame, a host slot). */
 void host_return(void)
 {
     uint64_t cr3 = mfn_to_maddr(shadow_cr3());
+
+    if (shadow_guest_dead())
+        host_stop_dead_guest(0, (uint64_t)(uintptr_t)__builtin_return_address(0));
 
     if (shadow_tlb_flush_needed() || cr3 != loaded_cr3) {
         write_cr3(cr3);

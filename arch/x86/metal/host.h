@@ -15,6 +15,12 @@ extern const struct wl_mmu metal_mmu;
 /* Before the guest runs again: CR3 holds shadow_cr3(), and the TLB is flushed if the core asks. */
 void host_return(void);
 
+/*
+ * The guest is dead (shadow_guest_dead(): it handed the host an entry the host
+ * refuses): a FAIL with the kill reason, and the run stops.
+ */
+_Noreturn void host_stop_dead_guest(uint64_t va, uint64_t rip);
+
 /* A demand fault the host fixed: counted as a rebuild when the loaded root was built before. */
 void host_note_fixed(void);
 

@@ -119,6 +119,29 @@ static void linear_checks(void)
 }
 
 /*
+ * The negative control, never part of "all", since it ends the run: the guest
+ * maps one of the host's frames (the image's first) and reads it.  The host
+ * must refuse the entry at the fault and stop the guest, so the line after the
+ * read is never reached; the runner boots it on its own and expects exactly
+ * that FAIL (tests/metal/run.sh).
+ */
+static void kill_check(void)
+{
+    struct aspace *as = metal_mmu.ops->create();
+    pfn_t host = _pfn(machine.image_first_pfn);
+    uint64_t value = 0;
+
+    if (!as || metal_mmu.ops->map_range(as, WL_VA, &host, 1, _PAGE_RW | _PAGE_USER) ||
+        metal_mmu.ops->switch_to(as)) {
+        wl_check(false, "kill-setup", "could not build and load an address space");
+        return;
+    }
+    env_read64(WL_VA, &value);
+    wl_check(false, "kill-host-frame-refused", "the guest read the host's pfn 0x%llx (0x%llx) and lives",
+             (unsigned long long)pfn_x(host), (unsigned long long)value);
+}
+
+/*
  * The guest kernel: its root (whose kernel half every address space shares),
  * loaded.  With the linear checks asked for, they run first, and call back.
  */
@@ -148,7 +171,7 @@ static bool known(const char *name)
     for (i = 0; i < sizeof(workloads) / sizeof(workloads[0]); i++)
         if (same(name, workloads[i].name))
             return true;
-    return same(name, "all") || same(name, "linear");
+    return same(name, "all") || same(name, "linear") || same(name, "kill");
 }
 
 /*
@@ -184,6 +207,10 @@ void suites_run(const struct kernel_options *opt)
         }
         kprintf("pvmmu: suite %s", workloads[i].name);
         workloads[i].run(&wl);
+    }
+    if (listed(opt->suites, "kill")) {
+        kputs("pvmmu: suite kill");
+        kill_check();
     }
 }
 

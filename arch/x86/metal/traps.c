@@ -153,9 +153,7 @@ static void page_fault(struct trap_frame *f, uint64_t cr2)
         break;
     case SHADOW_KILLED:
         reporting = true;
-        wl_check(false, "metal-guest-alive", "the host killed the guest at va %#llx (rip %#llx): %s",
-                 (unsigned long long)cr2, (unsigned long long)f->rip, shadow_kill_reason());
-        finish();
+        host_stop_dead_guest(cr2, f->rip);
     case SHADOW_REFLECT:
         guest_fault(f, cr2);
         break;
