@@ -11,7 +11,9 @@ METAL_OBJDIR := $(BUILD)/metal/obj
 # Ring 0 with interrupts on the current stack: no red zone, no SSE (nobody
 # saves it).  Linked in L4 slot 256, which no code model reaches with absolute
 # 32-bit addresses, so the code is position-independent (-fpie: RIP-relative)
-# and the linker resolves what is left at its one address.
+# and the linker resolves what is left at its one address.  Function addresses
+# taken in -fpie code come through the GOT; --no-relax keeps that small table
+# (in .data) instead of failing to rewrite those loads into address arithmetic.
 METAL_CFLAGS := -std=c11 -Wall -Wextra -Werror -O2 -g \
                 -ffreestanding -fno-builtin-printf -mno-red-zone -mgeneral-regs-only \
                 -fpie -fno-stack-protector -fno-asynchronous-unwind-tables \

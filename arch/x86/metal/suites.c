@@ -80,15 +80,21 @@ static bool listed(const char *list, const char *wanted)
     return false;
 }
 
-static void linear_checks(void)
+/* What the linear checks keep across the switch to the first root. */
+struct linear_probe {
+    pfn_t page;   /* a guest frame, read and written at its own address */
+};
+
+static void linear_before(struct linear_probe *probe)
 {
     const struct shadow_stats *s = shadow_stats();
-    pfn_t page = frame_alloc();
-    uint64_t va = pfn_x(page) << PAGE_SHIFT, host_va = machine.image_first_pfn << PAGE_SHIFT;
-    uint64_t *host_view = pfn_to_virt(page), value = 0;
+    uint64_t va, host_va = machine.image_first_pfn << PAGE_SHIFT, *host_view, value = 0;
     unsigned long fixed = s->fixed, reflected;
     bool read, wrote;
 
+    probe->page = frame_alloc();
+    va = pfn_x(probe->page) << PAGE_SHIFT;
+    host_view = pfn_to_virt(probe->page);
     *host_view = 0x11ea7;
     read = env_read64(va, &value);
     wrote = env_write64(va + 8, 0x5ad0);
@@ -96,8 +102,9 @@ static void linear_checks(void)
                  s->fixed == fixed + 1,
              "linear-guest-page-at-its-address",
              "pfn 0x%llx: read %s 0x%llx, write %s, host sees 0x%llx, %lu faults fixed (1 expected)",
-             (unsigned long long)pfn_x(page), read ? "gave" : "faulted", (unsigned long long)value,
-             wrote ? "done" : "faulted", (unsigned long long)host_view[1], s->fixed - fixed);
+             (unsigned long long)pfn_x(probe->page), read ? "gave" : "faulted",
+             (unsigned long long)value, wrote ? "done" : "faulted", (unsigned long long)host_view[1],
+             s->fixed - fixed);
 
     reflected = s->reflected;
     read = env_read64(host_va, &value);
@@ -107,15 +114,19 @@ static void linear_checks(void)
     read = env_read64(machine.top_pfn << PAGE_SHIFT, &value);
     wl_check(!read, "linear-beyond-memory-not-mapped", "pfn 0x%llx (the top of RAM) was readable",
              (unsigned long long)machine.top_pfn);
+}
 
-    guest_start(NULL);
-    read = env_read64(va, &value);
+static void linear_after(struct linear_probe *probe)
+{
+    uint64_t value;
+    bool read = env_read64(pfn_x(probe->page) << PAGE_SHIFT, &value);
+
     wl_check(!shadow_linear_mode() && !read && read_cr3() == mfn_to_maddr(shadow_cr3()),
              "linear-mode-ends-at-the-first-root",
              "linear mode %s, the old address %s, CR3 %#llx, shadow root %#llx",
              shadow_linear_mode() ? "on" : "off", read ? "still reads" : "faults",
              (unsigned long long)read_cr3(), (unsigned long long)mfn_to_maddr(shadow_cr3()));
-    frame_free(page);
+    frame_free(probe->page);
 }
 
 /*
@@ -143,25 +154,24 @@ static void kill_check(void)
 
 /*
  * The guest kernel: its root (whose kernel half every address space shares),
- * loaded.  With the linear checks asked for, they run first, and call back.
+ * loaded.  The linear checks, when asked for, stand on either side of it.
  */
 void guest_start(const struct kernel_options *opt)
 {
-    static bool started;
+    bool linear = listed(opt->suites, "all") || listed(opt->suites, "linear");
+    struct linear_probe probe;
     int rc;
 
-    if (started)
-        return;
-    if (opt && (listed(opt->suites, "all") || listed(opt->suites, "linear"))) {
+    if (linear) {
         kputs("pvmmu: suite linear");
-        linear_checks();
-        return;
+        linear_before(&probe);
     }
-    started = true;
     rc = shadow_guest_init();
     if (!rc)
         rc = metal_mmu.ops->switch_to(shadow_guest_kernel());
     wl_check(!rc, "metal-guest-kernel-root", "shadow_guest_init or the switch returned %d", rc);
+    if (linear)
+        linear_after(&probe);
 }
 
 static bool known(const char *name)

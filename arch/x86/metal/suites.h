@@ -7,7 +7,7 @@
 
 #include "arch/x86/xen/options.h"
 
-/* The guest's first root: the linear-mode checks before it when asked, then the guest kernel. */
+/* The guest kernel's root, loaded: the end of linear mode, with the linear checks around it when asked. */
 void guest_start(const struct kernel_options *opt);
 /* The workloads opt->suites names ("all": every one that can run here), with a skip line for the rest. */
 void suites_run(const struct kernel_options *opt);
