@@ -6,10 +6,10 @@
 # what is left to improve; they come last.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PARTS="P B T E R A S M"
+PARTS="P B T E R A S X M"
 declare -A title=([P]="The p2m: pfn to mfn" [B]="Batching: multicalls and lazy mode"
   [T]="Tables: walking and pinning" [E]="Entries and address spaces" [R]="Suspend and resume" [A]="The PV kernel"
-  [S]="Shadow paging" [M]="What is left to improve")
+  [S]="Shadow paging" [X]="Bare x86: the shadow backend for real" [M]="What is left to improve")
 pages=$(mktemp); trap 'rm -f "$pages"' EXIT
 # One record per page: KEY <TAB> FILE <TAB> text with newlines turned into \x01.
 awk '

@@ -4,9 +4,10 @@
  * plain, writable memory again.
  *
  * Seen from the guest, "read-only" means a write through the kernel's direct map
- * faults, for L2..L4 tables.  Not for an L1: Xen 4.17 emulates any write to a
- * read-only L1 as a validated PTE update (pv/ro-page-fault.c, whatever the
- * writable_pagetables assist says), which is why the check looks at the new L2.
+ * faults, for L2..L4 tables.  Not always for an L1: Xen 4.17 emulates a write to
+ * a read-only L1 as a validated PTE update (pv/ro-page-fault.c) for the initial
+ * domain even with the writable_pagetables assist off (a domU's write faults),
+ * which is why the check looks at the new L2, where both fault.
  * (Found on real Xen: the first version of this check wrote to the L1, and only
  * the model, stricter there, made it fault.)
  */

@@ -27,6 +27,18 @@ static struct {
     pte_t pte[PERSIST_PAGES];  /* each page's translation as recorded */
 } spaces[NR_PERSIST];
 
+/*
+ * What a translation means: the frame and the permissions.  Not the accessed and
+ * dirty bits (the CPU sets them as it goes) nor Global (Xen adds it to user l1es
+ * it validates): comparing those would report the machine at work as damage.
+ */
+#define MEANING (PTE_ADDR_MASK | _PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_NX | _PAGE_AVAIL0)
+
+static bool same_translation(pte_t a, pte_t b)
+{
+    return ((a.v ^ b.v) & MEANING) == 0;
+}
+
 static uint64_t value_of(unsigned space, unsigned cycle, unsigned page)
 {
     return wl_pattern(space * 1000 + cycle, page);
@@ -89,7 +101,7 @@ unsigned wl_persist_check(unsigned cycle, bool quiet)
             pte_t now;
             uint64_t value = 0;
             bool same = !wl_mmu->ops->lookup(spaces[s].as, WL_VA + (uint64_t)page * PAGE_SIZE, &now) &&
-                        now.v == spaces[s].pte[page].v;
+                        same_translation(now, spaces[s].pte[page]);
 
             same = same && env_read64(env_direct_map_va(pte_pfn(now).pfn), &value) &&
                    value == value_of(s, cycle, page);

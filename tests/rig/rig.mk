@@ -33,9 +33,41 @@ $(RIG_BASE_INITRD): $(CACHE)/root.stamp $(RIG_DIR)/build-initrd.sh $(RIG_DIR)/do
 	@echo "rig: packing dom0's initramfs"
 	@$(RIG_DIR)/build-initrd.sh $(CACHE) $@
 
+# CYCLES=N: as many save/restore cycles (the config's saves= is replaced, or added).
+CYCLES ?=
+rig_cfg_with = sed -E -e 's/ saves=[0-9]+//; s/ pin_all=[0-9]+//' \
+	-e 's/^(extra[[:space:]]*=[[:space:]]*"[^"]*)"/\1 $(2)"/' $(1)
+
 run: deps kernel rig-prepare
-	@$(RIG_ENV) SAVE_MODES="$(SAVE_MODES)" WORK=$(RIG_BUILD)/run LOG=$(RIG_BUILD)/run.log XL_CONFIG=$(XL_CONFIG) \
+	@mkdir -p $(RIG_BUILD)
+	@$(if $(CYCLES),$(call rig_cfg_with,$(XL_CONFIG),saves=$(CYCLES)),cat $(XL_CONFIG)) > $(RIG_BUILD)/run.cfg
+	@$(RIG_ENV) SAVE_MODES="$(SAVE_MODES)" WORK=$(RIG_BUILD)/run LOG=$(RIG_BUILD)/run.log XL_CONFIG=$(RIG_BUILD)/run.cfg \
 	  BASE_INITRD=$(RIG_BASE_INITRD) $(RIG_DIR)/run.sh full
+
+# The save/restore scenarios, one boot each: tests/rig/save-scenarios.
+SAVE_CYCLES ?= 10
+
+.PHONY: test-xen-saves
+test-xen-saves:
+	@mkdir -p $(BUILD)/results $(RIG_BUILD)/saves
+	@echo "== test-xen-saves: xl save / restore / save -c, pin_all's negative control, xl shutdown / reboot"
+	@if $(MAKE) --no-print-directory kernel rig-prepare; then \
+	  passed=0; failed=0; \
+	  while IFS='|' read -r name extra modes; do \
+	    case "$$name" in ''|'#'*) continue ;; esac; extra=$${extra//@CYCLES@/$(SAVE_CYCLES)}; \
+	    sed -E 's/^(extra[[:space:]]*=[[:space:]]*)"[^"]*"/\1"'"$$extra"'"/' examples/pvmmu.cfg > $(RIG_BUILD)/saves/$$name.cfg; \
+	    echo "-- $$name: extra=\"$$extra\", saves: $$modes"; \
+	    $(RIG_ENV) SAVE_MODES="$$modes" WORK=$(RIG_BUILD)/saves/$$name LOG=$(RIG_BUILD)/saves/$$name.log \
+	      XL_CONFIG=$(RIG_BUILD)/saves/$$name.cfg BASE_INITRD=$(RIG_BASE_INITRD) \
+	      COUNTS=$(RIG_BUILD)/saves/$$name.counts $(RIG_DIR)/run.sh full > $(RIG_BUILD)/saves/$$name.out 2>&1; \
+	    grep -E '^rig: (PASS|FAIL)|\| (PASS|FAIL) |pvmmu: [0-9]+ passed|stat: (save|negative)' $(RIG_BUILD)/saves/$$name.out; \
+	    if [ -s $(RIG_BUILD)/saves/$$name.counts ]; then read p f < $(RIG_BUILD)/saves/$$name.counts; \
+	    else p=0; f=1; tail -20 $(RIG_BUILD)/saves/$$name.out; fi; \
+	    passed=$$((passed + p)); failed=$$((failed + f)); \
+	    [ $$f -eq 0 ] && echo "rig: PASS $$name" || echo "rig: FAIL $$name: see $(RIG_BUILD)/saves/$$name.out"; \
+	  done < $(RIG_DIR)/save-scenarios; \
+	  echo "$$passed $$failed" > $(BUILD)/results/test-xen-saves.counts; \
+	else echo "0 1" > $(BUILD)/results/test-xen-saves.counts; echo "test-xen-saves: could not build the kernel or the rig"; fi
 
 rig-quick: deps kernel rig-prepare
 	@$(RIG_ENV) WORK=$(RIG_BUILD)/quick LOG=$(RIG_BUILD)/quick.log EXTRA="$(EXTRA)" $(RIG_DIR)/run.sh quick
@@ -58,4 +90,4 @@ test-xen-full:
 	    BASE_INITRD=$(RIG_BASE_INITRD) COUNTS=$(BUILD)/results/test-xen-full.counts $(RIG_DIR)/run.sh full || true; \
 	else echo "0 1" > $(BUILD)/results/test-xen-full.counts; echo "test-xen-full: could not build the kernel or the rig"; fi
 
-TEST_SUITES += test-xen-quick test-xen-full
+TEST_SUITES += test-xen-quick test-xen-full test-xen-saves

@@ -88,6 +88,7 @@ void kmain(start_info_t *si)
 {
     long shared_rc = shared_info_map(si->shared_info);
     long traps_rc;
+    unsigned reason;
     int rc;
 
     boot.si = si;
@@ -126,7 +127,7 @@ void kmain(start_info_t *si)
             (unsigned long long)frames_free_count());
 
     suites_run(&options);
-    serve_saves(&options);
+    reason = serve_saves(&options);
     wl_stat("console_bytes_dropped", console_dropped());
-    finish(SHUTDOWN_poweroff);
+    finish(reason);
 }

@@ -29,6 +29,7 @@ static const struct option table[] = {
     NUM(w2_pages, 1, 1 << 22),
     NUM(fault_around, 1, 512),
     NUM(saves, 0, 100),
+    NUM(pin_all, 0, 1),
     { "suites", NAME_LIST, offsetof(struct kernel_options, suites), 0, 0 },
 };
 
@@ -44,6 +45,7 @@ void options_default(struct kernel_options *opt)
     opt->w2_pages = 16384;
     opt->fault_around = 16;
     opt->saves = 0;
+    opt->pin_all = 1;
     opt->suites[0] = 'a';
     opt->suites[1] = 'l';
     opt->suites[2] = 'l';
@@ -195,7 +197,7 @@ static unsigned apply(const char *word, size_t len, struct kernel_options *opt,
             o = &table[i];
     if (!o) {
         complain(word, len, "unknown option (known: spaces pages storm_rounds storm_pages "
-                            "w1_iterations w2_pages fault_around saves suites)", warn, ctx);
+                            "w1_iterations w2_pages fault_around saves pin_all suites)", warn, ctx);
         return 1;
     }
     field = (char *)opt + o->offset;

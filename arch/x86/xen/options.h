@@ -28,6 +28,7 @@ struct kernel_options {
     unsigned w2_pages;        /* W2 pages */
     unsigned fault_around;    /* demand mode: pages mapped per fault */
     unsigned saves;           /* save/restore cycles to wait for after the suites (domU only) */
+    unsigned pin_all;         /* 1: pin_all around each save; 0: the negative control (expect corruption) */
     char suites[OPTIONS_SUITES_MAX];   /* comma-separated suite names, or "all" */
 };
 

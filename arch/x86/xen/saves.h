@@ -8,6 +8,7 @@
 
 #include "options.h"
 
-void serve_saves(const struct kernel_options *opt);
+/* Serve `saves` save cycles; returns how the domain is to shut down (what the toolstack asked). */
+unsigned serve_saves(const struct kernel_options *opt);
 
 #endif
