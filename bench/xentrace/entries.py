@@ -7,10 +7,12 @@ page-table write Xen emulated, or any other PV event Xen recorded for the domain
 Phases are cut by the marker hypercalls the guests issue themselves:
 sched_op(cmd = 0x7e00 | id), answered -ENOSYS by Xen but recorded in its trace;
 the markers themselves are not counted.  Adapted from ../shared/xen-trace's
-parse_trace.py (the lab's), reduced to what the benchmark needs.
+parse_trace.py (the lab's), reduced to what the benchmark needs, plus a breakdown
+per phase (which hypercalls, how many PTE updates they carried, which exceptions)
+so that a figure can be explained from the same trace that gave it.
 
 usage: entries.py TRACE DOMID [DOMID...]   -> one line per (domain, phase):
-       "DOMID PHASE ENTRIES TSC_TICKS"
+       "DOMID PHASE ENTRIES TSC_TICKS"; with -v, the breakdown after each line
 """
 import collections
 import struct
@@ -20,12 +22,42 @@ PHASES = {0x11: 'W1', 0x21: 'W2_MMAP', 0x22: 'W2_TOUCH', 0x23: 'W2_MPROT_RO', 0x
           0x25: 'W2_RETOUCH', 0x26: 'W2_MUNMAP',
           0x31: 'W1_demand', 0x41: 'W2_MMAP_demand', 0x42: 'W2_TOUCH_demand', 0x43: 'W2_MPROT_RO_demand',
           0x44: 'W2_MPROT_RW_demand', 0x45: 'W2_RETOUCH_demand', 0x46: 'W2_MUNMAP_demand'}
+TRC_LOST_RECORDS = 0x0001f001
 TRC_TRACE_CPU_CHANGE = 0x0001f003
 TRC_SCHED_SWITCH = 0x0002800a
 TRC_PV_CLASS = 0x00200000
 TRC_PV_HYPERCALL_V2 = 0x0020100d
 TRC_PV_HYPERCALL_SUBCALL = 0x0020200e
 HYPERCALL_SCHED_OP = 29
+PREEMPTED = 0x80000000              # MMU_UPDATE_PREEMPTED, set in the count of a continuation
+
+HYPERCALLS = {0: 'set_trap_table', 1: 'mmu_update', 2: 'set_gdt', 3: 'stack_switch', 4: 'set_callbacks',
+              5: 'fpu_taskswitch', 6: 'sched_op_compat', 7: 'platform_op', 8: 'set_debugreg',
+              9: 'get_debugreg', 10: 'update_descriptor', 12: 'memory_op', 13: 'multicall',
+              14: 'update_va_mapping', 15: 'set_timer_op', 16: 'evtchn_op_compat', 17: 'xen_version',
+              18: 'console_io', 19: 'physdev_op_compat', 20: 'grant_table_op', 21: 'vm_assist',
+              22: 'update_va_mapping_otherdomain', 23: 'iret', 24: 'vcpu_op', 25: 'set_segment_base',
+              26: 'mmuext_op', 27: 'xsm_op', 28: 'nmi_op', 29: 'sched_op', 30: 'callback_op',
+              31: 'xenoprof_op', 32: 'event_channel_op', 33: 'physdev_op', 34: 'hvm_op', 35: 'sysctl',
+              36: 'domctl', 37: 'kexec_op'}
+# The other PV events (xen/include/public/trace.h, TRC_PV_*): each is one entry.
+PV_EVENTS = {0x1001: 'hypercall_v1', 0x1003: 'trap (bounced exception)', 0x1004: 'page_fault (bounced #PF)',
+             0x1005: 'forced_invalid_op', 0x1006: 'emulate_privop', 0x1007: 'emulate_4gb',
+             0x1008: 'math_state_restore', 0x1009: 'paging_fixup', 0x100a: 'gdt_ldt_mapping_fault',
+             0x100b: 'ptwr_emulation (trapped PTE write)', 0x100c: 'ptwr_emulation_pae'}
+
+
+class Phase:
+    """One phase of one domain: its entries, its TSC span, and what they were."""
+
+    def __init__(self, tsc):
+        self.entries, self.first, self.last = 0, tsc, tsc
+        self.lost = 0                    # lost-records events on the domain's CPU inside the phase
+        self.why = collections.Counter()
+
+    @property
+    def ticks(self):
+        return self.last - self.first
 
 
 def records(path):
@@ -41,6 +73,8 @@ def records(path):
             lo, hi = struct.unpack_from('<II', data, off)
             off += 8
             tsc = hi << 32 | lo
+        if off + 4 * nextra > len(data):     # a record cut short at the end of the file
+            break
         extra = struct.unpack_from('<%dI' % nextra, data, off)
         off += 4 * nextra
         if event == TRC_TRACE_CPU_CHANGE and not has_tsc:
@@ -66,42 +100,75 @@ def hypercall(extra):
     return word & 0x000fffff, args
 
 
+def explain(why, op, args, sub):
+    """Breakdown counters for one hypercall (sub: inside a multicall, not an entry of its own)."""
+    name = HYPERCALLS.get(op, 'hypercall_%d' % op)
+    prefix = '  in multicall: ' if sub else 'hypercall '
+    why[prefix + name] += 1
+    if op in (1, 26):                    # mmu_update / mmuext_op: how many requests it carried
+        count = args.get(1, 0)
+        why[prefix + name + ' requests'] += count & ~PREEMPTED
+        if count & PREEMPTED and not sub:
+            why[prefix + name + ' continuations'] += 1
+    elif op == 13 and not sub:
+        why['hypercall multicall calls carried'] += args.get(1, 0)
+    elif op in (24, 29, 32) and not sub:  # vcpu_op, sched_op, event_channel_op: which command
+        why['%s%s cmd %d' % (prefix, name, args.get(0, -1))] += 1
+
+
 def count(path, domids):
-    """{domid: {phase: [entries, first_tsc, last_tsc]}}"""
+    """{domid: OrderedDict(phase name: Phase)}, in the order the phases began."""
     recs = sorted(enumerate(records(path)), key=lambda r: (r[1][1], r[0]))
     running, phase = {}, {d: None for d in domids}
     out = {d: collections.OrderedDict() for d in domids}
     for _, (cpu, tsc, event, extra) in recs:
         if event == TRC_SCHED_SWITCH and len(extra) >= 4:
-            running[cpu] = extra[2]
+            running[cpu] = extra[2]          # the next domain on this CPU
             continue
         dom = running.get(cpu)
-        if dom not in out or event & 0x0fff0000 != TRC_PV_CLASS:
+        if dom not in out:
             continue
-        base = event & ~0x100                      # TRC_64_FLAG
-        if base == TRC_PV_HYPERCALL_SUBCALL:       # inside a multicall: already counted once
+        current = out[dom].get(phase[dom]) if phase[dom] else None
+        if event == TRC_LOST_RECORDS:
+            if current:
+                current.lost += 1
+            continue
+        if event & 0x0fff0000 != TRC_PV_CLASS:
+            continue
+        base = event & ~0x100                # TRC_64_FLAG
+        if base == TRC_PV_HYPERCALL_SUBCALL:  # inside a multicall: its entry is already counted
+            if current:
+                explain(current.why, *hypercall(extra), sub=True)
             continue
         if base == TRC_PV_HYPERCALL_V2:
             op, args = hypercall(extra)
             if op == HYPERCALL_SCHED_OP and args.get(0, 0) & 0xff00 == 0x7e00:
-                if phase[dom] is not None:
-                    out[dom][phase[dom]][2] = tsc
+                if current:
+                    current.last = tsc
                 phase[dom] = PHASES.get(args[0] & 0xff)
-                if phase[dom] is not None:
-                    out[dom].setdefault(phase[dom], [0, tsc, tsc])
+                if phase[dom]:
+                    out[dom].setdefault(phase[dom], Phase(tsc))
                 continue
-        if phase[dom] is not None:
-            out[dom][phase[dom]][0] += 1
+            if current:
+                current.entries += 1
+                explain(current.why, op, args, sub=False)
+            continue
+        if current:
+            current.entries += 1
+            current.why[PV_EVENTS.get(base & 0xffff, 'pv event 0x%x' % base)] += 1
     return out
 
 
 def main():
-    if len(sys.argv) < 3:
+    args = [a for a in sys.argv[1:] if a != '-v']
+    if len(args) < 2:
         sys.exit(__doc__)
-    result = count(sys.argv[1], [int(d) for d in sys.argv[2:]])
-    for dom, phases in result.items():
-        for name, (entries, first, last) in phases.items():
-            print('%d %s %d %d' % (dom, name, entries, last - first))
+    for dom, phases in count(args[0], [int(d) for d in args[1:]]).items():
+        for name, p in phases.items():
+            print('%d %s %d %d' % (dom, name, p.entries, p.ticks))
+            if '-v' in sys.argv:
+                for what, n in sorted(p.why.items()):
+                    print('    %-50s %9d' % (what, n))
 
 
 if __name__ == '__main__':
