@@ -121,6 +121,12 @@ def count(path, domids):
     recs = sorted(enumerate(records(path)), key=lambda r: (r[1][1], r[0]))
     running, phase = {}, {d: None for d in domids}
     out = {d: collections.OrderedDict() for d in domids}
+    # The domain's last multicall: [calls it carried, sub-calls Xen ran].  When Xen
+    # stops a multicall early (preempted, or a deferred page-table put pending),
+    # it rewrites the guest's registers so that the guest, on return, issues the
+    # multicall again for the calls left: that re-issue is a real entry, but Xen's
+    # doing, not the guest's.  mmu_update/mmuext_op continuations carry a flag.
+    last_mc = {d: None for d in domids}
     for _, (cpu, tsc, event, extra) in recs:
         if event == TRC_SCHED_SWITCH and len(extra) >= 4:
             running[cpu] = extra[2]          # the next domain on this CPU
@@ -137,11 +143,19 @@ def count(path, domids):
             continue
         base = event & ~0x100                # TRC_64_FLAG
         if base == TRC_PV_HYPERCALL_SUBCALL:  # inside a multicall: its entry is already counted
+            if last_mc[dom]:
+                last_mc[dom][1] += 1
             if current:
                 explain(current.why, *hypercall(extra), sub=True)
             continue
+        previous_mc, last_mc[dom] = last_mc[dom], None
         if base == TRC_PV_HYPERCALL_V2:
             op, args = hypercall(extra)
+            restarted = (op in (1, 26) and args.get(1, 0) & PREEMPTED) or \
+                (op == 13 and previous_mc is not None and previous_mc[1] < previous_mc[0] + 1 and
+                 0 < args.get(1, 0) <= previous_mc[0] - previous_mc[1] + 1)
+            if op == 13:
+                last_mc[dom] = [args.get(1, 0), 0]
             if op == HYPERCALL_SCHED_OP and args.get(0, 0) & 0xff00 == 0x7e00:
                 if current:
                     current.last = tsc
@@ -152,6 +166,8 @@ def count(path, domids):
             if current:
                 current.entries += 1
                 explain(current.why, op, args, sub=False)
+                if restarted:
+                    current.why['entries that were Xen restarting a preempted hypercall'] += 1
             continue
         if current:
             current.entries += 1
