@@ -29,6 +29,7 @@ TRC_PV_CLASS = 0x00200000
 TRC_PV_HYPERCALL_V2 = 0x0020100d
 TRC_PV_HYPERCALL_SUBCALL = 0x0020200e
 HYPERCALL_SCHED_OP = 29
+RESTARTS = 'entries that were Xen restarting a preempted hypercall'
 PREEMPTED = 0x80000000              # MMU_UPDATE_PREEMPTED, set in the count of a continuation
 
 HYPERCALLS = {0: 'set_trap_table', 1: 'mmu_update', 2: 'set_gdt', 3: 'stack_switch', 4: 'set_callbacks',
@@ -121,11 +122,14 @@ def count(path, domids):
     recs = sorted(enumerate(records(path)), key=lambda r: (r[1][1], r[0]))
     running, phase = {}, {d: None for d in domids}
     out = {d: collections.OrderedDict() for d in domids}
-    # The domain's last multicall: [calls it carried, sub-calls Xen ran].  When Xen
-    # stops a multicall early (preempted, or a deferred page-table put pending),
-    # it rewrites the guest's registers so that the guest, on return, issues the
-    # multicall again for the calls left: that re-issue is a real entry, but Xen's
-    # doing, not the guest's.  mmu_update/mmuext_op continuations carry a flag.
+    # The domain's last multicall: [calls it carried, sub-calls Xen ran, restart to
+    # confirm?].  When Xen stops a multicall early (preempted between sub-calls, or
+    # inside one, or to finish a deferred page-table put), it rewinds the guest so
+    # that the guest, on return, issues the multicall again for the calls left.
+    # That re-issue is a real entry, but Xen's doing, not the guest's: told apart
+    # by the count (the calls left) and, if a sub-call was cut, by that sub-call
+    # coming back first with MMU_UPDATE_PREEMPTED.  mmu_update and mmuext_op
+    # restarts carry the flag themselves.
     last_mc = {d: None for d in domids}
     for _, (cpu, tsc, event, extra) in recs:
         if event == TRC_SCHED_SWITCH and len(extra) >= 4:
@@ -143,19 +147,23 @@ def count(path, domids):
             continue
         base = event & ~0x100                # TRC_64_FLAG
         if base == TRC_PV_HYPERCALL_SUBCALL:  # inside a multicall: its entry is already counted
-            if last_mc[dom]:
-                last_mc[dom][1] += 1
+            op, args = hypercall(extra)
+            mc = last_mc[dom]
+            if mc:
+                if mc[2] and mc[1] == 0 and op in (1, 26) and args.get(1, 0) & PREEMPTED and current:
+                    current.why[RESTARTS] += 1
+                mc[1] += 1
             if current:
-                explain(current.why, *hypercall(extra), sub=True)
+                explain(current.why, op, args, sub=True)
             continue
         previous_mc, last_mc[dom] = last_mc[dom], None
         if base == TRC_PV_HYPERCALL_V2:
             op, args = hypercall(extra)
-            restarted = (op in (1, 26) and args.get(1, 0) & PREEMPTED) or \
-                (op == 13 and previous_mc is not None and previous_mc[1] < previous_mc[0] + 1 and
-                 0 < args.get(1, 0) <= previous_mc[0] - previous_mc[1] + 1)
+            restarted = op in (1, 26) and args.get(1, 0) & PREEMPTED
             if op == 13:
-                last_mc[dom] = [args.get(1, 0), 0]
+                nr, left = args.get(1, 0), previous_mc and previous_mc[0] - previous_mc[1]
+                restarted = previous_mc is not None and 0 < left == nr        # cut between sub-calls
+                last_mc[dom] = [nr, 0, previous_mc is not None and nr == left + 1]  # cut inside one?
             if op == HYPERCALL_SCHED_OP and args.get(0, 0) & 0xff00 == 0x7e00:
                 if current:
                     current.last = tsc
@@ -167,7 +175,7 @@ def count(path, domids):
                 current.entries += 1
                 explain(current.why, op, args, sub=False)
                 if restarted:
-                    current.why['entries that were Xen restarting a preempted hypercall'] += 1
+                    current.why[RESTARTS] += 1
             continue
         if current:
             current.entries += 1

@@ -20,7 +20,7 @@ import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from entries import count  # noqa: E402
+from entries import RESTARTS, count  # noqa: E402
 
 # The phases the issue sets targets for.  Linux has no eager mode: its demand-faulting
 # W1 / W2_TOUCH are what pvmmu's demand phases are compared with.
@@ -89,7 +89,7 @@ def main():
         ratio = b / a if a else float('inf')
         met = a * n <= b
         print('bench: ratio_%s_linux_over_pvmmu %s x' % (pv, '%.1f' % ratio if a else 'inf'))
-        restarts = figures['pvmmu'][pv].why['entries that were Xen restarting a preempted hypercall']
+        restarts = figures['pvmmu'][pv].why[RESTARTS]
         rows.append('| %s | %s | %s | %s | %s | 1/%d | %s |' % (
             pv.replace('_', ' '), format(a, ','), format(restarts, ','),
             format(b, ',') + ('' if pv == lx else ' (%s)' % lx),
