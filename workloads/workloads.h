@@ -117,7 +117,8 @@ void wl_run(const struct wl_options *opt);
 /*
  * Save / restore (workloads/persist.c): address spaces in every state, recorded
  * before a save and compared after it.  setup once; then per cycle: check (the
- * number of pages that differ), continue (new contents for the next cycle).
+ * number of pages that differ; with `quiet`, only whether each address space is
+ * damaged), continue (new contents for the next cycle).
  */
 bool wl_persist_setup(void);
 unsigned wl_persist_check(unsigned cycle, bool quiet);

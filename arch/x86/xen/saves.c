@@ -202,9 +202,9 @@ static void negative_control(unsigned cycle, const struct suspend_report *report
 
     wl_accept_errors();   /* the stale frames are reported as they are met: expected here */
     wl_check(!rc && report->outcome == SUSPEND_RESUMED && wrong > 0, "pin-all-negative-control",
-             "save %u without pin_all: outcome %d, rc %d, %u pages differ (expected some)", cycle,
-             report->outcome, rc, wrong);
-    wl_stat("negative_control_pages_damaged", wrong);
+             "save %u without pin_all: outcome %d, rc %d, %u address spaces damaged (expected some)",
+             cycle, report->outcome, rc, wrong);
+    wl_stat("negative_control_spaces_damaged", wrong);
 }
 
 /* Returns false when the cycles must stop (after the negative control: its address spaces are corrupt). */
