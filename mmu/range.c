@@ -9,7 +9,8 @@
  *  - mapping into a table that does not exist yet fills a fresh table with plain
  *    stores (mmu/fresh.c): 512 entries, no trap of their own;
  *  - unmapping a whole table's worth of pages unhooks the L1 with one update
- *    instead of clearing 512 entries, and frees it once the batch is issued.
+ *    instead of clearing 512 entries (and a range that holds every present entry
+ *    of an L2 unhooks the L2), and frees the tables once the batch is issued.
  *
  * A range operation READS entries before it writes them (is this page mapped?
  * what are its flags?), and an update queued in lazy mode is not in the table
@@ -132,29 +133,86 @@ int mmu_map(struct aspace *as, uint64_t va, pfn_t pfn, uint64_t flags)
     return mmu_map_range(as, va, &pfn, 1, flags);
 }
 
-static void free_after_issue(void *pfn, int result)
+/*
+ * Tables unhooked by an unmap are freed once the batch that unhooks them has been
+ * issued (and only if it went through: a refused unhook leaves them in the tree).
+ * One list and one callback per batch, however many tables go.
+ */
+#define DOOMED_MAX 1024
+
+static pfn_t doomed[DOOMED_MAX];
+static unsigned nr_doomed;
+
+static void free_doomed(void *unused, int result)
 {
-    if (!result)
-        frame_free(_pfn((uintptr_t)pfn));
+    (void)unused;
+    while (nr_doomed) {
+        nr_doomed--;
+        if (!result)
+            frame_free(doomed[nr_doomed]);
+    }
 }
 
-/* Unhook a whole L1 (all 512 pages go) and free it once Xen has let go of it. */
-static int unmap_whole_l1(struct aspace *as, uint64_t va)
+static int doom(pfn_t table, int level, void *ctx)
 {
-    mpte_t *l2e = entry_slot(as, va, 2);
-    pfn_t l1;
+    (void)level;
+    (void)ctx;
+    doomed[nr_doomed++] = table;
+    return 0;
+}
+
+/*
+ * Unhook the table the entry `slot` (of level `level`) links, with everything
+ * below it, and free them all: at once if the tree is plain memory, after the
+ * batch if Xen holds it.
+ */
+static int unmap_subtree(struct aspace *as, mpte_t *slot, int level)
+{
+    static int (*const set_level[])(struct aspace *, mpte_t *, pte_t) = {
+        NULL, set_pte, set_pmd, set_pud, set_pgd,
+    };
+    pfn_t table = mpte_linked_pfn(entry_read(slot));
     int rc;
 
-    if (!l2e || !mpte_present(entry_read(l2e)))
-        return 0;
-    l1 = mpte_linked_pfn(entry_read(l2e));
-    rc = set_pmd(as, l2e, PTE_NONE);
-    if (rc)
+    if (!pfn_valid_value(table))
+        return -XEN_EINVAL;
+    if (nr_doomed + PT_ENTRIES + 1 > DOOMED_MAX && (rc = lazy_mmu_flush()))
         return rc;
-    if (as->pinned)
-        return mc_callback(free_after_issue, (void *)(uintptr_t)pfn_x(l1));
-    frame_free(l1);
-    return 0;
+    if (!nr_doomed && as->pinned && (rc = mc_callback(free_doomed, NULL)))
+        return rc;
+    pt_walk_subtree(table, level - 1, doom, NULL);
+    rc = set_level[level](as, slot, PTE_NONE);
+    if (!as->pinned)
+        free_doomed(NULL, rc);
+    return rc;
+}
+
+/*
+ * Whether [va, end) covers every present entry of the L2 that maps va; if so, its
+ * L3 entry.  Unhooking the whole L2 then costs one update, and, on Xen 4.17, one
+ * restart instead of one per L1: Xen defers dropping an unhooked table's type to a
+ * restart of the hypercall (old_guest_table), one per unhooked table.  Found by
+ * counting W2's munmap on real Xen (docs/bench.md).
+ */
+static mpte_t *whole_l2(const struct aspace *as, uint64_t va, uint64_t end)
+{
+    uint64_t base = va & ~(pt_entry_span(3) - 1);
+    mpte_t *l3e = entry_slot(as, va, 3);
+    pfn_t l2;
+    unsigned i;
+
+    if (!l3e || !mpte_present(entry_read(l3e)))
+        return NULL;
+    l2 = mpte_linked_pfn(entry_read(l3e));
+    if (!pfn_valid_value(l2))
+        return NULL;
+    for (i = 0; i < PT_ENTRIES; i++) {
+        uint64_t lo = base + i * pt_entry_span(2);
+
+        if (mpte_present(entry_read(table_entry(l2, i))) && (lo < va || lo + pt_entry_span(2) > end))
+            return NULL;
+    }
+    return l3e;
 }
 
 int mmu_unmap_range(struct aspace *as, uint64_t va, uint64_t count)
@@ -168,17 +226,24 @@ int mmu_unmap_range(struct aspace *as, uint64_t va, uint64_t count)
         return rc;
     lazy_mmu_enter();
     while (va < end && !rc) {
-        uint64_t l1_span = pt_entry_span(2);
-        mpte_t *l1e;
+        uint64_t l1_span = pt_entry_span(2), l2_span = pt_entry_span(3);
+        mpte_t *slot = whole_l2(as, va, end);
 
+        if (slot) {
+            rc = unmap_subtree(as, slot, 3);
+            va = (va & ~(l2_span - 1)) + l2_span;
+            continue;
+        }
         if ((va & (l1_span - 1)) == 0 && end - va >= l1_span) {
-            rc = unmap_whole_l1(as, va);
+            slot = entry_slot(as, va, 2);
+            if (slot && mpte_present(entry_read(slot)))
+                rc = unmap_subtree(as, slot, 2);
             va += l1_span;
             continue;
         }
-        l1e = entry_slot(as, va, 1);
-        if (l1e && entry_read(l1e).v)
-            rc = set_pte(as, l1e, PTE_NONE);
+        slot = entry_slot(as, va, 1);
+        if (slot && entry_read(slot).v)
+            rc = set_pte(as, slot, PTE_NONE);
         va += PAGE_SIZE;
     }
     return end_range(as, rc);
