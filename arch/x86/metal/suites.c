@@ -200,14 +200,7 @@ void suites_run(const struct kernel_options *opt)
     while ((list = take_name(list, name)))
         if (!known(name))
             wl_check(false, "suites-option", "no suite is called '%s'", name);
-    wl_default_options(&wl);
-    wl.spaces = opt->spaces;
-    wl.pages = opt->pages;
-    wl.storm_rounds = opt->storm_rounds;
-    wl.storm_pages = opt->storm_pages;
-    wl.w1_iterations = opt->w1_iterations;
-    wl.w2_pages = opt->w2_pages;
-    wl.fault_around = opt->fault_around;
+    options_to_workloads(opt, &wl);
     for (i = 0; i < sizeof(workloads) / sizeof(workloads[0]); i++) {
         if (!all && !listed(opt->suites, workloads[i].name))
             continue;

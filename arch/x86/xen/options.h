@@ -48,4 +48,8 @@ unsigned options_parse(const char *cmdline, size_t len, struct kernel_options *o
 /* The names of the known options, in table order (NULL past the last). */
 const char *options_name(unsigned i);
 
+/* options_wl.c: the sizes and counts, as the workloads take them. */
+struct wl_options;
+void options_to_workloads(const struct kernel_options *opt, struct wl_options *wl);
+
 #endif

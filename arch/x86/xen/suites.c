@@ -93,14 +93,7 @@ void suites_run(const struct kernel_options *opt)
     workload_names(opt->suites, rest, sizeof(rest));
     if (!rest[0])
         return;
-    wl_default_options(&wl);
-    wl.spaces = opt->spaces;
-    wl.pages = opt->pages;
-    wl.storm_rounds = opt->storm_rounds;
-    wl.storm_pages = opt->storm_pages;
-    wl.w1_iterations = opt->w1_iterations;
-    wl.w2_pages = opt->w2_pages;
-    wl.fault_around = opt->fault_around;
+    options_to_workloads(opt, &wl);
     wl.suites = rest;
     kprintf("pvmmu: workloads %s", rest);
     wl_run(&wl);
