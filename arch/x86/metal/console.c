@@ -58,17 +58,6 @@ void kputs(const char *line)
     put_byte('\n');
 }
 
-void kprintf(const char *fmt, ...)
-{
-    char line[512];
-    va_list ap;
-
-    va_start(ap, fmt);
-    pvmmu_vsnprintf(line, sizeof(line), fmt, ap);
-    va_end(ap);
-    kputs(line);
-}
-
 _Noreturn void finish(void)
 {
     kprintf("pvmmu: %u passed, %u failed", wl_passed(), wl_failed());

@@ -23,7 +23,7 @@ METAL_LDFLAGS := -nostdlib -static -no-pie --no-relax --no-warn-rwx-segments -z 
                  -T $(METAL_DIR)/kernel.lds
 
 # memcpy & co. and the command-line parser are the PV kernel's, portable as they are.
-METAL_SHARED_SRCS := arch/x86/xen/lib.c arch/x86/xen/options.c arch/x86/xen/options_wl.c
+METAL_SHARED_SRCS := arch/x86/xen/lib.c arch/x86/xen/options.c arch/x86/xen/options_wl.c arch/x86/xen/kprintf.c
 METAL_SRCS := $(sort $(wildcard $(METAL_DIR)/*.c)) $(METAL_SHARED_SRCS) \
               $(filter-out xenstore/% suspend/%,$(CORE_SRCS)) $(WORKLOAD_SRCS)
 METAL_OBJS := $(patsubst %.S,$(METAL_OBJDIR)/%.o,$(sort $(wildcard $(METAL_DIR)/*.S))) \

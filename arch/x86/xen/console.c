@@ -94,17 +94,6 @@ void kputs(const char *line)
     console_write("\n", 1);
 }
 
-void kprintf(const char *fmt, ...)
-{
-    char line[512];
-    va_list ap;
-
-    va_start(ap, fmt);
-    pvmmu_vsnprintf(line, sizeof(line), fmt, ap);
-    va_end(ap);
-    kputs(line);
-}
-
 void console_flush(void)
 {
     uint64_t deadline = xen_now_ns() + STALL_NS;
