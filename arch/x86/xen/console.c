@@ -9,14 +9,18 @@
 #include "layout.h"
 #include "shared.h"
 
-/* How long we wait for xenconsoled to make room before we drop output instead. */
-#define STALL_NS 5000000000ULL
+/*
+ * How long we wait for xenconsoled to make room before we drop output instead.
+ * Generous: under QEMU's software emulation on a loaded machine dom0 can go
+ * seconds without being scheduled, and a dropped verdict line fails a whole run.
+ */
+#define STALL_NS 30000000000ULL
 #define POLL_NS 50000000ULL
 
 static struct xencons_interface *ring;   /* NULL: use console_io */
 static evtchn_port_t ring_port;
 static uint64_t dropped;
-static bool stalled;                      /* once the backend stalls, stop waiting for it */
+static bool stalled;                      /* the backend stalled: don't wait again until it moves */
 
 /*
  * A domU's console page is one of the bootstrap pages, which Xen's builder maps
@@ -33,7 +37,17 @@ void console_init(const start_info_t *si)
     ring_port = si->console.domU.evtchn;
 }
 
-/* Wait for the backend to consume something; false once it has stalled for good. */
+static bool ring_has_room(void)
+{
+    return ring->out_prod - ring->out_cons < sizeof(ring->out);
+}
+
+/*
+ * Wait for the backend to consume something; false if it did not within
+ * STALL_NS.  A backend that stalled once is not waited for again (every line
+ * would cost the full wait), but it is not written off either: as soon as it
+ * has made room again, output flows again.
+ */
 static bool wait_for_room(void)
 {
     uint64_t start = xen_now_ns();
@@ -42,15 +56,20 @@ static bool wait_for_room(void)
     if (!xen_shared)
         return false;
 
-    while (!stalled) {
-        evtchn_notify(ring_port);
-        evtchn_poll(ring_port, xen_now_ns() + POLL_NS);
-        if (ring->out_prod - ring->out_cons < sizeof(ring->out))
-            return true;
-        if (xen_now_ns() - start > STALL_NS)
-            stalled = true;
+    evtchn_notify(ring_port);
+    if (stalled) {
+        stalled = !ring_has_room();
+        return !stalled;
     }
-    return false;
+    while (!ring_has_room()) {
+        if (xen_now_ns() - start > STALL_NS) {
+            stalled = true;
+            return false;
+        }
+        evtchn_poll(ring_port, xen_now_ns() + POLL_NS);
+        evtchn_notify(ring_port);
+    }
+    return true;
 }
 
 static void ring_write(const char *s, size_t len)
