@@ -7,10 +7,6 @@
 #include <xen/pvmmu/platform.h>
 #include "workloads/workloads.h"
 
-#define READBACK_MAX (256 * 1024)   /* 1 GiB of pfns */
-
-static uint64_t readback[READBACK_MAX];
-
 /* Map a machine frame the only way a guest can: through the m2p and its direct map. */
 static const void *map_own_mfn(mfn_t mfn, void *ctx)
 {
@@ -24,6 +20,7 @@ void wl_suite_p2m(const struct wl_options *opt)
 {
     uint64_t pfn, nr = env_nr_pages(), disagree = 0, differ = 0, read_nr = 0;
     shared_info_t *si = env_shared_info();
+    uint64_t capacity, bytes, *readback;
     int rc;
 
     (void)opt;
@@ -38,12 +35,22 @@ void wl_suite_p2m(const struct wl_options *opt)
              (unsigned long long)nr);
 
     rc = p2m_publish(si);
+    /* As big as the guest: a toolstack reads every pfn the guest publishes, so do we. */
+    capacity = si->arch.max_pfn > nr ? si->arch.max_pfn : nr;
+    bytes = capacity * sizeof(uint64_t);
+    readback = env_buffer_alloc(bytes);
+    if (!readback) {
+        wl_check(false, "p2m-frame-lists-read-back", "no %llu KiB buffer to read %llu pfns back into",
+                 (unsigned long long)bytes / 1024, (unsigned long long)capacity);
+        return;
+    }
     if (!rc)
-        rc = p2m_frame_list_read(si, map_own_mfn, NULL, readback, READBACK_MAX, &read_nr);
+        rc = p2m_frame_list_read(si, map_own_mfn, NULL, readback, capacity, &read_nr);
     for (pfn = 0; !rc && pfn < read_nr; pfn++)
         differ += readback[pfn] != mfn_x(p2m_lookup(_pfn(pfn)));
     wl_check(!rc && read_nr >= nr && !differ, "p2m-frame-lists-read-back",
              "publish/read returned %d, max_pfn %llu (nr_pages %llu), %llu entries differ", rc,
              (unsigned long long)read_nr, (unsigned long long)nr, (unsigned long long)differ);
     wl_stat("p2m_frame_list_pfns", read_nr);
+    env_buffer_free(readback, bytes);
 }

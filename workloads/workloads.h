@@ -57,6 +57,9 @@ uint64_t env_direct_map_va(uint64_t pfn);
 void *env_shared_info(void);
 /* How many pfns Xen gave the guest (start_info's nr_pages). */
 uint64_t env_nr_pages(void);
+/* A zeroed buffer of `bytes`, contiguous in the kernel's view, or NULL; and back. */
+void *env_buffer_alloc(uint64_t bytes);
+void env_buffer_free(void *buffer, uint64_t bytes);
 
 /* --- the MMU they drive ---------------------------------------------------------- */
 

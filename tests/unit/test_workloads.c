@@ -83,6 +83,17 @@ uint64_t env_nr_pages(void)
     return harness_nr_pages();
 }
 
+void *env_buffer_alloc(uint64_t bytes)
+{
+    return calloc(1, bytes);
+}
+
+void env_buffer_free(void *buffer, uint64_t bytes)
+{
+    (void)bytes;
+    free(buffer);
+}
+
 static void run_suite(const char *suites, unsigned min_checks)
 {
     struct wl_options opt;

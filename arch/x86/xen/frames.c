@@ -101,6 +101,37 @@ pfn_t frame_alloc(void)
     return INVALID_PFN;
 }
 
+/*
+ * n frames with consecutive pfns, so that the direct map shows them as one
+ * buffer (the p2m check reads the whole frame-list tree into one).  First fit
+ * from the top, where the one-at-a-time allocations have not reached yet.
+ */
+pfn_t frames_alloc_run(uint64_t n)
+{
+    uint64_t end = boot.nr_pages, run = 0, pfn;
+
+    for (pfn = end; n && pfn-- > first_free;) {
+        run = is_free(pfn) && direct_map_writable(_pfn(pfn)) ? run + 1 : 0;
+        if (run == n) {
+            for (end = pfn + n; pfn < end; pfn++) {
+                set_used(pfn);
+                mem_set(pfn_to_virt(_pfn(pfn)), 0, PAGE_SIZE);
+            }
+            nr_free -= n;
+            return _pfn(end - n);
+        }
+    }
+    return INVALID_PFN;
+}
+
+void frames_free_run(pfn_t first, uint64_t n)
+{
+    uint64_t i;
+
+    for (i = 0; i < n; i++)
+        frame_free(_pfn(pfn_x(first) + i));
+}
+
 void frame_free(pfn_t pfn)
 {
     uint64_t n = pfn_x(pfn);

@@ -6,11 +6,15 @@
 #define PVMMU_ARCH_FRAMES_H
 
 #include <stdint.h>
+#include <xen/pvmmu/frame.h>
 
 /* Hand [first, boot.nr_pages) to the allocator (its bitmap takes the first few).  0 or error. */
 int frames_init(uint64_t first);
 uint64_t frames_free_count(void);
 uint64_t frames_total(void);
+/* n frames with consecutive pfns (one buffer in the direct map), or INVALID_PFN. */
+pfn_t frames_alloc_run(uint64_t n);
+void frames_free_run(pfn_t first, uint64_t n);
 /* Frames frame_alloc refused to hand out because they were still read-only (a core bug). */
 uint64_t frames_quarantined(void);
 

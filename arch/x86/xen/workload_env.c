@@ -63,6 +63,23 @@ uint64_t env_nr_pages(void)
     return boot.nr_pages;
 }
 
+static uint64_t frames_for(uint64_t bytes)
+{
+    return (bytes + PAGE_SIZE - 1) / PAGE_SIZE;
+}
+
+void *env_buffer_alloc(uint64_t bytes)
+{
+    pfn_t first = frames_alloc_run(frames_for(bytes));
+
+    return pfn_valid_value(first) ? pfn_to_virt(first) : NULL;
+}
+
+void env_buffer_free(void *buffer, uint64_t bytes)
+{
+    frames_free_run(virt_to_pfn(buffer), frames_for(bytes));
+}
+
 /* Real page faults drive the workloads' demand paging. */
 void workloads_attach(void)
 {
