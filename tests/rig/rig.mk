@@ -7,6 +7,8 @@
 #                         (EXTRA="suites=boot spaces=512" sets pvmmu's command line)
 #   make test-xen-quick   the quick way as a make test suite
 #   make test-xen-full    the full way as a make test suite
+#   make test-xen-saves   the save/restore scenarios (tests/rig/save-scenarios), one boot each
+#   make soak             the long scenarios (tests/rig/soak-scenarios)
 #
 # Downloads live in $(CACHE) (outside the tree); the dom0 initramfs in $(BUILD)/rig.
 
@@ -47,27 +49,22 @@ run: deps kernel rig-prepare
 # The save/restore scenarios, one boot each: tests/rig/save-scenarios.
 SAVE_CYCLES ?= 10
 
-.PHONY: test-xen-saves
+.PHONY: test-xen-saves soak
 test-xen-saves:
-	@mkdir -p $(BUILD)/results $(RIG_BUILD)/saves
-	@echo "== test-xen-saves: xl save / restore / save -c, pin_all's negative control, xl shutdown / reboot"
+	@echo "== test-xen-saves: xl save / restore / save -c, pin_all's negative control, xl shutdown / reboot, two guests"
 	@if $(MAKE) --no-print-directory kernel rig-prepare; then \
-	  passed=0; failed=0; \
-	  while IFS='|' read -r name extra modes; do \
-	    case "$$name" in ''|'#'*) continue ;; esac; extra=$${extra//@CYCLES@/$(SAVE_CYCLES)}; \
-	    sed -E 's/^(extra[[:space:]]*=[[:space:]]*)"[^"]*"/\1"'"$$extra"'"/' examples/pvmmu.cfg > $(RIG_BUILD)/saves/$$name.cfg; \
-	    echo "-- $$name: extra=\"$$extra\", saves: $$modes"; \
-	    $(RIG_ENV) SAVE_MODES="$$modes" WORK=$(RIG_BUILD)/saves/$$name LOG=$(RIG_BUILD)/saves/$$name.log \
-	      XL_CONFIG=$(RIG_BUILD)/saves/$$name.cfg BASE_INITRD=$(RIG_BASE_INITRD) \
-	      COUNTS=$(RIG_BUILD)/saves/$$name.counts $(RIG_DIR)/run.sh full > $(RIG_BUILD)/saves/$$name.out 2>&1; \
-	    grep -E '^rig: (PASS|FAIL)|\| (PASS|FAIL) |pvmmu: [0-9]+ passed|stat: (save|negative)' $(RIG_BUILD)/saves/$$name.out; \
-	    if [ -s $(RIG_BUILD)/saves/$$name.counts ]; then read p f < $(RIG_BUILD)/saves/$$name.counts; \
-	    else p=0; f=1; tail -20 $(RIG_BUILD)/saves/$$name.out; fi; \
-	    passed=$$((passed + p)); failed=$$((failed + f)); \
-	    [ $$f -eq 0 ] && echo "rig: PASS $$name" || echo "rig: FAIL $$name: see $(RIG_BUILD)/saves/$$name.out"; \
-	  done < $(RIG_DIR)/save-scenarios; \
-	  echo "$$passed $$failed" > $(BUILD)/results/test-xen-saves.counts; \
-	else echo "0 1" > $(BUILD)/results/test-xen-saves.counts; echo "test-xen-saves: could not build the kernel or the rig"; fi
+	  $(RIG_ENV) BASE_INITRD=$(RIG_BASE_INITRD) SAVE_CYCLES=$(SAVE_CYCLES) \
+	    $(RIG_DIR)/scenarios.sh $(RIG_DIR)/save-scenarios $(BUILD)/results/test-xen-saves.counts $(RIG_BUILD)/saves || true; \
+	else mkdir -p $(BUILD)/results; echo "0 1" > $(BUILD)/results/test-xen-saves.counts; \
+	  echo "test-xen-saves: could not build the kernel or the rig"; fi
+
+# make soak: the long ones (tests/rig/soak-scenarios): 100 saves in one run, the largest
+# guest and the most address spaces, two guests saved side by side.  Not in make test:
+# about 25 minutes under QEMU's software emulation.  SCENARIOS=a,b runs only those.
+soak: deps kernel rig-prepare
+	@$(RIG_ENV) BASE_INITRD=$(RIG_BASE_INITRD) \
+	  $(RIG_DIR)/scenarios.sh $(RIG_DIR)/soak-scenarios $(RIG_BUILD)/soak/soak.counts $(RIG_BUILD)/soak; \
+	  rc=$$?; read p f < $(RIG_BUILD)/soak/soak.counts; echo "soak: $$p passed, $$f failed"; exit $$rc
 
 rig-quick: deps kernel rig-prepare
 	@$(RIG_ENV) WORK=$(RIG_BUILD)/quick LOG=$(RIG_BUILD)/quick.log EXTRA="$(EXTRA)" $(RIG_DIR)/run.sh quick

@@ -11,6 +11,9 @@
 #   WORK        a scratch directory for this run                    LOG     the serial log
 #   COUNTS      if set, "PASSED FAILED" is written there
 #   XL_CONFIG   full: the xl config to create (examples/pvmmu.cfg)  BASE_INITRD  full: build-initrd.sh's
+#               or several, space-separated: the guests run side by side (each needs its own name=)
+#   QEMU_MEM    the machine's memory in MiB (default 1024 quick, 2048 full)
+#   DOM0_MEM    full: dom0's memory (default 768M; xl save keeps the image in dom0's RAM)
 #   EXTRA       quick: pvmmu's command line (suites=..., spaces=...)
 #   QUICK_MEM   quick: the memory Xen gives pvmmu (default 256M)
 #   SAVE_MODES  full, for a guest with saves=N: per save "restore" (xl save + xl restore, the
@@ -40,20 +43,24 @@ case $MODE in
     # Xen drops the first word of a module's string (the file name) and hands pvmmu the rest.
     # QEMU splits -initrd at commas (one module each); ",," is a literal comma.
     EXTRA=${EXTRA:-}
-    QEMU+=(-m 1024 -append "$XEN_COMMON dom0_mem=${QUICK_MEM:-256M},max:${QUICK_MEM:-256M} dom0_max_vcpus=1" -initrd "$KERNEL ${EXTRA//,/,,}")
+    QEMU+=(-m "${QEMU_MEM:-1024}" -append "$XEN_COMMON dom0_mem=${QUICK_MEM:-256M},max:${QUICK_MEM:-256M} dom0_max_vcpus=1" -initrd "$KERNEL ${EXTRA//,/,,}")
     ;;
   full)
     : "${XL_CONFIG:?}" "${BASE_INITRD:?}"
-    [ -f "$XL_CONFIG" ] || { echo "rig: no xl config $XL_CONFIG"; exit 1; }
     # The guest and its config ride in a second cpio archive, unpacked over the first.
     rm -rf "$WORK/overlay" && mkdir -p "$WORK/overlay/pvmmu" "$WORK/overlay/etc/xen"
     cp "$KERNEL" "$WORK/overlay/pvmmu/pvmmu.elf"
-    cp "$XL_CONFIG" "$WORK/overlay/etc/xen/guest.cfg"
-    printf 'RIG_CFG=/etc/xen/guest.cfg\nRIG_TIMEOUT=%s\nRIG_SAVE_MODES="%s"\n' "$GUEST_TIMEOUT" \
+    cfgs="" k=0
+    for cfg in $XL_CONFIG; do
+      [ -f "$cfg" ] || { echo "rig: no xl config $cfg"; exit 1; }
+      k=$((k + 1)); name=guest; [ $k -gt 1 ] && name=guest$k
+      cp "$cfg" "$WORK/overlay/etc/xen/$name.cfg"; cfgs="$cfgs /etc/xen/$name.cfg"
+    done
+    printf 'RIG_CFGS="%s"\nRIG_TIMEOUT=%s\nRIG_SAVE_MODES="%s"\n' "${cfgs# }" "$GUEST_TIMEOUT" \
       "${SAVE_MODES:-restore}" > "$WORK/overlay/rig.env"
     (cd "$WORK/overlay" && find . | cpio -o -H newc --quiet) > "$WORK/overlay.cpio"
     cat "$BASE_INITRD" "$WORK/overlay.cpio" > "$WORK/dom0.cpio"
-    QEMU+=(-m 2048 -append "$XEN_COMMON dom0_mem=768M,max:768M"
+    QEMU+=(-m "${QEMU_MEM:-2048}" -append "$XEN_COMMON dom0_mem=${DOM0_MEM:-768M},max:${DOM0_MEM:-768M}"
            -initrd "$CACHE/vmlinuz console=hvc0 earlyprintk=xen quiet,$WORK/dom0.cpio")
     ;;
   *) echo "usage: run.sh quick|full"; exit 2 ;;
@@ -94,7 +101,7 @@ if [ "$MODE" = quick ]; then
 else
   PHASES=("Xen version;Xen up;60" "^@@RIG DOM0_UP;dom0 up;180" "^@@RIG TOOLSTACK_UP;toolstack up;120"
           "^@@RIG GUEST_CREATED;guest created;180" "^\[guest\] $VERDICT;guest verdict;$GUEST_TIMEOUT"
-          "^@@RIG DONE;dom0 done;120")
+          "^@@RIG DONE;dom0 done;$([ "$k" -gt 1 ] && echo "$GUEST_TIMEOUT" || echo 120)")
 fi
 # A line after which nothing more will come: the run is over, whatever phase it reached.
 if [ "$MODE" = quick ]; then FINAL='Hardware Dom0 (halted|crashed)'; else FINAL='^@@RIG DONE'; fi
@@ -119,6 +126,8 @@ handle() {
     echo "  | $line"
   elif [[ $line =~ ^\[guest\]\  ]]; then
     echo "  | ${line#\[guest\] }"
+  elif [[ $line =~ ^\[guest[0-9]+\]\  ]]; then
+    echo "  | $line"
   fi
   if [ "$next" -lt "${#PHASES[@]}" ]; then
     IFS=';' read -r pattern name limit <<< "${PHASES[$next]}"

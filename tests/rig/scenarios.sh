@@ -1,0 +1,78 @@
+#!/bin/bash
+# Runs a list of full-way rig scenarios, one boot of Xen + dom0 each, and sums them.
+#
+#   scenarios.sh LIST COUNTS WORKDIR
+#
+# LIST has one scenario per line (blank lines and #-comments skipped):
+#
+#   NAME | pvmmu's command line (xl's extra=) | what dom0 does at each "ready for save" | settings
+#
+# The third field is dom0-init's RIG_SAVE_MODES (restore, checkpoint, checkpoint-restore,
+# shutdown, reboot: one word per save, the last repeated).  The fourth, optional, is
+# space-separated key=value settings:
+#
+#   memory=MiB     the guest's memory and maxmem (examples/pvmmu.cfg has 256)
+#   guests=N       N guests side by side, each its own copy of the config (names pvmmu, pvmmu-2, ...)
+#   qemu_mem=MiB   the emulated machine's memory (run.sh's QEMU_MEM)
+#   dom0_mem=SIZE  dom0's memory, e.g. 2048M (run.sh's DOM0_MEM; xl save writes into dom0's RAM)
+#   timeout=S      seconds each guest may run (run.sh's GUEST_TIMEOUT)
+#
+# @CYCLES@ in the command line is replaced by $SAVE_CYCLES (default 10).
+# Settings from the environment (rig.mk): CACHE, KERNEL, BASE_INITRD; SCENARIOS=NAME,...
+# runs only those.  COUNTS gets "PASSED FAILED" over all the scenarios' rig verdicts;
+# a scenario that leaves none is one failure.  Exit status 0 only if all passed.
+set -uo pipefail
+list=${1:?usage: scenarios.sh LIST COUNTS WORKDIR}
+counts=${2:?usage: scenarios.sh LIST COUNTS WORKDIR}
+work=${3:?usage: scenarios.sh LIST COUNTS WORKDIR}
+rig=$(dirname "$0")
+base_cfg=${BASE_CFG:-examples/pvmmu.cfg}
+mkdir -p "$work" "$(dirname "$counts")"
+passed=0 failed=0
+
+trim() { local s=$1; s=${s#"${s%%[![:space:]]*}"}; echo "${s%"${s##*[![:space:]]}"}"; }
+
+# guest_config NAME EXTRA MEMORY > file: examples/pvmmu.cfg with its name, extra= and memory replaced.
+guest_config() {
+  sed -E -e 's/^(name[[:space:]]*=[[:space:]]*)"[^"]*"/\1"'"$1"'"/' \
+         -e 's/^(extra[[:space:]]*=[[:space:]]*)"[^"]*"/\1"'"$2"'"/' \
+         ${3:+-e 's/^(memory|maxmem)([[:space:]]*=[[:space:]]*)[0-9]+/\1\2'"$3"'/'} "$base_cfg"
+}
+
+# wanted NAME: whether SCENARIOS (if set) names it.
+wanted() { [ -z "${SCENARIOS:-}" ] || [[ ",$SCENARIOS," == *",$1,"* ]]; }
+
+while IFS='|' read -r name extra modes settings; do
+  name=$(trim "$name")
+  case "$name" in ''|'#'*) continue ;; esac
+  wanted "$name" || continue
+  extra=$(trim "$extra"); modes=$(trim "$modes"); settings=$(trim "${settings:-}")
+  extra=${extra//@CYCLES@/${SAVE_CYCLES:-10}}
+  memory="" guests=1 qemu_mem="" dom0_mem="" timeout=""
+  for kv in $settings; do
+    case "$kv" in
+      memory=*|guests=*|qemu_mem=*|dom0_mem=*|timeout=*) declare "${kv%%=*}=${kv#*=}" ;;
+      *) echo "rig: FAIL $name: unknown setting '$kv' in $list (memory= guests= qemu_mem= dom0_mem= timeout=)"
+         failed=$((failed + 1)); continue 2 ;;
+    esac
+  done
+  cfgs=""
+  for k in $(seq 1 "$guests"); do
+    gname=pvmmu; [ "$k" -gt 1 ] && gname=pvmmu-$k
+    guest_config "$gname" "$extra" "$memory" > "$work/$name-$k.cfg"
+    cfgs="$cfgs $work/$name-$k.cfg"
+  done
+  echo "-- $name: extra=\"$extra\", saves: ${modes:-none}${settings:+, $settings}"
+  out=$work/$name.out
+  env ${qemu_mem:+QEMU_MEM=$qemu_mem} ${dom0_mem:+DOM0_MEM=$dom0_mem} ${timeout:+GUEST_TIMEOUT=$timeout} \
+    SAVE_MODES="$modes" WORK="$work/$name" LOG="$work/$name.log" XL_CONFIG="${cfgs# }" \
+    COUNTS="$work/$name.counts" "$rig/run.sh" full > "$out" 2>&1
+  grep -E '^rig: (PASS|FAIL)|\| (PASS|FAIL) |pvmmu: [0-9]+ passed|stat: (save|negative|spaces|frames)|rig: \[.*done' "$out"
+  if [ -s "$work/$name.counts" ]; then read -r p f < "$work/$name.counts"
+  else p=0 f=1; tail -20 "$out"; fi
+  passed=$((passed + p)) failed=$((failed + f))
+  [ "$f" -eq 0 ] && echo "rig: PASS $name" || echo "rig: FAIL $name: see $out"
+done < "$list"
+
+echo "$passed $failed" > "$counts"
+[ "$failed" -eq 0 ]
