@@ -15,7 +15,7 @@ static const struct {
     { "hooks", wl_suite_hooks },     { "unmap", wl_suite_unmap },
     { "errors", wl_suite_errors },   { "w1", wl_suite_w1 },
     { "w2", wl_suite_w2 },           { "w1-demand", wl_suite_w1_demand },
-    { "w2-demand", wl_suite_w2_demand },
+    { "w2-demand", wl_suite_w2_demand }, { "inject", wl_suite_inject },
 };
 
 #define NR_SUITES (sizeof(suites) / sizeof(suites[0]))

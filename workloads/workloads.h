@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <xen/pvmmu/frame.h>
 
 /* Sizes and counts, settable from the kernel command line (xl's extra=). */
 struct wl_options {
@@ -60,6 +61,15 @@ uint64_t env_nr_pages(void);
 /* A zeroed buffer of `bytes`, contiguous in the kernel's view, or NULL; and back. */
 void *env_buffer_alloc(uint64_t bytes);
 void env_buffer_free(void *buffer, uint64_t bytes);
+/*
+ * Fault injection (the inject suite): the nth MMU hypercall from now (entry: the
+ * nth multicall entry) fails as Xen fails a bad request, having done nothing of
+ * it; 0 disarms.  env_mmu_calls: how many were made so far.  env_log_quiet keeps
+ * the expected reports off the console while a sweep runs.
+ */
+void env_fail_nth(bool entry, unsigned long nth);
+unsigned long env_mmu_calls(bool entry);
+void env_log_quiet(bool quiet);
 
 /* --- the MMU they drive ---------------------------------------------------------- */
 
@@ -98,6 +108,11 @@ void wl_accept_errors(void);
 void wl_suite_spaces(const struct wl_options *opt);
 void wl_suite_fork(const struct wl_options *opt);
 void wl_suite_protect(const struct wl_options *opt);
+void wl_suite_inject(const struct wl_options *opt);
+/* The inject suite's scenario, shared with the hosted fault-injection test: 3 spaces over 64 frames. */
+#define WL_INJECT_SPACES 3
+#define WL_INJECT_FRAMES 64
+void wl_inject_scenario(struct aspace *as[WL_INJECT_SPACES], const pfn_t data[WL_INJECT_FRAMES]);
 void wl_suite_unmap(const struct wl_options *opt);
 void wl_suite_hooks(const struct wl_options *opt);
 void wl_suite_p2m(const struct wl_options *opt);

@@ -15,44 +15,20 @@
  */
 #include <stdlib.h>
 #include "pvmmu_test.h"
+#include "workloads/workloads.h"
 
-#define VA 0x0000100000000000ULL
-#define SPACES 3
+#define SPACES WL_INJECT_SPACES
 
 static struct aspace *spaces[SPACES];
 static unsigned long free_at_start;
-static pfn_t data[64];
+static pfn_t data[WL_INJECT_FRAMES];
 
-/* The scenario: each step may fail once something has been made to fail; it goes on regardless. */
+/* The scenario is the inject suite's (workloads/inject.c), which the kernel runs on real Xen. */
 static void scenario(void)
 {
-    unsigned i;
-
     free_at_start = harness_frames_free();
-    alloc_frames(data, 64);
-    for (i = 0; i < SPACES; i++) {
-        spaces[i] = aspace_create();
-        mmu_map_range(spaces[i], VA, data, 8 + 8 * i, _PAGE_RW | _PAGE_USER);
-    }
-    aspace_pin(spaces[0]);
-    aspace_switch(spaces[0]);
-    lazy_mmu_enter();
-    mmu_map_range(spaces[0], VA + (1ULL << 30), data, 64, _PAGE_RW);
-    mmu_protect_range(spaces[0], VA, 8, PROT_READ_ONLY);
-    lazy_mmu_leave();
-    pin_all();
-    mmu_unmap_range(spaces[1], VA, 4);
-    unpin_all();
-    aspace_pin(spaces[2]);
-    aspace_unpin(spaces[2]);
-    /* A pinned space: grow it by whole tables, cut a whole table out, copy it, in one lazy section. */
-    aspace_pin(spaces[1]);
-    lazy_mmu_enter();
-    mmu_map_range(spaces[1], VA + (2ULL << 30), data, 64, _PAGE_RW);
-    mmu_unmap_range(spaces[1], VA, 512);
-    mmu_map_range(spaces[1], VA + (3ULL << 30) + (1ULL << 21), data, 16, _PAGE_RW);
-    lazy_mmu_leave();
-    aspace_switch(aspace_kernel());
+    alloc_frames(data, WL_INJECT_FRAMES);
+    wl_inject_scenario(spaces, data);
 }
 
 struct seen { const struct aspace *as; const char *problem; };
@@ -111,7 +87,7 @@ static bool still_usable(void)
             return false;
     }
     return !pvmmu_error_count() && model_check_invariants(NULL, 0) &&
-           harness_frames_free() == free_at_start - 64 && !harness_frees_while_typed();
+           harness_frames_free() == free_at_start - WL_INJECT_FRAMES && !harness_frees_while_typed();
 }
 
 static unsigned long clean_run(bool entries)

@@ -94,6 +94,25 @@ void env_buffer_free(void *buffer, uint64_t bytes)
     free(buffer);
 }
 
+/* The model fails the nth hypercall or entry from now as Xen would a bad request: -EINVAL, nothing done. */
+void env_fail_nth(bool entry, unsigned long nth)
+{
+    if (entry)
+        model_fail_multicall_entry(nth, -XEN_EINVAL);
+    else
+        model_fail_hypercall(nth, -XEN_EINVAL);
+}
+
+unsigned long env_mmu_calls(bool entry)
+{
+    return entry ? model_counters()->multicall_entries : model_counters()->traps;
+}
+
+void env_log_quiet(bool quiet)
+{
+    (void)quiet;
+}
+
 static void run_suite(const char *suites, unsigned min_checks)
 {
     struct wl_options opt;
@@ -129,6 +148,8 @@ static void test_hooks_suite(void **s) { (void)s; run_suite("hooks", 3); }
 static void test_unmap_suite(void **s) { (void)s; run_suite("unmap", 2); }
 static void test_errors_suite(void **s) { (void)s; run_suite("errors", 4); }
 static void test_all_suites_in_one_run(void **s) { (void)s; run_suite("all", 20); }
+/* The in-guest fault-injection sweep, here against the model (the kernel runs it on real Xen). */
+static void test_inject_suite_every_site_stays_consistent(void **s) { (void)s; run_suite("inject", 2); }
 
 /*
  * The benchmark workloads, counted by the model: each demand fault is a bounce
@@ -200,6 +221,7 @@ int main(void)
         T(test_unmap_suite),
         T(test_errors_suite),
         T(test_all_suites_in_one_run),
+        T(test_inject_suite_every_site_stays_consistent),
         T(test_w1_w2_eager_and_demand_meet_their_trap_budgets),
         T(test_an_unknown_suite_name_is_a_failure),
         T(test_a_broken_mapping_is_caught_by_the_readback),

@@ -81,6 +81,24 @@ uint64_t env_nr_pages(void)
     return machine.top_pfn;
 }
 
+/* No hypercalls here, so nothing to inject into: the inject suite does not run here. */
+void env_fail_nth(bool entry, unsigned long nth)
+{
+    (void)entry;
+    (void)nth;
+}
+
+unsigned long env_mmu_calls(bool entry)
+{
+    (void)entry;
+    return 0;
+}
+
+void env_log_quiet(bool quiet)
+{
+    (void)quiet;
+}
+
 /* Only the p2m suite asks for a buffer, and it does not run here. */
 void *env_buffer_alloc(uint64_t bytes)
 {

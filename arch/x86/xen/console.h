@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdbool.h>
 #include <xen/pvmmu/abi.h>
 
 void console_init(const start_info_t *si);
@@ -24,5 +25,7 @@ void console_flush(void);
 void console_resumed(const start_info_t *si);
 /* Bytes dropped because the backend stopped reading (0 when all is well). */
 uint64_t console_dropped(void);
+/* With quiet set, the core's reports (platform_log) are not printed (platform.c). */
+void platform_log_quiet(bool quiet);
 
 #endif

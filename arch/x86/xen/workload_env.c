@@ -8,6 +8,7 @@
 #include "workloads/workloads.h"
 #include "boot.h"
 #include "console.h"
+#include "fault_inject.h"
 #include "frames.h"
 #include "hypercall_arch.h"
 #include "layout.h"
@@ -78,6 +79,21 @@ void *env_buffer_alloc(uint64_t bytes)
 void env_buffer_free(void *buffer, uint64_t bytes)
 {
     frames_free_run(virt_to_pfn(buffer), frames_for(bytes));
+}
+
+void env_fail_nth(bool entry, unsigned long nth)
+{
+    fault_inject_arm(entry, nth);
+}
+
+unsigned long env_mmu_calls(bool entry)
+{
+    return fault_inject_count(entry);
+}
+
+void env_log_quiet(bool quiet)
+{
+    platform_log_quiet(quiet);
 }
 
 /* Real page faults drive the workloads' demand paging. */
