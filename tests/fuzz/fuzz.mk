@@ -7,9 +7,21 @@ FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := $(patsubst tests/fuzz/libfuzzer_%.c,%,$(wildcard tests/fuzz/libfuzzer_*.c))
 FUZZ_CFLAGS := -std=c11 -g -O1 -D_GNU_SOURCE -Iinclude -I. -fsanitize=fuzzer,address,undefined \
                -fno-sanitize-recover=undefined
-FUZZ_COMMON := tests/fuzz/fail.c $(CORE_SRCS) $(MODEL_SRCS) arch/x86/xen/options.c
+# The model's invariant checker is the oracle, not what a target explores: it is
+# built without coverage (sanitizers still on), so its loops over every frame,
+# run after every operation, neither count as new features nor cost most of
+# each run in coverage callbacks (pv_backend ran 1.65x faster for this alone).
+FUZZ_ORACLE_SRCS := tests/model/invariants.c
+FUZZ_ORACLE_OBJS := $(patsubst %.c,$(BUILD)/fuzz/oracle/%.o,$(FUZZ_ORACLE_SRCS))
+FUZZ_COMMON := tests/fuzz/fail.c $(CORE_SRCS) $(filter-out $(FUZZ_ORACLE_SRCS),$(MODEL_SRCS)) \
+               arch/x86/xen/options.c
 
-$(BUILD)/fuzz/%: tests/fuzz/libfuzzer_%.c tests/fuzz/fuzz_%.c $(FUZZ_COMMON) | deps
+.SECONDARY: $(FUZZ_ORACLE_OBJS)
+$(BUILD)/fuzz/oracle/%.o: %.c | deps
+	@mkdir -p $(dir $@)
+	clang $(filter-out -fsanitize=fuzzer%,$(FUZZ_CFLAGS)) -fsanitize=address,undefined -c -o $@ $<
+
+$(BUILD)/fuzz/%: tests/fuzz/libfuzzer_%.c tests/fuzz/fuzz_%.c $(FUZZ_COMMON) $(FUZZ_ORACLE_OBJS) | deps
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $^
 

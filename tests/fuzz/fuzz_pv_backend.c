@@ -24,6 +24,8 @@
 
 static struct aspace *spaces[SPACES];
 static pfn_t data_frames[32];
+/* The booted machine, photographed once: every input starts from it. */
+static struct harness_snapshot *booted;
 
 static void boot(void)
 {
@@ -35,7 +37,27 @@ static void boot(void)
         fuzz_fail("pv_backend", "boot failed");
     for (i = 0; i < 32; i++)
         data_frames[i] = frame_alloc();
-    memset(spaces, 0, sizeof(spaces));
+    harness_snapshot_free(booted);
+    booted = harness_snapshot_take();
+}
+
+/*
+ * The machine as boot() left it, without booting: the snapshot puts back every
+ * frame, type, pin and allocation, and the layer forgets what it knew of the
+ * last input and adopts the kernel's tables again, as boot() had it do.  The
+ * p2m and m2p are not touched by any operation here, so they stay as booted.
+ * A machine that is no longer the photographed one (something else booted the
+ * harness in between, as the corpus replay in make check does) is booted anew.
+ */
+static void fresh_machine(void)
+{
+    if (!harness_snapshot_restore(booted)) {
+        boot();
+        return;
+    }
+    mmu_forget_state();
+    if (aspace_adopt_kernel(harness_kernel_l4()))
+        fuzz_fail("pv_backend", "adopting the kernel's tables again failed");
 }
 
 struct cursor { const uint8_t *p, *end; };
@@ -102,7 +124,8 @@ void fuzz_pv_backend(const uint8_t *data, size_t size)
     struct cursor c = { data, data + size };
     char why[256];
 
-    boot();
+    memset(spaces, 0, sizeof(spaces));
+    fresh_machine();
     while (c.p < c.end) {
         model_reset_counters();
         one_op(&c);
@@ -118,7 +141,5 @@ void fuzz_pv_backend(const uint8_t *data, size_t size)
     }
     while (lazy_mmu_active())
         lazy_mmu_leave();
-    mmu_forget_state();
-    harness_shutdown();
     pvmmu_clear_errors();
 }

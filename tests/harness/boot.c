@@ -231,7 +231,13 @@ void harness_shutdown(void)
     free(harness.shared_info);
     memset(&harness, 0, sizeof(harness));
     model_destroy();
+    harness_machine_replaced();
 }
+
+static unsigned long machine_generation;
+
+void harness_machine_replaced(void) { machine_generation++; }
+unsigned long harness_machine_generation(void) { return machine_generation; }
 
 const uint64_t *harness_mfn_list(void) { return harness.mfn_list; }
 unsigned long harness_nr_pages(void) { return harness.nr_pages; }

@@ -173,6 +173,11 @@ void harness_direct_map_rebind(void)
     model_set_store_hook(store_hook);
 }
 
+void harness_direct_map_refollow(pfn_t pfn)
+{
+    follow(pfn, direct_map_l1e(pfn));
+}
+
 void harness_direct_map_fini(void)
 {
     if (dm_base)

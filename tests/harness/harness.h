@@ -76,6 +76,23 @@ unsigned long harness_frees_while_typed(void);
 /* ... or still read-only in the direct map (its next user could not write it). */
 unsigned long harness_frees_while_read_only(void);
 
+/* Is pfn handed out (a boot table, or frame_alloc'ed and not freed)? */
+bool harness_frame_in_use(pfn_t pfn);
+
+/*
+ * A snapshot of the machine and the harness around it (snapshot.c): fuzzers boot
+ * once and put the booted machine back after every input, far cheaper than a
+ * boot.  Restore answers false, changing nothing, when the machine is no longer
+ * the one photographed (booted again, shut down, or restored from an image).
+ * The core's own variables are not the machine's: reset them yourself.
+ */
+struct harness_snapshot;
+struct harness_snapshot *harness_snapshot_take(void);
+bool harness_snapshot_restore(const struct harness_snapshot *s);
+void harness_snapshot_free(struct harness_snapshot *s);
+/* Counts machines: changes whenever the harness's machine is replaced or goes. */
+unsigned long harness_machine_generation(void);
+
 /* platform_log, recorded: how many lines, and the last one ("" if none). */
 unsigned long harness_log_count(void);
 const char *harness_log_last(void);

@@ -40,5 +40,9 @@ void harness_direct_map_fini(void);
 void harness_direct_map_rebind(void);
 /* platform.c */
 void harness_windows_rebind(void);
+/* direct_map.c: the host page of pfn follows its l1e again (after a snapshot's restore). */
+void harness_direct_map_refollow(pfn_t pfn);
+/* boot.c: the machine was replaced or went (a snapshot of it is void). */
+void harness_machine_replaced(void);
 
 #endif

@@ -80,6 +80,13 @@ void frame_free(pfn_t pfn)
     harness.free_stack[harness.nr_free++] = pfn;
 }
 
+bool harness_frame_in_use(pfn_t pfn)
+{
+    if (pfn_x(pfn) >= harness.nr_pages)
+        return false;
+    return harness_pfn_is_boot_table(pfn) || harness.allocated[pfn_x(pfn)];
+}
+
 void harness_fail_frame_alloc(unsigned long nth, bool sticky)
 {
     harness.fail_alloc_in = nth;

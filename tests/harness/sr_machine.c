@@ -121,6 +121,7 @@ int sr_machine_create(const struct sr_image *img, uint64_t *new_p2m)
     if (!pool)
         return sr_error(-XEN_ENOMEM, "restore: no memory for the new machine's frame pool");
     model_create(MODEL_XEN_FRAMES + n);
+    harness_machine_replaced();
     for (uint64_t pfn = 0; pfn <= img->max_pfn; pfn++) {
         new_p2m[pfn] = INVALID_MFN_RAW;
         if (img->pages[pfn].type == SR_XTAB)
