@@ -29,6 +29,7 @@
  * keeps every reserved bit clear), so it is treated like any other fault
  * rather than as the host bug it would be.  A carrier may want to throw
  * everything away (shadow_clear_all) and report it instead. :*/
+#include <xen/pvmmu/p2m.h>
 #include <xen/pvmmu/shadow.h>
 
 /* What the walk of the guest's tables found. */
@@ -74,7 +75,11 @@ static enum walk_result walk_guest(pfn_t groot, uint64_t va, struct gwalk *w)
  * Linear mode (cache.c): no guest tables, so we make the entries up: the page
  * at va is pfn va >> 12, supervisor read-write, already Accessed and Dirty
  * because there is no guest entry to keep those bits in.  An address with no
- * guest memory behind it, or with the host's, is simply not mapped.
+ * guest memory behind it, or with the host's, is simply not mapped.  "No
+ * memory" is not only "beyond the limit": a pfn below it may have no machine
+ * frame (a hole the p2m leaves), and mapping it would put INVALID_MFN's bits in
+ * a shadow entry, that is, some machine frame nobody chose (found by the
+ * shadow fuzzer).
  */
 static enum walk_result walk_linear(uint64_t va, struct gwalk *w)
 {
@@ -82,7 +87,8 @@ static enum walk_result walk_linear(uint64_t va, struct gwalk *w)
     pte_t table = pte_make(_pfn(0), _PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED);
     int l;
 
-    if (pfn_x(pfn) >= shadow_cfg.guest_pfns || shadow_is_host_frame(pfn))
+    if (pfn_x(pfn) >= shadow_cfg.guest_pfns || shadow_is_host_frame(pfn) ||
+        !mfn_valid_value(p2m_lookup(pfn)))
         return WALK_NOT_MAPPED;
     for (l = PT_LEVELS; l > 1; l--) {
         w->gentry[l] = table;
@@ -116,15 +122,35 @@ static void mark_guest_entries(struct gwalk *w, unsigned errcode)
     }
 }
 
-/* The shadow L1 entry for va in sroot, allocating the shadow tables above it. */
-static mpte_t *spte_alloc(pfn_t sroot, uint64_t va, const struct gwalk *w)
+/*S:430 An upper shadow entry we already have may no longer say what the
+ * guest's entry says: a guest that changes an upper entry and does not tell us
+ * (it should, update.c) still expects what the hardware gives it, a retry that
+ * walks its tables as they are now.  If our entry grants other rights than the
+ * guest's does now, keeping it would make this fault one we can never fix: the
+ * guest's walk allows the access, our stale entry refuses it, and the guest
+ * faults at the same place for ever (found by the shadow fuzzer).  So a fault
+ * rebuilds the path from the first upper entry whose rights disagree. :*/
+#define RIGHTS (_PAGE_RW | _PAGE_USER | _PAGE_NX)
+
+static bool sentry_stale(mpte_t sentry, pte_t gentry)
 {
-    pfn_t table = sroot;
+    return (mpte_flags(sentry) & RIGHTS) != (pte_flags(gentry) & RIGHTS);
+}
+
+/* The shadow L1 entry for va in root r, allocating the shadow tables above it. */
+static mpte_t *spte_alloc(const struct shadow_root *r, uint64_t va, const struct gwalk *w)
+{
+    pfn_t table = r->sroot;
     int l;
 
     for (l = PT_LEVELS; l > 1; l--) {
         mpte_t *sentry = &stable(table)[pt_index(va, l)];
 
+        if (mpte_present(*sentry) && sentry_stale(*sentry, w->gentry[l])) {
+            scache_note_drop(r);
+            sentry_release(sentry, l);
+            shadow_counts.invalidations++;
+        }
         if (!mpte_present(*sentry)) {
             pfn_t fresh = spool_alloc();   /* room was made before the walk */
 
@@ -179,7 +205,7 @@ enum shadow_fault shadow_demand_page(uint64_t va, unsigned errcode)
     if (found == WALK_NOT_MAPPED || guests_own_fault(&w, errcode))
         return reflect();
     mark_guest_entries(&w, errcode);
-    spte = spte_alloc(root->sroot, va, &w);
+    spte = spte_alloc(root, va, &w);
     if (!spte) {
         shadow_kill_guest("the host's shadow tables for va 0x%llx are corrupt",
                           (unsigned long long)va);

@@ -91,7 +91,12 @@ static void set_pte_in(struct shadow_root *r, uint64_t va, const void *arg)
         scache_note_drop(r);
     }
     spte->v = 0;
-    if (!pte_present(gpte) || !(pte_flags(gpte) & _PAGE_ACCESSED))
+    /*
+     * A dead guest's calls may still reach us (a carrier draining the calls it
+     * had queued): they may drop, never map.  Once killed, nothing new goes in
+     * (found by the shadow fuzzer).
+     */
+    if (shadow_guest_dead() || !pte_present(gpte) || !(pte_flags(gpte) & _PAGE_ACCESSED))
         return;
     if (!sguest_entry_ok(gpte, 1, va))
         return;

@@ -55,12 +55,19 @@ static void test_options_corpus_replays_clean(void **state)
     assert_true(replay("options", fuzz_options) > 0);
 }
 
+static void test_shadow_corpus_replays_clean(void **state)
+{
+    (void)state;
+    assert_true(replay("shadow", fuzz_shadow) > 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_xenstore_corpus_replays_clean),
         cmocka_unit_test(test_pv_backend_corpus_replays_clean),
         cmocka_unit_test(test_options_corpus_replays_clean),
+        cmocka_unit_test(test_shadow_corpus_replays_clean),
     };
     return cmocka_run_group_tests_name("fuzz corpora", tests, NULL, NULL);
 }
