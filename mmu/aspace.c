@@ -44,7 +44,7 @@ static struct aspace *pool_take(void)
     return NULL;
 }
 
-static bool is_aspace(const struct aspace *as)
+bool aspace_exists(const struct aspace *as)
 {
     return as >= pool && as < pool + ASPACE_MAX && as->state != AS_FREE;
 }
@@ -141,7 +141,7 @@ struct aspace *aspace_fork(struct aspace *parent)
     struct aspace *child;
     unsigned slot;
 
-    if (!is_aspace(parent)) {
+    if (!aspace_exists(parent)) {
         pvmmu_error("aspace_fork: %p is not an address space", (void *)parent);
         return NULL;
     }
@@ -184,9 +184,9 @@ int aspace_destroy(struct aspace *as)
 {
     int rc;
 
-    if (!is_aspace(as) || as->is_kernel || as == current_as) {
+    if (!aspace_exists(as) || as->is_kernel || as == current_as) {
         pvmmu_error("aspace_destroy: %s",
-                    !is_aspace(as) ? "not an address space (destroyed twice?)"
+                    !aspace_exists(as) ? "not an address space (destroyed twice?)"
                     : as->is_kernel ? "the kernel's address space cannot be destroyed"
                                     : "it is the current address space (switch away first)");
         return -XEN_EINVAL;
@@ -209,7 +209,7 @@ int aspace_switch(struct aspace *as)
     struct mmuext_op op = { .cmd = MMUEXT_NEW_BASEPTR };
     int rc = 0;
 
-    if (!is_aspace(as)) {
+    if (!aspace_exists(as)) {
         pvmmu_error("aspace_switch: %p is not an address space", (void *)as);
         return -XEN_EINVAL;
     }

@@ -23,6 +23,9 @@
 #include <xen/pvmmu/platform.h>
 #include <xen/pvmmu/report.h>
 
+/* The user half ends where the non-canonical hole begins. */
+#define USER_HALF_END (1ULL << 47)
+
 static int (*const set_level[])(struct aspace *, mpte_t *, pte_t) = {
     NULL, set_pte, set_pmd, set_pud, set_pgd,
 };
@@ -77,21 +80,50 @@ static mpte_t *entry_slot_alloc(struct aspace *as, uint64_t va, int level)
     return table_entry(table, pt_index(va, level));
 }
 
-static bool va_in_user_half(uint64_t va, uint64_t count)
+/*
+ * A range is whole pages inside the user half.  The page count is checked
+ * against the room left before it is multiplied: 2^52 pages times 4 KiB is
+ * zero in 64 bits, and a count that wraps must not pass for an empty range.
+ */
+static bool range_in_user_half(uint64_t va, uint64_t count)
 {
-    uint64_t end = va + count * PAGE_SIZE;
-
-    return (va & (PAGE_SIZE - 1)) == 0 && end >= va && end <= (1ULL << 47);
+    return (va & (PAGE_SIZE - 1)) == 0 && va <= USER_HALF_END &&
+           count <= (USER_HALF_END - va) / PAGE_SIZE;
 }
 
 static int check_range(const char *op, const struct aspace *as, uint64_t va, uint64_t count)
 {
-    if (!va_in_user_half(va, count)) {
+    if (!aspace_exists(as)) {
+        pvmmu_error("%s at va 0x%llx: %p is not an address space (destroyed?)", op,
+                    (unsigned long long)va, (const void *)as);
+        return -XEN_EINVAL;
+    }
+    if (!range_in_user_half(va, count)) {
         pvmmu_error("%s of address space %u: range va 0x%llx + %llu pages is not page aligned "
                     "inside the user half", op, as->id, (unsigned long long)va,
                     (unsigned long long)count);
         return -XEN_EINVAL;
     }
+    return 0;
+}
+
+/*
+ * Every frame of a map is checked before the first entry is written: a range
+ * holding one frame the p2m cannot translate is refused whole, not left half
+ * mapped.  One p2m lookup per page, a few instructions each.
+ */
+static int check_frames(const struct aspace *as, uint64_t va, const pfn_t *pfns, uint64_t count)
+{
+    uint64_t i;
+
+    for (i = 0; i < count; i++)
+        if (!mfn_valid_value(p2m_lookup(pfns[i]))) {
+            pvmmu_error("map of address space %u at va 0x%llx: pfn 0x%llx (page %llu of %llu) "
+                        "has no machine frame; nothing of the range was mapped", as->id,
+                        (unsigned long long)(va + i * PAGE_SIZE), (unsigned long long)pfn_x(pfns[i]),
+                        (unsigned long long)(i + 1), (unsigned long long)count);
+            return -XEN_EINVAL;
+        }
     return 0;
 }
 
@@ -117,6 +149,8 @@ int mmu_map_range(struct aspace *as, uint64_t va, const pfn_t *pfns, uint64_t co
     uint64_t i;
     int rc = check_range("map", as, va, count);
 
+    if (!rc)
+        rc = check_frames(as, va, pfns, count);
     if (rc)
         return rc;
     lazy_mmu_enter();
@@ -299,7 +333,7 @@ int mmu_protect_range(struct aspace *as, uint64_t va, uint64_t count, enum mmu_p
 int mmu_lookup(const struct aspace *as, uint64_t va, pte_t *out)
 {
     mpte_t *l1e;
-    int rc = sync_view();
+    int rc = aspace_exists(as) ? sync_view() : check_range("lookup", as, va, 0);
 
     if (rc)
         return rc;

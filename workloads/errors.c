@@ -10,6 +10,33 @@
 #include <xen/pvmmu/report.h>
 #include "workloads/workloads.h"
 
+/*
+ * Bad arguments from the kernel itself, refused before anything is written: a range
+ * holding a frame past the p2m maps none of its pages, and a page count so big
+ * that it wraps around 2^64 bytes is not mistaken for an empty range.
+ */
+static void errors_bad_ranges(struct aspace *as, const struct wl_options *opt, pfn_t plain)
+{
+    uint64_t va = WL_VA + (uint64_t)opt->pages * PAGE_SIZE;   /* just past the mapped pages */
+    pfn_t frames[2] = { plain, _pfn(p2m_max_pfns()) };
+    pte_t pte = PTE_NONE;
+    int rc;
+
+    if (!as)
+        return;
+    rc = mmu_map_range(as, va, frames, 2, _PAGE_RW | _PAGE_USER);
+    wl_accept_errors();
+    mmu_lookup(as, va, &pte);
+    wl_check(rc == -XEN_EINVAL && !pte_present(pte) && pvmmu_error_seen("nothing of the range was mapped"),
+             "errors-frame-past-p2m-maps-nothing", "map returned %d, first page %s", rc,
+             pte_present(pte) ? "mapped" : "not mapped");
+    rc = mmu_unmap_range(as, WL_VA, 1ULL << 52);
+    wl_accept_errors();
+    mmu_lookup(as, WL_VA, &pte);
+    wl_check(rc == -XEN_EINVAL && pte_present(pte) && pvmmu_error_seen("user half"),
+             "errors-wrapping-count-refused", "unmap of 2^52 pages returned %d", rc);
+}
+
 void wl_suite_errors(const struct wl_options *opt)
 {
     struct mmuext_op unpin = { .cmd = MMUEXT_UNPIN_TABLE };
@@ -34,11 +61,16 @@ void wl_suite_errors(const struct wl_options *opt)
     wl_accept_errors();
     wl_check(rc == -XEN_EPERM && pvmmu_error_seen("Xen's"), "errors-xen-slot-refused",
              "set_pgd on slot %u returned %d", L4_XEN_FIRST, rc);
+    errors_bad_ranges(as, opt, plain);
     if (as)
         wl_destroy_space(as, WL_VA, opt->pages);
     rc = as ? aspace_destroy(as) : 0;
     wl_accept_errors();
     wl_check(rc == -XEN_EINVAL && pvmmu_error_seen("destroyed twice"), "errors-destroy-twice",
              "second destroy returned %d", rc);
+    rc = as ? mmu_map(as, WL_VA, plain, _PAGE_RW | _PAGE_USER) : 0;
+    wl_accept_errors();
+    wl_check(rc == -XEN_EINVAL && pvmmu_error_seen("not an address space"), "errors-map-into-destroyed",
+             "map into a destroyed space returned %d", rc);
     frame_free(plain);
 }

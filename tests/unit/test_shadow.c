@@ -99,6 +99,20 @@ static void expect_killed(uint64_t va, unsigned access, const char *why)
 
 /* --- Accessed, Dirty, and read faults that install read-only ------------------ */
 
+static void test_a_page_count_that_wraps_around_is_refused(void **state)
+{
+    pfn_t pfn = data_frame();
+    struct aspace *as = space_with(VA, pfn, RW_USER);
+
+    (void)state;
+    /* 2^52 pages of 4 KiB is 2^64 bytes: zero, if the count were multiplied unchecked. */
+    assert_int_equal(shadow_backend.map_range(as, VA, &pfn, 1ULL << 52, RW_USER), -XEN_EINVAL);
+    assert_error_contains("not page aligned inside the user half");
+    assert_int_equal(shadow_backend.unmap_range(as, VA, UINT64_MAX), -XEN_EINVAL);
+    assert_int_equal(shadow_backend.protect_range(as, VA, 1ULL << 52, PROT_NOACCESS), -XEN_EINVAL);
+    assert_true(pfn_eq(pte_pfn(gpte_of(as, VA)), pfn));     /* the mapping is still there */
+}
+
 static void test_read_fault_installs_read_only_and_sets_accessed(void **state)
 {
     pfn_t page = data_frame();
@@ -860,6 +874,7 @@ int main(void)
         T(test_host_slots_appear_in_every_root_and_stay_the_hosts),
         T(test_bad_configurations_are_refused_by_name),
         T(test_linear_mode_until_the_first_root),
+        T(test_a_page_count_that_wraps_around_is_refused),
     };
 #undef T
     return cmocka_run_group_tests_name("shadow", tests, NULL, NULL);

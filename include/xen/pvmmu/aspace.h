@@ -52,6 +52,8 @@ int aspace_adopt_kernel(pfn_t kernel_l4);
 struct aspace *aspace_kernel(void);
 struct aspace *aspace_current(void);
 
+/* Whether `as` is an address space of the pool that has not been destroyed. */
+bool aspace_exists(const struct aspace *as);
 struct aspace *aspace_create(void);
 struct aspace *aspace_fork(struct aspace *parent);
 int aspace_destroy(struct aspace *as);
