@@ -74,11 +74,12 @@ check: hosted
 book:
 	@tools/book.sh
 
-# make test: every suite runs even when an earlier one failed; the last line sums them.
+# make test: every suite runs even when an earlier one failed; the last line sums them,
+# after the failures' own lines, gathered from each suite's output (results/<suite>.out).
 test:
 	@rm -rf $(BUILD)/results; mkdir -p $(BUILD)/results
-	@$(MAKE) --no-print-directory check || true
-	@for s in $(TEST_SUITES); do $(MAKE) --no-print-directory $$s || true; done
+	@$(MAKE) --no-print-directory check 2>&1 | tee $(BUILD)/results/check.out || true
+	@for s in $(TEST_SUITES); do $(MAKE) --no-print-directory $$s 2>&1 | tee $(BUILD)/results/$$s.out || true; done
 	@tests/sum-results.sh $(BUILD)/results
 
 
