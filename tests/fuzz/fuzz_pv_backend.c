@@ -1,8 +1,9 @@
 /*
  * The PV backend driven by arbitrary operation sequences against the model of
  * Xen.  Unlike the property test, the fuzzer may ask for anything, valid or not:
- * pin twice, unpin what is loaded, destroy twice, leave lazy mode it never
- * entered, map outside the user half.  pvmmu may refuse (and must say why), but:
+ * pin twice, unpin what is loaded, destroy twice, use a destroyed space, leave lazy
+ * mode it never entered, map outside the user half, map a frame the p2m does not
+ * have, ask for 2^52 pages.  pvmmu may refuse (and must say why), but:
  *
  *   - no request it sends may be one the model refuses: pvmmu's own checks must
  *     stop everything Xen would stop, before Xen sees it;
@@ -77,19 +78,39 @@ static uint64_t any_va(struct cursor *c)
     return 0x0000100000000000ULL + ((uint64_t)(a & 3) << 30) + (uint64_t)b * PAGE_SIZE - (a & 4 ? 64 * PAGE_SIZE : 0);
 }
 
+/*
+ * A page count: mostly 1..80, and now and then one so big that times 4 KiB it
+ * wraps around 2^64 (or nearly), which pvmmu must refuse before it reads a single
+ * frame number past the 80 it was given (AddressSanitizer is watching).
+ */
+static uint64_t any_count(struct cursor *c)
+{
+    unsigned n = next(c);
+
+    if (n == 0xff)
+        return 1ULL << 52;
+    if (n == 0xfe)
+        return UINT64_MAX;
+    return n % 80 + 1;
+}
+
 static void one_op(struct cursor *c)
 {
-    unsigned op = next(c), s = next(c) % SPACES, n = next(c) % 80 + 1;
+    unsigned op = next(c), s = next(c) % SPACES;
+    uint64_t n = any_count(c);
     struct aspace *as = spaces[s];
     uint64_t va = any_va(c);
     pfn_t pfns[80];
     unsigned i;
 
-    for (i = 0; i < n; i++)
+    for (i = 0; i < 80; i++)
         pfns[i] = data_frames[(op + i) % 32];
+    /* Sometimes the last frame of a range is one the p2m does not have: none may be mapped. */
+    if (op & 0x80)
+        pfns[(n <= 80 ? n : 80) - 1] = _pfn(1024 + op);
     if (getenv("PVMMU_FUZZ_TRACE"))
-        fprintf(stderr, "op %u space %u (%p) n %u va 0x%llx lazy %u\n", op % 14, s, (void *)as, n,
-                (unsigned long long)va, lazy_mmu_depth());
+        fprintf(stderr, "op %u space %u (%p) n %llu va 0x%llx lazy %u\n", op % 14, s, (void *)as,
+                (unsigned long long)n, (unsigned long long)va, lazy_mmu_depth());
     switch (op % 14) {
     case 0: if (!as) spaces[s] = aspace_create(); break;
     case 1: if (as) mmu_map_range(as, va, pfns, n, _PAGE_RW | _PAGE_USER); break;
@@ -98,7 +119,8 @@ static void one_op(struct cursor *c)
     case 4: if (as) aspace_pin(as); break;
     case 5: if (as) aspace_unpin(as); break;
     case 6: aspace_switch(as ? as : aspace_kernel()); break;
-    case 7: if (as && !aspace_destroy(as)) spaces[s] = NULL; break;
+    /* A destroyed space is sometimes kept and used again: every call on it must be refused. */
+    case 7: if (as && !aspace_destroy(as) && next(c) % 4) spaces[s] = NULL; break;
     case 8: if (as && !spaces[(s + 1) % SPACES]) spaces[(s + 1) % SPACES] = aspace_fork(as); break;
     case 9: pin_all(); break;
     case 10: unpin_all(); break;
