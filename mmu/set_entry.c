@@ -61,6 +61,11 @@ static int check_entry(const struct aspace *as, int level, const mpte_t *slot, p
 {
     pfn_t table = virt_to_pfn(slot);
 
+    if (!aspace_exists(as)) {    /* its tables were freed: a store there would hit someone else's */
+        pvmmu_error("%s at maddr 0x%llx: %p is not an address space (destroyed?)", level_name[level],
+                    (unsigned long long)entry_maddr(slot), (const void *)as);
+        return -XEN_EINVAL;
+    }
     if (level < 4 && (pfn_eq(table, as->root) || pfn_eq(table, as->user_root))) {
         pvmmu_error("%s: the entry at maddr 0x%llx is in a root (L4) of address space %u: use set_pgd",
                     level_name[level], (unsigned long long)entry_maddr(slot), as->id);

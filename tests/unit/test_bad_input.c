@@ -184,11 +184,14 @@ static void test_a_destroyed_space_is_refused_by_every_call(void **state)
     pfn_t data, other;
     struct aspace *keep = space_with_a_page(&data);
     struct aspace *gone = aspace_create();
+    mpte_t *l1e;
     pte_t pte;
 
     (void)state;
     other = frame_alloc();
     assert_int_equal(mmu_map(gone, USER_VA, other, _PAGE_RW), 0);
+    l1e = entry_slot(gone, USER_VA, 1);
+    assert_non_null(l1e);
     assert_int_equal(aspace_destroy(gone), 0);
     model_reset_counters();
     pvmmu_clear_errors();
@@ -206,7 +209,9 @@ static void test_a_destroyed_space_is_refused_by_every_call(void **state)
     assert_int_equal(aspace_destroy(gone), -XEN_EINVAL);
     assert_error_contains("destroyed twice");
     assert_int_equal(aspace_destroy(NULL), -XEN_EINVAL);
-    assert_int_equal(pvmmu_error_count(), 10);
+    assert_int_equal(set_pte(gone, l1e, pte_make(other, _PAGE_PRESENT)), -XEN_EINVAL);  /* a freed L1 */
+    assert_error_contains("set_pte at maddr");
+    assert_int_equal(pvmmu_error_count(), 11);
     assert_untouched(keep, data);
 }
 
