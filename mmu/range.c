@@ -333,8 +333,11 @@ int mmu_protect_range(struct aspace *as, uint64_t va, uint64_t count, enum mmu_p
 int mmu_lookup(const struct aspace *as, uint64_t va, pte_t *out)
 {
     mpte_t *l1e;
-    int rc = aspace_exists(as) ? sync_view() : check_range("lookup", as, va, 0);
+    int rc;
 
+    if (!aspace_exists(as))
+        return check_range("lookup", as, va, 0);    /* refused, and said why */
+    rc = sync_view();
     if (rc)
         return rc;
     l1e = entry_slot(as, va, 1);
