@@ -23,9 +23,6 @@
 #include <xen/pvmmu/platform.h>
 #include <xen/pvmmu/report.h>
 
-/* The user half ends where the non-canonical hole begins. */
-#define USER_HALF_END (1ULL << 47)
-
 static int (*const set_level[])(struct aspace *, mpte_t *, pte_t) = {
     NULL, set_pte, set_pmd, set_pud, set_pgd,
 };
@@ -80,17 +77,6 @@ static mpte_t *entry_slot_alloc(struct aspace *as, uint64_t va, int level)
     return table_entry(table, pt_index(va, level));
 }
 
-/*
- * A range is whole pages inside the user half.  The page count is checked
- * against the room left before it is multiplied: 2^52 pages times 4 KiB is
- * zero in 64 bits, and a count that wraps must not pass for an empty range.
- */
-static bool range_in_user_half(uint64_t va, uint64_t count)
-{
-    return (va & (PAGE_SIZE - 1)) == 0 && va <= USER_HALF_END &&
-           count <= (USER_HALF_END - va) / PAGE_SIZE;
-}
-
 static int check_range(const char *op, const struct aspace *as, uint64_t va, uint64_t count)
 {
     if (!aspace_exists(as)) {
@@ -98,7 +84,7 @@ static int check_range(const char *op, const struct aspace *as, uint64_t va, uin
                     (unsigned long long)va, (const void *)as);
         return -XEN_EINVAL;
     }
-    if (!range_in_user_half(va, count)) {
+    if (!va_range_in_user_half(va, count)) {
         pvmmu_error("%s of address space %u: range va 0x%llx + %llu pages is not page aligned "
                     "inside the user half", op, as->id, (unsigned long long)va,
                     (unsigned long long)count);

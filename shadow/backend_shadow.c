@@ -110,14 +110,11 @@ static int sh_unpin(struct aspace *as)
     return 0;
 }
 
-/* Whole pages in the user half; the count is checked before it is multiplied, so it cannot wrap. */
 static int check_range(const char *op, const struct aspace *as, uint64_t va, uint64_t count)
 {
-    const uint64_t user_end = 1ULL << 47;
-
     if (!check_space(op, as))
         return -XEN_EINVAL;
-    if ((va & (PAGE_SIZE - 1)) == 0 && va <= user_end && count <= (user_end - va) / PAGE_SIZE)
+    if (va_range_in_user_half(va, count))
         return 0;
     pvmmu_error("shadow guest: %s of address space %u: va 0x%llx + %llu pages is not page "
                 "aligned inside the user half", op, as->id, (unsigned long long)va,

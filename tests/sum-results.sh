@@ -15,21 +15,18 @@ failure_lines() {
     grep -av 'expected: FAIL' | sed -E 's/^ +[|>] //' | awk '!seen[$0]++'
 }
 
+sums=""
 for f in "$dir"/*.counts; do
   [ -e "$f" ] || continue
   read -r p fl < "$f"
+  sums+="  $(basename "$f" .counts): $p passed, $fl failed"$'\n'
   passed=$((passed + p)); failed=$((failed + fl))
 done
-[ -e "$dir/check.counts" ] || failed=$((failed + 1))
+[ -e "$dir/check.counts" ] || { sums+="  check: left no verdict"$'\n'; failed=$((failed + 1)); }
 if [ "$failed" -gt 0 ]; then
   echo "failures (the first 20 lines that name one):"
   failure_lines | head -20 | sed 's/^/  /'
 fi
-for f in "$dir"/*.counts; do
-  [ -e "$f" ] || continue
-  read -r p fl < "$f"
-  echo "  $(basename "$f" .counts): $p passed, $fl failed"
-done
-[ -e "$dir/check.counts" ] || echo "  check: left no verdict"
+printf '%s' "$sums"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -92,6 +92,20 @@ static inline bool l4_slot_is_xen(unsigned slot)
 }
 static inline bool l4_slot_is_user(unsigned slot) { return slot <= L4_USER_LAST; }
 
+/* The user half ends where the non-canonical hole begins. */
+#define USER_HALF_END (1ULL << 47)
+
+/*
+ * Whether `count` pages from `va` are whole pages inside the user half.  The count
+ * is checked against the room left before it is multiplied: 2^52 pages times
+ * 4 KiB is zero in 64 bits, and a count that wraps must not pass for an empty range.
+ */
+static inline bool va_range_in_user_half(uint64_t va, uint64_t count)
+{
+    return (va & (PAGE_SIZE - 1)) == 0 && va <= USER_HALF_END &&
+           count <= (USER_HALF_END - va) / PAGE_SIZE;
+}
+
 /* Sign-extend a 48-bit virtual address (canonical form). */
 static inline uint64_t va_canonical(uint64_t va)
 {
