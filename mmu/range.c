@@ -27,21 +27,43 @@ static int (*const set_level[])(struct aspace *, mpte_t *, pte_t) = {
     NULL, set_pte, set_pmd, set_pud, set_pgd,
 };
 
-mpte_t *entry_slot(const struct aspace *as, uint64_t va, int level)
+/*
+ * The walk down to the level-`level` entry of `as` that translates `va`.  "No
+ * entry" has two meanings that must not be confused:
+ *  - a table above is not there: nothing is mapped at va (0, and *slot is NULL);
+ *  - an entry above links a frame whose m2p entry is foreign or stale: the table
+ *    below cannot be read, so whether va is mapped is unknown (-XEN_EINVAL).
+ * An unmap or protect that took the second for the first would report success
+ * and leave the page mapped read-write; so it is refused, by name.
+ */
+int entry_find(const struct aspace *as, uint64_t va, int level, mpte_t **slot)
 {
     pfn_t table = as->root;
     int l;
 
+    *slot = NULL;
     for (l = 4; l > level; l--) {
         mpte_t e = entry_read(table_entry(table, pt_index(va, l)));
 
         if (!mpte_present(e))
-            return NULL;
+            return 0;
         table = mpte_linked_pfn(e);
-        if (!pfn_valid_value(table))
-            return NULL;
+        if (!pfn_valid_value(table)) {
+            pvmmu_error("address space %u, va 0x%llx: its L%d entry 0x%llx links a frame that is "
+                        "not ours, so the L%d table below cannot be read", as->id,
+                        (unsigned long long)va, l, (unsigned long long)e.v, l - 1);
+            return -XEN_EINVAL;
+        }
     }
-    return table_entry(table, pt_index(va, level));
+    *slot = table_entry(table, pt_index(va, level));
+    return 0;
+}
+
+mpte_t *entry_slot(const struct aspace *as, uint64_t va, int level)
+{
+    mpte_t *slot;
+
+    return entry_find(as, va, level, &slot) ? NULL : slot;
 }
 
 /* Like entry_slot(), but grows the tree: missing tables above `level` are allocated and hooked. */
@@ -192,6 +214,7 @@ static int unmap_subtree(struct aspace *as, mpte_t *slot, int level)
         NULL, set_pte, set_pmd, set_pud, set_pgd,
     };
     pfn_t table = mpte_linked_pfn(entry_read(slot));
+    unsigned before;
     int rc;
 
     if (!pfn_valid_value(table))
@@ -200,7 +223,12 @@ static int unmap_subtree(struct aspace *as, mpte_t *slot, int level)
         return rc;
     if (!nr_doomed && as->pinned && (rc = mc_callback(free_doomed, NULL)))
         return rc;
-    pt_walk_subtree(table, level - 1, doom, NULL);
+    before = nr_doomed;
+    rc = pt_walk_subtree(table, level - 1, doom, NULL);
+    if (rc) {               /* a table below links a frame not ours: unhook nothing */
+        nr_doomed = before;
+        return rc;
+    }
     rc = set_level[level](as, slot, PTE_NONE);
     if (!as->pinned)
         free_doomed(NULL, rc);
@@ -208,31 +236,34 @@ static int unmap_subtree(struct aspace *as, mpte_t *slot, int level)
 }
 
 /*
- * Whether [va, end) covers every present entry of the L2 that maps va; if so, its
- * L3 entry.  Unhooking the whole L2 then costs one update, and, on Xen 4.17, one
+ * Whether [va, end) covers every present entry of the L2 that maps va; if so,
+ * *whole is its L3 entry.  Unhooking the whole L2 then costs one update, and, on Xen 4.17, one
  * restart instead of one per L1: Xen defers dropping an unhooked table's type to a
  * restart of the hypercall (old_guest_table), one per unhooked table.  Found by
  * counting W2's munmap on real Xen (docs/bench.md).
  */
-static mpte_t *whole_l2(const struct aspace *as, uint64_t va, uint64_t end)
+static int whole_l2(const struct aspace *as, uint64_t va, uint64_t end, mpte_t **whole)
 {
     uint64_t base = va & ~(pt_entry_span(3) - 1);
-    mpte_t *l3e = entry_slot(as, va, 3);
+    mpte_t *l3e;
     pfn_t l2;
     unsigned i;
+    int rc = entry_find(as, va, 3, &l3e);
 
-    if (!l3e || !mpte_present(entry_read(l3e)))
-        return NULL;
+    *whole = NULL;
+    if (rc || !l3e || !mpte_present(entry_read(l3e)))
+        return rc;
     l2 = mpte_linked_pfn(entry_read(l3e));
     if (!pfn_valid_value(l2))
-        return NULL;
+        return -XEN_EINVAL;    /* mpte_linked_pfn has said which frame */
     for (i = 0; i < PT_ENTRIES; i++) {
         uint64_t lo = base + i * pt_entry_span(2);
 
         if (mpte_present(entry_read(table_entry(l2, i))) && (lo < va || lo + pt_entry_span(2) > end))
-            return NULL;
+            return 0;
     }
-    return l3e;
+    *whole = l3e;
+    return 0;
 }
 
 int mmu_unmap_range(struct aspace *as, uint64_t va, uint64_t count)
@@ -247,22 +278,25 @@ int mmu_unmap_range(struct aspace *as, uint64_t va, uint64_t count)
     lazy_mmu_enter();
     while (va < end && !rc) {
         uint64_t l1_span = pt_entry_span(2), l2_span = pt_entry_span(3);
-        mpte_t *slot = whole_l2(as, va, end);
+        mpte_t *slot;
 
+        rc = whole_l2(as, va, end, &slot);
+        if (rc)
+            break;
         if (slot) {
             rc = unmap_subtree(as, slot, 3);
             va = (va & ~(l2_span - 1)) + l2_span;
             continue;
         }
         if ((va & (l1_span - 1)) == 0 && end - va >= l1_span) {
-            slot = entry_slot(as, va, 2);
-            if (slot && mpte_present(entry_read(slot)))
+            rc = entry_find(as, va, 2, &slot);
+            if (!rc && slot && mpte_present(entry_read(slot)))
                 rc = unmap_subtree(as, slot, 2);
             va += l1_span;
             continue;
         }
-        slot = entry_slot(as, va, 1);
-        if (slot && entry_read(slot).v)
+        rc = entry_find(as, va, 1, &slot);
+        if (!rc && slot && entry_read(slot).v)
             rc = set_pte(as, slot, PTE_NONE);
         va += PAGE_SIZE;
     }
@@ -304,10 +338,11 @@ int mmu_protect_range(struct aspace *as, uint64_t va, uint64_t count, enum mmu_p
         return rc;
     lazy_mmu_enter();
     for (i = 0; i < count && !rc; i++) {
-        mpte_t *l1e = entry_slot(as, va + i * PAGE_SIZE, 1);
+        mpte_t *l1e;
         pte_t pte;
 
-        if (!l1e)
+        rc = entry_find(as, va + i * PAGE_SIZE, 1, &l1e);
+        if (rc || !l1e)
             continue;
         rc = mpte_to_pte(entry_read(l1e), &pte);
         if (!rc && is_mapping(pte))
@@ -326,7 +361,9 @@ int mmu_lookup(const struct aspace *as, uint64_t va, pte_t *out)
     rc = sync_view();
     if (rc)
         return rc;
-    l1e = entry_slot(as, va, 1);
+    rc = entry_find(as, va, 1, &l1e);
+    if (rc)
+        return rc;
     if (!l1e) {
         *out = PTE_NONE;
         return 0;

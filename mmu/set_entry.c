@@ -96,6 +96,27 @@ static int make_subtree(pfn_t table, int level, void *ctx)
     return rc ? rc : pin_make_table_ro(table);
 }
 
+static int readable(pfn_t table, int level, void *ctx)
+{
+    (void)table;
+    (void)level;
+    (void)ctx;
+    return 0;
+}
+
+/*
+ * An unhook queues the update first and the flips back to writable after it, so
+ * a subtree that cannot be walked to the end (an entry in it links a frame that
+ * is not ours) must be found out before anything is queued: otherwise the
+ * update would go to Xen while the call reports it was not written.
+ */
+static int check_unhook(mpte_t old, int level)
+{
+    pfn_t gone = mpte_linked_pfn(old);
+
+    return pfn_valid_value(gone) ? pt_walk_subtree(gone, level - 1, readable, NULL) : -XEN_EINVAL;
+}
+
 static int release_subtree(pfn_t table, int level, void *ctx)
 {
     (void)level;
@@ -170,18 +191,16 @@ static int set_entry(struct aspace *as, int level, mpte_t *slot, pte_t val, unsi
         rc = set_entry(as, level, slot, PTE_NONE, how);
         return rc ? rc : set_entry(as, level, slot, val, how);
     }
-    if (hooks)
+    if (unhooks)
+        rc = check_unhook(old, level);
+    if (!rc && hooks)
         rc = pt_walk_subtree(pte_pfn(val), level - 1, make_subtree, NULL);
     if (!rc)
         rc = queue_or_write(slot, new, plain, hooks, links, how);
     if (!rc && mirror)
         rc = queue_or_write(mirror, new, table_is_fresh(as->user_root), hooks, links, how);
-    if (!rc && unhooks) {
-        pfn_t gone = mpte_linked_pfn(old);
-
-        rc = pfn_valid_value(gone) ? pt_walk_subtree(gone, level - 1, release_subtree, NULL)
-                                   : -XEN_EINVAL;
-    }
+    if (!rc && unhooks)
+        rc = pt_walk_subtree(mpte_linked_pfn(old), level - 1, release_subtree, NULL);
     if (rc) {
         pvmmu_error("%s of address space %u: entry 0x%llx at maddr 0x%llx not written (%d)",
                     level_name[level], as->id, (unsigned long long)val.v,

@@ -215,6 +215,37 @@ static void test_a_destroyed_space_is_refused_by_every_call(void **state)
     assert_untouched(keep, data);
 }
 
+/*
+ * Guards issue 13.1: a table whose frame's m2p entry is stale cannot be read, and
+ * "cannot read" is not "not mapped".  Before the fix, unmap and protect answered 0
+ * and left the page mapped read-write, and lookup said nothing was mapped there;
+ * unhooking the L2 above it sent the update to Xen and then reported it unwritten.
+ */
+static void test_a_table_that_cannot_be_read_is_refused_not_taken_for_unmapped(void **state)
+{
+    pfn_t data;
+    struct aspace *as = space_with_a_page(&data);
+    mfn_t l1 = mfn_of(virt_to_pfn(entry_slot(as, USER_VA, 1)));
+    mpte_t *l3e = entry_slot(as, USER_VA, 3);
+    uint64_t l1_pfn;
+    struct model_xlat x;
+    pte_t pte;
+
+    (void)state;
+    assert_true(model_m2p_read(l1, &l1_pfn));
+    model_m2p_set(l1, l1_pfn + 1);                /* the m2p now names another pfn: stale */
+    assert_int_equal(mmu_unmap_range(as, USER_VA, 1), -XEN_EINVAL);
+    assert_error_contains("the L1 table below cannot be read");
+    assert_int_equal(mmu_protect_range(as, USER_VA, 1, PROT_READ_ONLY), -XEN_EINVAL);
+    assert_int_equal(mmu_lookup(as, USER_VA, &pte), -XEN_EINVAL);
+    assert_int_equal(mmu_unmap_range(as, USER_VA, PT_ENTRIES), -XEN_EINVAL);   /* the whole-L2 path */
+    assert_int_equal(set_pud(as, l3e, PTE_NONE), -XEN_EINVAL);   /* an unhook that cannot walk below */
+    model_m2p_set(l1, l1_pfn);
+    assert_untouched(as, data);                   /* still mapped, and no trap taken */
+    assert_true(model_translate(mfn_of(as->root), USER_VA, &x));
+    assert_true(x.rw);                            /* and still writable, as it was */
+}
+
 static void test_the_kernel_space_cannot_be_unpinned_or_destroyed(void **state)
 {
     pfn_t data;
@@ -271,6 +302,7 @@ int main(void)
         T(test_zero_pages_is_a_no_op),
         T(test_a_page_count_that_wraps_around_is_refused),
         T(test_a_destroyed_space_is_refused_by_every_call),
+        T(test_a_table_that_cannot_be_read_is_refused_not_taken_for_unmapped),
         T(test_the_kernel_space_cannot_be_unpinned_or_destroyed),
         T(test_a_never_populated_space_pins_and_unpins_in_one_trap_each),
         T(test_p2m_calls_beyond_the_table_change_nothing),

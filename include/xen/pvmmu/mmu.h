@@ -31,7 +31,13 @@ pfn_t mpte_linked_pfn(mpte_t e);
 /* Read an entry as pvmmu last wrote it, including updates still queued in lazy mode. */
 mpte_t entry_read(const mpte_t *slot);
 
-/* The entry of the level-`level` table of `as` that translates `va`; NULL if a table above is missing. */
+/*
+ * The entry of the level-`level` table of `as` that translates `va`.  entry_find
+ * answers 0 with *slot NULL when a table above is missing (nothing mapped), and
+ * -XEN_EINVAL, reported, when a table above links a frame that is not ours (it
+ * cannot be read).  entry_slot is the same walk, NULL for either.
+ */
+int entry_find(const struct aspace *as, uint64_t va, int level, mpte_t **slot);
 mpte_t *entry_slot(const struct aspace *as, uint64_t va, int level);
 mpte_t *table_entry(pfn_t table, unsigned index);
 
