@@ -332,6 +332,11 @@ int mmu_protect_range(struct aspace *as, uint64_t va, uint64_t count, enum mmu_p
     uint64_t i;
     int rc = check_range("protect", as, va, count);
 
+    if (!rc && !mmu_prot_valid(prot)) {
+        pvmmu_error("protect of address space %u at va 0x%llx: prot %d is not PROT_NOACCESS, "
+                    "PROT_READ_ONLY or PROT_READ_WRITE", as->id, (unsigned long long)va, (int)prot);
+        rc = -XEN_EINVAL;
+    }
     if (!rc)
         rc = sync_view();
     if (rc)

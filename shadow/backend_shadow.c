@@ -199,6 +199,12 @@ static int sh_protect_range(struct aspace *as, uint64_t va, uint64_t count, enum
     uint64_t i;
     int rc = check_range("protect", as, va, count);
 
+    if (!rc && !mmu_prot_valid(prot)) {
+        pvmmu_error("shadow guest: protect of address space %u at va 0x%llx: prot %d is not "
+                    "PROT_NOACCESS, PROT_READ_ONLY or PROT_READ_WRITE", as->id,
+                    (unsigned long long)va, (int)prot);
+        rc = -XEN_EINVAL;
+    }
     for (i = 0; !rc && i < count; i++) {
         uint64_t at = va + i * PAGE_SIZE;
         pte_t *gpte = shadow_guest_entry(as, at, 1);

@@ -179,6 +179,22 @@ static void test_a_page_count_that_wraps_around_is_refused(void **state)
     assert_untouched(as, data);
 }
 
+/*
+ * Guards issue 13.5: a prot that is none of the three built an entry neither
+ * present nor no-access, so the page could never be reached again.
+ */
+static void test_a_prot_that_is_none_of_the_three_is_refused(void **state)
+{
+    pfn_t data;
+    struct aspace *as = space_with_a_page(&data);
+
+    (void)state;
+    assert_int_equal(mmu_protect_range(as, USER_VA, 1, (enum mmu_prot)3), -XEN_EINVAL);
+    assert_error_contains("prot 3 is not PROT_NOACCESS, PROT_READ_ONLY or PROT_READ_WRITE");
+    assert_int_equal(mmu_protect_range(as, USER_VA, 1, (enum mmu_prot)-1), -XEN_EINVAL);
+    assert_untouched(as, data);
+}
+
 static void test_a_destroyed_space_is_refused_by_every_call(void **state)
 {
     pfn_t data, other;
@@ -301,6 +317,7 @@ int main(void)
         T(test_a_frame_beyond_max_pfn_is_named_and_nothing_of_the_range_is_mapped),
         T(test_zero_pages_is_a_no_op),
         T(test_a_page_count_that_wraps_around_is_refused),
+        T(test_a_prot_that_is_none_of_the_three_is_refused),
         T(test_a_destroyed_space_is_refused_by_every_call),
         T(test_a_table_that_cannot_be_read_is_refused_not_taken_for_unmapped),
         T(test_the_kernel_space_cannot_be_unpinned_or_destroyed),

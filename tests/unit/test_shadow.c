@@ -113,6 +113,20 @@ static void test_a_page_count_that_wraps_around_is_refused(void **state)
     assert_true(pfn_eq(pte_pfn(gpte_of(as, VA)), pfn));     /* the mapping is still there */
 }
 
+/* Guards issue 13.5: a prot that is none of the three indexed past reprotect()'s table (UBSan). */
+static void test_a_prot_that_is_none_of_the_three_is_refused(void **state)
+{
+    pfn_t pfn = data_frame();
+    struct aspace *as = space_with(VA, pfn, RW_USER);
+    pte_t before = gpte_of(as, VA);
+
+    (void)state;
+    assert_int_equal(shadow_backend.protect_range(as, VA, 1, (enum mmu_prot)3), -XEN_EINVAL);
+    assert_error_contains("prot 3 is not PROT_NOACCESS, PROT_READ_ONLY or PROT_READ_WRITE");
+    assert_int_equal(shadow_backend.protect_range(as, VA, 1, (enum mmu_prot)-1), -XEN_EINVAL);
+    assert_true(gpte_of(as, VA).v == before.v);             /* the mapping is as it was */
+}
+
 static void test_read_fault_installs_read_only_and_sets_accessed(void **state)
 {
     pfn_t page = data_frame();
@@ -874,6 +888,7 @@ int main(void)
         T(test_host_slots_appear_in_every_root_and_stay_the_hosts),
         T(test_bad_configurations_are_refused_by_name),
         T(test_linear_mode_until_the_first_root),
+        T(test_a_prot_that_is_none_of_the_three_is_refused),
         T(test_a_page_count_that_wraps_around_is_refused),
     };
 #undef T

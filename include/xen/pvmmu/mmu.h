@@ -43,6 +43,17 @@ mpte_t *table_entry(pfn_t table, unsigned index);
 
 enum mmu_prot { PROT_NOACCESS, PROT_READ_ONLY, PROT_READ_WRITE };
 
+/*
+ * An enum is an int to C: a caller can pass any value.  Both backends refuse one
+ * that is none of the three (the PV backend would build an entry that is neither
+ * present nor no-access, unreachable for good; the shadow backend would index
+ * past its table of flags).
+ */
+static inline bool mmu_prot_valid(enum mmu_prot prot)
+{
+    return (unsigned)prot <= PROT_READ_WRITE;
+}
+
 int mmu_map(struct aspace *as, uint64_t va, pfn_t pfn, uint64_t flags);
 int mmu_map_range(struct aspace *as, uint64_t va, const pfn_t *pfns, uint64_t count, uint64_t flags);
 int mmu_unmap_range(struct aspace *as, uint64_t va, uint64_t count);
