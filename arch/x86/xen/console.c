@@ -1,6 +1,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <xen/pvmmu/abi.h>
+#include <xen/pvmmu/platform.h>
 #include <xen/io/console.h>
 #include <xen/pvmmu/report.h>
 #include "console.h"
@@ -29,11 +30,22 @@ static bool stalled;                      /* the backend stalled: don't wait aga
  */
 void console_init(const start_info_t *si)
 {
-    const uint64_t *m2p = (const uint64_t *)MACH2PHYS_VIRT_START;
+    /* The builder's bootstrap pages end with the page tables and a one-page stack. */
+    uint64_t pfn, boot_end = ((si->pt_base - VIRT_BASE) >> PAGE_SHIFT) + si->nr_pt_frames + 1;
 
     if (si->flags & SIF_INITDOMAIN)
         return;
-    ring = (struct xencons_interface *)(VIRT_BASE + (m2p[si->console.domU.mfn] << 12));
+    /*
+     * start_info is input: an mfn the m2p cannot answer for, or whose pfn is
+     * not one of the bootstrap pages, would make the ring pointer
+     * point anywhere.  Then console_io carries the output instead (to Xen's log).
+     */
+    if (si->pt_base < VIRT_BASE || !m2p_read_raw(_mfn(si->console.domU.mfn), &pfn) || pfn >= boot_end) {
+        kprintf("console: start_info's console mfn 0x%llx is not a bootstrap page; "
+                "writing through console_io", (unsigned long long)si->console.domU.mfn);
+        return;
+    }
+    ring = (struct xencons_interface *)(VIRT_BASE + (pfn << PAGE_SHIFT));
     ring_port = si->console.domU.evtchn;
 }
 

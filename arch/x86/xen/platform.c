@@ -37,11 +37,18 @@ uint64_t direct_map_l1e_maddr(pfn_t pfn)
     return mfn_to_maddr(boot_pfn_to_mfn(_pfn(l1))) + (pfn_x(pfn) % PT_ENTRIES) * sizeof(uint64_t);
 }
 
-/* Xen's read-only m2p; a hole in it faults, and the exception table turns that into false. */
+/*
+ * Xen's read-only m2p; a hole in it faults, and the exception table turns that
+ * into false.  An mfn past the table's virtual area is refused before any read:
+ * its entry would lie beyond MACH2PHYS_VIRT_END, in memory that is not the m2p,
+ * or wrap around 2^64 (mfn 2^61 lands on entry 0) and answer a plausible pfn.
+ */
 bool m2p_read_raw(mfn_t mfn, uint64_t *pfn_out)
 {
     const uint64_t *m2p = (const uint64_t *)MACH2PHYS_VIRT_START;
 
+    if (mfn_x(mfn) >= MACH2PHYS_NR_ENTRIES)
+        return false;
     return safe_read64(&m2p[mfn_x(mfn)], pfn_out);
 }
 

@@ -66,6 +66,24 @@ static void check_direct_map(void)
              (unsigned long long)boot.kernel_end);
 }
 
+/*
+ * m2p_read_raw bounds the mfn itself (issue 13.8): 2^61 entries of 8 bytes wrap
+ * around to the m2p's first entry, which an unbounded read would return as if
+ * it were the answer; one past the table's end is not the m2p either.
+ */
+static void check_m2p_read_bounded(void)
+{
+    uint64_t wrapped = 0, past = 0;
+    bool read_wrapped = m2p_read_raw(_mfn(1ULL << 61), &wrapped);
+    bool read_past = m2p_read_raw(_mfn(MACH2PHYS_NR_ENTRIES), &past);
+
+    wl_check(!read_wrapped && !read_past, "boot-m2p-read-bounded",
+             "m2p_read_raw answered for mfn 2^61 (%s, 0x%llx) or mfn 0x%llx past the table (%s, 0x%llx)",
+             read_wrapped ? "read" : "refused", (unsigned long long)wrapped,
+             (unsigned long long)MACH2PHYS_NR_ENTRIES, read_past ? "read" : "refused",
+             (unsigned long long)past);
+}
+
 /* A table frame is read-only in the direct map: writing it back unchanged must fault, as a write. */
 static void check_tables_read_only(void)
 {
@@ -239,6 +257,7 @@ static void check_options(const struct kernel_options *live)
 void suite_boot(const struct kernel_options *opt)
 {
     check_direct_map();
+    check_m2p_read_bounded();
     check_tables_read_only();
     check_expected_fault();
     check_l1_direct_write();

@@ -27,7 +27,10 @@ void frame_free(pfn_t pfn);
 
 /*
  * Read the hypervisor's m2p entry for `mfn` without dying if that part of the
- * table is a hole (it faults there).  False when the read faulted.
+ * table is a hole (it faults there).  False when the read faulted, and when mfn
+ * is beyond the table (MACH2PHYS_NR_ENTRIES on Xen): the bound is checked here,
+ * inside, because boot and resume code reads start_info's mfns through this
+ * before the m2p's own size (m2p_init) is known.
  */
 bool m2p_read_raw(mfn_t mfn, uint64_t *pfn_out);
 
