@@ -190,7 +190,11 @@ bool entry_is_deferred(const mpte_t *slot)
 /*
  * Just before the batch goes out: queue the deferred hooks, in the order they
  * were made.  Should queueing one force an early flush (a full batch), the rest
- * land in the next batch, and are remembered again so reads stay right.
+ * land in the next batch, and are remembered again so reads stay right.  Should
+ * that forced flush fail, its recovery has already freed the fresh tables no
+ * tree reaches, these hooks' among them: the rest are dropped, not queued to
+ * link freed frames, and the batch keeps the error for the caller (rule 5 of
+ * multicall.h).
  */
 static void queue_deferred(void)
 {
@@ -205,10 +209,10 @@ static void queue_deferred(void)
             n++;
         }
     for (i = 0; i < n; i++) {
-        /* A failure is reported by the batch, with the request. */
-        mc_mmu_update(entry_maddr(todo[i].slot) | MMU_NORMAL_PT_UPDATE, todo[i].val.v);
-        if (!armed)
-            pending_entry_add(todo[i].slot, todo[i].val);
+        if (mc_mmu_update(entry_maddr(todo[i].slot) | MMU_NORMAL_PT_UPDATE, todo[i].val.v))
+            return;
+        if (!armed && pending_entry_add(todo[i].slot, todo[i].val))
+            return;
     }
 }
 

@@ -35,6 +35,8 @@ struct mc_batch {
     struct { mc_callback_fn fn; void *data; } callbacks[MC_MAX_CALLBACKS];
     unsigned int nr_callbacks;
     unsigned int lazy_depth;
+    unsigned int issuing;  /* inside before_issue: a flush from there is forced, not the caller's */
+    int sticky_error;      /* rule 5: the first failure the caller has not been told of yet */
     struct mc_stats stats;
 };
 
@@ -289,6 +291,24 @@ static int issue_entries(void)
     return first_error;
 }
 
+/*
+ * Rule 5 of multicall.h.  A flush the caller sees the end of (outside lazy mode,
+ * not nested in another issue) reports any failure kept since; one inside a
+ * section, or forced from before_issue, keeps its failure for that moment.
+ */
+static int sticky(int result)
+{
+    bool reaches_caller = !batch.lazy_depth && !batch.issuing;
+
+    if (result && !batch.sticky_error)
+        batch.sticky_error = result;
+    if (!reaches_caller)
+        return result;
+    result = batch.sticky_error;
+    batch.sticky_error = 0;
+    return result;
+}
+
 int mc_flush(void)
 {
     struct { mc_callback_fn fn; void *data; } callbacks[MC_MAX_CALLBACKS];
@@ -296,8 +316,11 @@ int mc_flush(void)
     int result = 0;
 
     /* Last-moment requests (mmu/fresh.c's deferred hooks) join the batch first. */
-    if (before_issue)
+    if (before_issue) {
+        batch.issuing++;
         before_issue();
+        batch.issuing--;
+    }
     nr_callbacks = batch.nr_callbacks;
     if (batch.nr_entries)
         result = issue_entries();
@@ -309,7 +332,7 @@ int mc_flush(void)
     batch.nr_callbacks = 0;
     for (i = 0; i < nr_callbacks; i++)
         callbacks[i].fn(callbacks[i].data, result);
-    return result;
+    return sticky(result);
 }
 
 int mc_issue(void)
@@ -338,4 +361,6 @@ void mc_reset(void)
     batch.args_used = 0;
     batch.nr_callbacks = 0;
     batch.lazy_depth = 0;
+    batch.issuing = 0;
+    batch.sticky_error = 0;
 }

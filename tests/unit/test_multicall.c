@@ -191,6 +191,57 @@ static void test_a_full_batch_is_flushed_on_the_spot_and_lazy_mode_stays(void **
     assert_int_equal(mc_stats()->largest_batch, per_trap);
 }
 
+/* Rule 5: a failed flush inside a section is the section's failure too. */
+static void test_a_failure_inside_a_section_is_returned_by_its_outermost_leave(void **state)
+{
+    (void)state;
+    lazy_mmu_enter();
+    lazy_mmu_enter();
+    mc_mmu_update(scratch_maddr(0), 1);
+    model_fail_hypercall(1, -XEN_ENOMEM);
+    assert_int_equal(lazy_mmu_flush(), -XEN_ENOMEM);
+    mc_mmu_update(scratch_maddr(1), 2);
+    assert_int_equal(lazy_mmu_leave(), 0);                /* an inner leave issues nothing */
+    assert_int_equal(lazy_mmu_leave(), -XEN_ENOMEM);      /* its own batch went through... */
+    assert_int_equal(scratch_word(1), 2);
+    assert_int_equal(mc_flush(), 0);                      /* ...and the failure is told once */
+}
+
+/*
+ * Guards issue 13.4: mmu/fresh.c queues the hooks it deferred at the last moment,
+ * from inside the issue.  When the batch is full, that forces a flush, and when
+ * the forced flush failed, the outer issue found an empty batch and the leave
+ * answered 0 with the mapping missing.
+ */
+static void test_a_failed_flush_forced_by_a_deferred_hook_reaches_the_leave(void **state)
+{
+    const uint64_t va = 0x0000200000000000ULL;
+    unsigned per_trap = MC_ARG_BYTES / sizeof(mmu_update_t), flips = 3, i;
+    struct aspace *as = aspace_create();
+    pfn_t page = frame_alloc(), fill[2];
+    pte_t pte;
+
+    (void)state;
+    alloc_frames(fill, 2);
+    assert_int_equal(aspace_pin(as), 0);
+    model_reset_counters();
+    mc_stats_reset();
+    lazy_mmu_enter();
+    for (i = 0; i < per_trap - flips; i++)     /* leave room for the L3, L2 and L1 flips only */
+        assert_int_equal(mc_mmu_update(mfn_to_maddr(mfn_of(fill[i / 512])) + (i % 512) * 8, i), 0);
+    assert_int_equal(mmu_map(as, va, page, _PAGE_RW | _PAGE_USER), 0);
+    assert_int_equal(traps(), 0);
+    model_fail_hypercall(1, -XEN_ENOMEM);
+    assert_int_equal(lazy_mmu_leave(), -XEN_ENOMEM);
+    assert_int_equal(mc_stats()->forced_flushes, 1);      /* the hooks did not fit: the case guarded */
+    assert_int_equal(mmu_lookup(as, va, &pte), 0);
+    assert_false(pte_present(pte));                       /* the mapping is indeed missing */
+    assert_model_invariants();
+    assert_int_equal(mmu_map(as, va, page, _PAGE_RW | _PAGE_USER), 0);   /* and the layer still works */
+    assert_int_equal(mmu_lookup(as, va, &pte), 0);
+    assert_true(pte_present(pte));
+}
+
 static int callback_calls, callback_result;
 static void note_callback(void *data, int result)
 {
@@ -257,6 +308,8 @@ int main(void)
         T(test_nested_sections_issue_only_at_the_outermost_leave),
         T(test_a_leave_without_enter_is_an_error_that_changes_nothing),
         T(test_a_full_batch_is_flushed_on_the_spot_and_lazy_mode_stays),
+        T(test_a_failure_inside_a_section_is_returned_by_its_outermost_leave),
+        T(test_a_failed_flush_forced_by_a_deferred_hook_reaches_the_leave),
         T(test_callbacks_run_after_the_batch_and_learn_its_result),
         T(test_lazy_flush_issues_now_and_stays_lazy),
         T(test_update_va_mapping_entries_are_never_merged),

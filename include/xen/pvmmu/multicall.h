@@ -31,6 +31,12 @@
  *   4. lazy_mmu_flush() issues the batch now and stays lazy: the way to make queued
  *      updates visible (reading a table entry back, a fault handler that needs its
  *      mapping now).  Until then, an update queued in lazy mode is NOT in the table.
+ *   5. A failure is never lost to a flush the caller does not see.  A batch that
+ *      fails while a section is open (forced, or lazy_mmu_flush()), or a flush
+ *      forced while the batch is being issued (a deferred hook that no longer
+ *      fit), keeps its error: the outermost leave, or the next flush outside lazy
+ *      mode, returns it even if its own batch went through.  Each failure is still
+ *      reported once, when it happens.
  *
  * The sizes are tuned parameters, chosen from counted traps (docs/batching.md):
  * 1,024 mmu_update requests fit in one trap, so 1,000 updates in a lazy section
