@@ -88,7 +88,9 @@ int suspend_and_resume(const struct suspend_steps *s, bool skip_pin_all, struct 
     *out = (struct suspend_report){ .outcome = SUSPEND_FAILED };
     rc = before(s, skip_pin_all, out);
     if (rc) {
+        /* Undo what the preparation did: the spaces pin_all pinned go back as they were. */
         pvmmu_error("suspend: not suspending, the preparation failed (%d)", rc);
+        unpin_all();
         return rc;
     }
     outcome = s->suspend_hypercall(s->ctx);

@@ -50,17 +50,13 @@ static start_info_t *start_info(void)
 static int kernel_prepare(void *ctx)
 {
     (void)ctx;
-    start_info()->store_mfn = pfn_x(m2p_lookup(_mfn(start_info()->store_mfn), NULL));
-    start_info()->console.domU.mfn = pfn_x(m2p_lookup(_mfn(start_info()->console.domU.mfn), NULL));
-    return 0;
+    return start_info_rings_to_pfns(start_info());
 }
 
 static int kernel_cancelled(void *ctx)
 {
     (void)ctx;
-    start_info()->store_mfn = mfn_x(p2m_lookup(_pfn(start_info()->store_mfn)));
-    start_info()->console.domU.mfn = mfn_x(p2m_lookup(_pfn(start_info()->console.domU.mfn)));
-    return 0;
+    return start_info_rings_to_mfns(start_info());
 }
 
 /* A new domain: %rdx names start_info's new frame, whose rings are mfns again. */
@@ -689,6 +685,38 @@ static void test_a_cancelled_suspend_leaves_everything_as_it_was(void **state)
     destroy_all();
 }
 
+/*
+ * Guards issue 13.7: a preparation that fails halfway undoes itself.  The kernel
+ * converted start_info's store mfn in place, then failed on the console's, and
+ * nothing undid it: the next save converted the pfn again as if it were an mfn.
+ * The spaces pin_all had pinned stayed pinned as well.
+ */
+static void test_a_preparation_that_fails_halfway_leaves_everything_as_it_was(void **state)
+{
+    struct suspend_report report;
+    start_info_t si_before;
+    uint64_t console = start_info()->console.domU.mfn;
+
+    (void)state;
+    build_spaces();
+    refill_all();
+    start_info()->console.domU.mfn = mfn_x(harness_foreign_mfn(0));   /* store converts, console cannot */
+    si_before = *start_info();
+    assert_int_not_equal(suspend_and_resume(&steps, false, &report), 0);
+    assert_error_seen("start_info's console mfn");
+    assert_int_equal(report.outcome, SUSPEND_FAILED);
+    assert_memory_equal(start_info(), &si_before, sizeof(si_before));     /* store_mfn still an mfn */
+    for (unsigned i = 0; i < NR_SPACES; i++)
+        assert_int_equal(spaces[i].as->pinned, spaces[i].pinned);      /* pin_all's pins undone */
+    assert_model_invariants();
+
+    start_info()->console.domU.mfn = console;    /* and once start_info is sound, the save goes through */
+    pvmmu_clear_errors();
+    assert_int_equal(suspend(false), SUSPEND_RESUMED);
+    assert_resumed_intact(0);
+    destroy_all();
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -703,6 +731,7 @@ int main(void)
         T(test_the_saver_refuses_missing_or_malformed_frame_lists),
         T(test_the_saver_refuses_a_table_naming_a_stranger),
         T(test_a_cancelled_suspend_leaves_everything_as_it_was),
+        T(test_a_preparation_that_fails_halfway_leaves_everything_as_it_was),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

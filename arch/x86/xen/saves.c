@@ -73,43 +73,21 @@ static uint64_t start_info_mfn(void)
     return mfn_x(boot_pfn_to_mfn(virt_to_pfn(si)));
 }
 
-static int mfn_to_own_pfn(uint64_t *field, const char *what)
-{
-    uint64_t pfn;
-
-    if (!m2p_read_raw(_mfn(*field), &pfn)) {
-        pvmmu_error("suspend: %s mfn 0x%llx is not in the m2p", what, (unsigned long long)*field);
-        return -XEN_EINVAL;
-    }
-    *field = pfn;
-    return 0;
-}
-
-static int pfn_to_own_mfn(uint64_t *field)
-{
-    *field = mfn_x(boot_pfn_to_mfn(_pfn(*field)));
-    return 0;
-}
-
 /* The saver translates these two fields; it wants pfns, and shared_info is the old domain's. */
 static int prepare(void *ctx)
 {
-    uint64_t console = si->console.domU.mfn;
-    int rc;
+    long r;
+    int rc = start_info_rings_to_pfns(si);
 
     (void)ctx;
-    rc = mfn_to_own_pfn(&si->store_mfn, "store");
-    if (!rc)
-        rc = mfn_to_own_pfn(&console, "console");
-    si->console.domU.mfn = console;
-    if (!rc) {
-        long r = shared_info_unmap();
-
-        if (r)
-            pvmmu_error("suspend: unmapping shared_info failed: %ld", r);
-        rc = (int)r;
+    if (rc)
+        return rc;
+    r = shared_info_unmap();
+    if (r) {
+        pvmmu_error("suspend: unmapping shared_info failed: %ld", r);
+        start_info_rings_to_mfns(si);    /* nothing half done: the next save starts from mfns */
     }
-    return rc;
+    return (int)r;
 }
 
 static long suspend_hypercall(void *ctx)
@@ -139,17 +117,14 @@ static int resumed(void *ctx)
 /* Same domain: put the mfns back and map shared_info again. */
 static int cancelled(void *ctx)
 {
-    uint64_t console = si->console.domU.mfn;
     long rc;
+    int converted = start_info_rings_to_mfns(si);
 
     (void)ctx;
-    pfn_to_own_mfn(&si->store_mfn);
-    pfn_to_own_mfn(&console);
-    si->console.domU.mfn = console;
     rc = shared_info_map(si->shared_info);
     if (rc)
         pvmmu_error("suspend cancelled: mapping shared_info again failed: %ld", rc);
-    return (int)rc;
+    return converted ? converted : (int)rc;
 }
 
 static shared_info_t *shared(void *ctx)

@@ -35,6 +35,14 @@ struct suspend_report {
 };
 
 /*
+ * For a PV kernel's prepare / cancelled steps (suspend/start_info.c): start_info's
+ * store and console mfns as pfns, and back.  Both fields or neither: on an error
+ * (named), start_info is as it was.
+ */
+int start_info_rings_to_pfns(start_info_t *si);
+int start_info_rings_to_mfns(start_info_t *si);
+
+/*
  * The whole sequence: quiesce (leave lazy mode, issue the batch), pin_all (unless
  * `skip_pin_all`: the negative control), publish the p2m, prepare, the hypercall,
  * then resumed (m2p_init, republish into the zeroed pointer, unpin_all) or
