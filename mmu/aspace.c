@@ -106,30 +106,51 @@ struct aspace *aspace_create(void)
     return as;
 }
 
-/* Copy one table of the parent, and the tables below it, into fresh frames. */
-static pfn_t copy_subtree(pfn_t from, int level)
+static int free_table(pfn_t table, int level, void *ctx)
+{
+    (void)level;
+    (void)ctx;
+    frame_free(table);
+    return 0;
+}
+
+/*
+ * Copy one table of the parent, and the tables below it, into fresh frames.
+ * A copy that fails part way leaves nothing behind: the frames are zeroed when
+ * allocated, so the partial copy links exactly the tables copied so far, and
+ * walking it frees them all.
+ */
+static int copy_subtree(pfn_t from, int level, pfn_t *out)
 {
     pfn_t to = frame_alloc();
     unsigned i;
+    int rc = 0;
 
-    if (!pfn_valid_value(to))
-        return INVALID_PFN;
-    for (i = 0; i < PT_ENTRIES; i++) {
+    if (!pfn_valid_value(to)) {
+        pvmmu_error("aspace_fork: out of frames for a copy of an L%d table", level);
+        return -XEN_ENOMEM;
+    }
+    for (i = 0; i < PT_ENTRIES && !rc; i++) {
         mpte_t e = entry_read(table_entry(from, i));
         pte_t link;
         pfn_t child;
 
         if (level > 1 && mpte_present(e)) {
-            if (mpte_to_pte(e, &link))
-                return INVALID_PFN;
-            child = copy_subtree(pte_pfn(link), level - 1);
-            if (!pfn_valid_value(child))
-                return INVALID_PFN;
+            rc = mpte_to_pte(e, &link);     /* a link that is not ours: reported */
+            if (!rc)
+                rc = copy_subtree(pte_pfn(link), level - 1, &child);
+            if (rc)
+                break;
             e = mpte_make(p2m_lookup(child), mpte_flags(e));
         }
         *table_entry(to, i) = e;
     }
-    return to;
+    if (rc) {
+        pt_walk_subtree(to, level, free_table, NULL);
+        return rc;
+    }
+    *out = to;
+    return 0;
 }
 
 /*
@@ -158,10 +179,9 @@ struct aspace *aspace_fork(struct aspace *parent)
 
         if (!mpte_present(e))
             continue;
-        l3 = mpte_to_pte(e, &link) ? INVALID_PFN : copy_subtree(pte_pfn(link), 3);
-        if (!pfn_valid_value(l3)) {
-            pvmmu_error("aspace_fork of address space %u: out of frames at L4 slot %u",
-                        parent->id, slot);
+        if (mpte_to_pte(e, &link) || copy_subtree(pte_pfn(link), 3, &l3)) {
+            pvmmu_error("aspace_fork of address space %u: the copy failed at L4 slot %u; "
+                        "nothing of it is kept", parent->id, slot);
             aspace_destroy(child);
             return NULL;
         }
@@ -170,14 +190,6 @@ struct aspace *aspace_fork(struct aspace *parent)
         *table_entry(child->user_root, slot) = e;
     }
     return child;
-}
-
-static int free_table(pfn_t table, int level, void *ctx)
-{
-    (void)level;
-    (void)ctx;
-    frame_free(table);
-    return 0;
 }
 
 int aspace_destroy(struct aspace *as)

@@ -16,7 +16,8 @@ void wl_inject_scenario(struct aspace *as[WL_INJECT_SPACES], const pfn_t data[WL
 {
     unsigned i;
 
-    for (i = 0; i < WL_INJECT_SPACES; i++) {
+    as[3] = NULL;
+    for (i = 0; i < WL_INJECT_SPACES - 1; i++) {
         as[i] = aspace_create();
         if (as[i])
             mmu_map_range(as[i], WL_VA, data, 8 + 8 * i, _PAGE_RW | _PAGE_USER);
@@ -41,5 +42,7 @@ void wl_inject_scenario(struct aspace *as[WL_INJECT_SPACES], const pfn_t data[WL
     mmu_unmap_range(as[1], WL_VA, 512);
     mmu_map_range(as[1], WL_VA + 3 * GiB + (1ULL << 21), data, 16, _PAGE_RW);
     lazy_mmu_leave();
+    /* A fork of a pinned space spread over three L3 ranges: table copies, no hypercall. */
+    as[3] = aspace_fork(as[1]);
     aspace_switch(aspace_kernel());
 }

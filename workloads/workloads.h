@@ -110,7 +110,7 @@ void wl_suite_fork(const struct wl_options *opt);
 void wl_suite_protect(const struct wl_options *opt);
 void wl_suite_inject(const struct wl_options *opt);
 /* The inject suite's scenario, shared with the hosted fault-injection test: 3 spaces over 64 frames. */
-#define WL_INJECT_SPACES 3
+#define WL_INJECT_SPACES 4          /* three created, the fourth a fork of the second */
 #define WL_INJECT_FRAMES 64
 void wl_inject_scenario(struct aspace *as[WL_INJECT_SPACES], const pfn_t data[WL_INJECT_FRAMES]);
 void wl_suite_unmap(const struct wl_options *opt);

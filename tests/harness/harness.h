@@ -71,6 +71,8 @@ bool harness_writable(void *va);                   /* would a write here fault? 
  * returns INVALID_PFN; with `sticky`, every one after it too.  0 disarms.
  */
 void harness_fail_frame_alloc(unsigned long nth, bool sticky);
+/* frame_alloc calls since boot, failed ones included: the sites a sweep of the above covers. */
+unsigned long harness_frame_allocs(void);
 /* frame_free calls that freed a frame still typed or pinned: a core bug. */
 unsigned long harness_frees_while_typed(void);
 /* ... or still read-only in the direct map (its next user could not write it). */

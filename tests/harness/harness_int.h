@@ -20,6 +20,7 @@ struct harness_state {
     unsigned long nr_free;
     bool *allocated;             /* by pfn: handed out and not freed */
     unsigned long fail_alloc_in;
+    unsigned long frame_allocs;   /* frame_alloc calls since boot, failed ones included */
     bool fail_alloc_sticky;
     bool fail_alloc_now;
     unsigned long frees_while_typed;

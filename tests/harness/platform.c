@@ -45,6 +45,7 @@ static bool alloc_should_fail(void)
 
 pfn_t frame_alloc(void)
 {
+    harness.frame_allocs++;
     if (alloc_should_fail() || !harness.nr_free)
         return INVALID_PFN;
     pfn_t pfn = harness.free_stack[--harness.nr_free];
@@ -95,6 +96,7 @@ void harness_fail_frame_alloc(unsigned long nth, bool sticky)
 }
 
 unsigned long harness_frames_free(void) { return harness.nr_free; }
+unsigned long harness_frame_allocs(void) { return harness.frame_allocs; }
 unsigned long harness_frees_while_typed(void) { return harness.frees_while_typed; }
 unsigned long harness_frees_while_read_only(void) { return harness.frees_while_read_only; }
 

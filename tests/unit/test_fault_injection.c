@@ -1,6 +1,7 @@
 /*
  * Fault injection: every hypercall the MMU layer makes in a scripted scenario is
- * made to fail, one per run, and then every multicall entry; after each run:
+ * made to fail, one per run, then every multicall entry, then every frame
+ * allocation (the platform running out of memory); after each run:
  *
  *   - the failure was reported, naming the operation;
  *   - pvmmu's view agrees with Xen's (the model's): an address space pvmmu
@@ -8,7 +9,9 @@
  *     read-only; one it believes unpinned has every table frame writable;
  *   - nothing is left queued, lazy mode is off, and the model's invariants hold;
  *   - the layer still works: every address space can still be pinned, switched
- *     to and destroyed.
+ *     to and destroyed, and then every frame is back with the allocator (a
+ *     failed operation leaked nothing: issue 13.6 found aspace_fork leaking its
+ *     partial copy).
  *
  * The test prints how many sites were tried and how many stayed consistent, and
  * fails unless all did.
@@ -23,12 +26,42 @@ static struct aspace *spaces[SPACES];
 static unsigned long free_at_start;
 static pfn_t data[WL_INJECT_FRAMES];
 
-/* The scenario is the inject suite's (workloads/inject.c), which the kernel runs on real Xen. */
-static void scenario(void)
+enum site { HYPERCALL, MULTICALL_ENTRY, FRAME_ALLOCATION };
+static const char *const site_name[] = { "hypercall", "multicall entry", "frame allocation" };
+
+/* The nth site from now fails; 0 arms nothing. */
+static void arm(enum site kind, unsigned long nth)
 {
+    if (kind == HYPERCALL)
+        model_fail_hypercall(nth, -XEN_ENOMEM);
+    else if (kind == MULTICALL_ENTRY)
+        model_fail_multicall_entry(nth, -XEN_ENOMEM);
+    else
+        harness_fail_frame_alloc(nth, false);
+}
+
+static unsigned long sites_so_far(enum site kind)
+{
+    return kind == HYPERCALL ? model_counters()->traps
+         : kind == MULTICALL_ENTRY ? model_counters()->multicall_entries
+                                   : harness_frame_allocs();
+}
+
+/*
+ * The scenario is the inject suite's (workloads/inject.c), which the kernel runs
+ * on real Xen.  The failure is armed once the test's own data frames are had.
+ */
+static unsigned long scenario(enum site kind, unsigned long nth)
+{
+    unsigned long before;
+
     free_at_start = harness_frames_free();
     alloc_frames(data, WL_INJECT_FRAMES);
+    arm(kind, nth);
+    before = sites_so_far(kind);
     wl_inject_scenario(spaces, data);
+    arm(kind, 0);
+    return sites_so_far(kind) - before;
 }
 
 struct seen { const struct aspace *as; const char *problem; };
@@ -81,6 +114,8 @@ static bool still_usable(void)
 
     pvmmu_clear_errors();
     for (i = 0; i < SPACES; i++) {
+        if (!spaces[i])                 /* never made: its creation (or fork) failed */
+            continue;
         if (!spaces[i]->pinned && aspace_pin(spaces[i]))
             return false;
         if (aspace_switch(spaces[i]) || aspace_switch(aspace_kernel()) || aspace_destroy(spaces[i]))
@@ -90,36 +125,32 @@ static bool still_usable(void)
            harness_frames_free() == free_at_start - WL_INJECT_FRAMES && !harness_frees_while_typed();
 }
 
-static unsigned long clean_run(bool entries)
+static unsigned long clean_run(enum site kind)
 {
     unsigned long sites;
 
     boot_guest(2048);
-    scenario();
+    sites = scenario(kind, 0);
     assert_no_errors();
-    sites = entries ? model_counters()->multicall_entries : model_counters()->traps;
     assert_true(still_usable());
     teardown_guest(NULL);
     return sites;
 }
 
-static void sweep(bool entries, const char *what)
+static void sweep(enum site kind)
 {
-    unsigned long sites = clean_run(entries), k, consistent = 0;
+    const char *what = site_name[kind];
+    unsigned long sites = clean_run(kind), k, consistent = 0;
 
     assert_true(sites > 5);   /* a scenario that makes no hypercalls would prove nothing */
     for (k = 1; k <= sites; k++) {
         const char *why;
 
         boot_guest(2048);
-        if (entries)
-            model_fail_multicall_entry(k, -XEN_ENOMEM);
-        else
-            model_fail_hypercall(k, -XEN_ENOMEM);
-        scenario();
+        scenario(kind, k);
         why = !pvmmu_error_count() ? "the failure was not reported" : inconsistency();
         if (!why && !still_usable())
-            why = "the layer could not be used afterwards";
+            why = "the layer could not be used afterwards, or a frame was leaked";
         if (why)
             print_error("fault injection: %s %lu of %lu: %s (last report: %s)\n", what, k, sites, why,
                         pvmmu_last_error());
@@ -134,13 +165,19 @@ static void sweep(bool entries, const char *what)
 static void test_every_hypercall_failing_in_turn_leaves_the_layer_consistent(void **state)
 {
     (void)state;
-    sweep(false, "hypercall");
+    sweep(HYPERCALL);
 }
 
 static void test_every_multicall_entry_failing_in_turn_leaves_the_layer_consistent(void **state)
 {
     (void)state;
-    sweep(true, "multicall entry");
+    sweep(MULTICALL_ENTRY);
+}
+
+static void test_every_frame_allocation_failing_in_turn_leaks_nothing(void **state)
+{
+    (void)state;
+    sweep(FRAME_ALLOCATION);
 }
 
 int main(void)
@@ -148,6 +185,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_hypercall_failing_in_turn_leaves_the_layer_consistent),
         cmocka_unit_test(test_every_multicall_entry_failing_in_turn_leaves_the_layer_consistent),
+        cmocka_unit_test(test_every_frame_allocation_failing_in_turn_leaks_nothing),
     };
     return cmocka_run_group_tests_name("fault injection", tests, NULL, NULL);
 }
