@@ -17,6 +17,7 @@
 #include <xen/pvmmu/p2m.h>
 #include <xen/pvmmu/platform.h>
 #include <xen/pvmmu/report.h>
+#include "mmu/table_owner.h"
 
 static struct aspace pool[ASPACE_MAX];
 static struct aspace *kernel_as, *current_as;
@@ -79,6 +80,14 @@ static void copy_kernel_half(pfn_t root)
         *table_entry(root, slot) = *table_entry(kernel_as->root, slot);
 }
 
+static void free_root(pfn_t root)
+{
+    if (!pfn_valid_value(root))
+        return;
+    table_owner_release(root);
+    frame_free(root);
+}
+
 struct aspace *aspace_create(void)
 {
     struct aspace *as;
@@ -92,12 +101,11 @@ struct aspace *aspace_create(void)
         return NULL;
     as->root = frame_alloc();
     as->user_root = frame_alloc();
-    if (!pfn_valid_value(as->root) || !pfn_valid_value(as->user_root)) {
+    if (!pfn_valid_value(as->root) || !pfn_valid_value(as->user_root) ||
+        table_owner_claim(as, as->root, 4) || table_owner_claim(as, as->user_root, 4)) {
         pvmmu_error("aspace_create: out of frames for the roots of address space %u", as->id);
-        if (pfn_valid_value(as->root))
-            frame_free(as->root);
-        if (pfn_valid_value(as->user_root))
-            frame_free(as->user_root);
+        free_root(as->root);
+        free_root(as->user_root);
         as->state = AS_FREE;
         return NULL;
     }
@@ -110,6 +118,7 @@ static int free_table(pfn_t table, int level, void *ctx)
 {
     (void)level;
     (void)ctx;
+    table_owner_release(table);
     frame_free(table);
     return 0;
 }
@@ -120,7 +129,7 @@ static int free_table(pfn_t table, int level, void *ctx)
  * allocated, so the partial copy links exactly the tables copied so far, and
  * walking it frees them all.
  */
-static int copy_subtree(pfn_t from, int level, pfn_t *out)
+static int copy_subtree(const struct aspace *child_as, pfn_t from, int level, pfn_t *out)
 {
     pfn_t to = frame_alloc();
     unsigned i;
@@ -130,6 +139,7 @@ static int copy_subtree(pfn_t from, int level, pfn_t *out)
         pvmmu_error("aspace_fork: out of frames for a copy of an L%d table", level);
         return -XEN_ENOMEM;
     }
+    rc = table_owner_claim(child_as, to, level);
     for (i = 0; i < PT_ENTRIES && !rc; i++) {
         mpte_t e = entry_read(table_entry(from, i));
         pte_t link;
@@ -138,7 +148,7 @@ static int copy_subtree(pfn_t from, int level, pfn_t *out)
         if (level > 1 && mpte_present(e)) {
             rc = mpte_to_pte(e, &link);     /* a link that is not ours: reported */
             if (!rc)
-                rc = copy_subtree(pte_pfn(link), level - 1, &child);
+                rc = copy_subtree(child_as, pte_pfn(link), level - 1, &child);
             if (rc)
                 break;
             e = mpte_make(p2m_lookup(child), mpte_flags(e));
@@ -179,7 +189,7 @@ struct aspace *aspace_fork(struct aspace *parent)
 
         if (!mpte_present(e))
             continue;
-        if (mpte_to_pte(e, &link) || copy_subtree(pte_pfn(link), 3, &l3)) {
+        if (mpte_to_pte(e, &link) || copy_subtree(child, pte_pfn(link), 3, &l3)) {
             pvmmu_error("aspace_fork of address space %u: the copy failed at L4 slot %u; "
                         "nothing of it is kept", parent->id, slot);
             aspace_destroy(child);
@@ -252,6 +262,7 @@ void mmu_forget_state(void)
         pool[i].state = AS_FREE;
     kernel_as = current_as = NULL;
     registry_forget();
+    table_owner_forget();
     fresh_forget();
     mc_reset();
 }

@@ -29,6 +29,7 @@
 #include <xen/pvmmu/mmu.h>
 #include <xen/pvmmu/multicall.h>
 #include <xen/pvmmu/platform.h>
+#include "mmu/table_owner.h"
 
 #define FRESH_MAX 64
 
@@ -114,13 +115,14 @@ void fresh_table_owned(pfn_t table)
  * every pinned address space to a definite pinned state as its tables really are
  * (pinning/reconcile.c), and then look at the tables this batch allocated: one
  * that no pinned tree reaches never got hooked, so it is made plain memory again
- * and freed, rather than leak read-only. :*/
+ * and freed, rather than leak read-only.  The ownership records follow the
+ * tables as they really are, too: a table a tree reaches is that tree's (an
+ * unhook that did not happen leaves it so), a fresh one none reaches is no one's. :*/
 static int note_reached(pfn_t table, int level, void *ctx)
 {
     unsigned i;
 
-    (void)level;
-    (void)ctx;
+    table_owner_claim(ctx, table, level);     /* (re)made: an unhook that failed had dropped it */
     for (i = 0; i < nr_fresh; i++)
         if (pfn_eq(fresh[i], table))
             fresh_reached[i] = true;
@@ -139,11 +141,15 @@ static void recover_after_failed_batch(void)
         if (!as->pinned || as->is_kernel)
             continue;
         reconcile_pinned(as);
-        pt_walk(as, note_reached, NULL);
+        pt_walk(as, note_reached, as);
     }
-    for (i = 0; i < nr_fresh; i++)
-        if (fresh_owned[i] && !fresh_reached[i] && !reconcile_release_table(fresh[i]))
+    for (i = 0; i < nr_fresh; i++) {
+        if (fresh_reached[i])
+            continue;
+        table_owner_release(fresh[i]);
+        if (fresh_owned[i] && !reconcile_release_table(fresh[i]))
             frame_free(fresh[i]);
+    }
 }
 
 static int remember(mpte_t *slot, mpte_t val, bool deferred)

@@ -25,6 +25,7 @@
 #include <xen/pvmmu/p2m.h>
 #include <xen/pvmmu/platform.h>
 #include <xen/pvmmu/report.h>
+#include "mmu/table_owner.h"
 
 static const char *const level_name[] = { "", "set_pte", "set_pmd", "set_pud", "set_pgd" };
 
@@ -77,6 +78,14 @@ static int check_entry(const struct aspace *as, int level, const mpte_t *slot, p
                     slot_index(slot), as->id,
                     l4_slot_is_xen(slot_index(slot)) ? "Xen's" : "the shared kernel half");
         return -XEN_EPERM;
+    }
+    if (!table_owned_by(as, table, level)) {    /* a slot kept from elsewhere: issue 13.2 */
+        pvmmu_error("%s of address space %u: the entry at maddr 0x%llx is not in an L%d table of this "
+                    "address space (table pfn 0x%llx is %s)", level_name[level], as->id,
+                    (unsigned long long)entry_maddr(slot), level, (unsigned long long)pfn_x(table),
+                    table_has_owner(table) ? "another space's table, or of another level"
+                                           : "no address space's table: freed, or never hooked");
+        return -XEN_EINVAL;
     }
     if (level > 1 && pte_present(val) && (pte_flags(val) & _PAGE_PSE)) {
         pvmmu_error("%s: superpage entry 0x%llx refused: a PV guest has no superpages",
@@ -160,20 +169,26 @@ static int queue_or_write(mpte_t *slot, mpte_t new, bool plain, bool hooks, bool
     return rc;
 }
 
-static int set_entry(struct aspace *as, int level, mpte_t *slot, pte_t val, unsigned how)
+/* Does writing `new` over `old` link a subtree (hook), and unlink one (unhook)? */
+static void link_change(int level, mpte_t old, mpte_t new, bool *hooks, bool *unhooks)
+{
+    bool same = mpte_present(old) && mpte_present(new) && mfn_eq(mpte_mfn(old), mpte_mfn(new));
+
+    *hooks = level > 1 && mpte_present(new) && !same;
+    *unhooks = level > 1 && mpte_present(old) && !same;
+}
+
+static int update_entry(struct aspace *as, int level, mpte_t *slot, pte_t val, unsigned how)
 {
     mpte_t new, old = entry_read(slot);
     mpte_t *mirror = user_root_mirror(as, slot, level);
     bool links = level > 1, plain;
     bool hooks, unhooks;
-    int rc = check_entry(as, level, slot, val);
+    int rc = pte_to_mpte(val, &new);
 
-    if (!rc)
-        rc = pte_to_mpte(val, &new);
     if (rc)
         return rc;
-    hooks = links && mpte_present(new) && !(mpte_present(old) && mfn_eq(mpte_mfn(old), mpte_mfn(new)));
-    unhooks = links && mpte_present(old) && !(mpte_present(new) && mfn_eq(mpte_mfn(old), mpte_mfn(new)));
+    link_change(level, old, new, &hooks, &unhooks);
 
     if (!as->pinned) {
         write_entry(slot, new, true, how);
@@ -188,8 +203,8 @@ static int set_entry(struct aspace *as, int level, mpte_t *slot, pte_t val, unsi
          * flips back to writable can follow it; the new one is linked at the last
          * moment, like every hook.
          */
-        rc = set_entry(as, level, slot, PTE_NONE, how);
-        return rc ? rc : set_entry(as, level, slot, val, how);
+        rc = update_entry(as, level, slot, PTE_NONE, how);
+        return rc ? rc : update_entry(as, level, slot, val, how);
     }
     if (unhooks)
         rc = check_unhook(old, level);
@@ -208,6 +223,36 @@ static int set_entry(struct aspace *as, int level, mpte_t *slot, pte_t val, unsi
         return rc;
     }
     return mc_issue();
+}
+
+/*
+ * The write, with the ownership of the tables it links and unlinks kept up:
+ * a subtree being hooked must belong to no one and becomes this space's before
+ * anything is written (so a walk in the same lazy section sees it); one
+ * unhooked belongs to no one once the write has been made.
+ */
+static int set_entry(struct aspace *as, int level, mpte_t *slot, pte_t val, unsigned how)
+{
+    mpte_t new, old = entry_read(slot);
+    bool hooks, unhooks;
+    pfn_t gone = INVALID_PFN;
+    int rc = check_entry(as, level, slot, val);
+
+    if (!rc)
+        rc = pte_to_mpte(val, &new);
+    if (rc)
+        return rc;
+    link_change(level, old, new, &hooks, &unhooks);
+    if (unhooks)
+        gone = mpte_linked_pfn(old);
+    if (hooks && (rc = table_owner_claim_subtree(as, pte_pfn(val), level - 1)))
+        return rc;
+    rc = update_entry(as, level, slot, val, how);
+    if (rc && hooks)
+        table_owner_release_subtree(pte_pfn(val), level - 1);
+    if (!rc && unhooks && pfn_valid_value(gone))
+        table_owner_release_subtree(gone, level - 1);
+    return rc;
 }
 
 int set_pte(struct aspace *as, mpte_t *l1e, pte_t val)

@@ -262,6 +262,67 @@ static void test_a_table_that_cannot_be_read_is_refused_not_taken_for_unmapped(v
     assert_true(x.rw);                            /* and still writable, as it was */
 }
 
+/*
+ * Guards issue 13.2: a slot pointer says nothing about where it came from.  One
+ * kept from a destroyed space, one of another live space, and one used at the
+ * wrong level were all written: the first into a freed frame that may already
+ * be someone else's table.
+ */
+static void test_a_slot_of_another_space_or_level_is_refused(void **state)
+{
+    pfn_t data, other = frame_alloc();
+    struct aspace *as = space_with_a_page(&data);
+    struct aspace *gone = aspace_create(), *live = aspace_create();
+    mpte_t *stale, *theirs, *mine = entry_slot(as, USER_VA, 1);
+
+    (void)state;
+    assert_int_equal(mmu_map(gone, USER_VA, other, _PAGE_RW), 0);
+    assert_int_equal(mmu_map(live, USER_VA, other, _PAGE_RW), 0);
+    stale = entry_slot(gone, USER_VA, 1);
+    theirs = entry_slot(live, USER_VA, 1);
+    assert_int_equal(aspace_destroy(gone), 0);
+    assert_non_null(aspace_create());      /* the freed frames go to a new space's tables */
+    model_reset_counters();
+    pvmmu_clear_errors();
+
+    assert_int_equal(set_pte(as, stale, pte_make(other, _PAGE_PRESENT)), -XEN_EINVAL);
+    assert_error_contains("is not in an L1 table of this address space");
+    assert_int_equal(set_pte(as, theirs, pte_make(other, _PAGE_PRESENT)), -XEN_EINVAL);
+    assert_error_contains("another space's table");
+    assert_int_equal(set_pmd(as, mine, pte_make(other, TABLE_FLAGS)), -XEN_EINVAL);   /* an L1 as an L2 */
+    assert_error_contains("not in an L2 table");
+    assert_untouched(as, data);
+    assert_int_equal(mmu_lookup(live, USER_VA, &(pte_t){ 0 }), 0);
+}
+
+/*
+ * Guards issue 13.3: a table linked in two places is freed by the first teardown
+ * while the second still links it.  Linking an L1 that is linked already, in the
+ * same space or in another, is refused by name.
+ */
+static void test_a_table_is_linked_in_one_place_only(void **state)
+{
+    pfn_t data, page = frame_alloc();
+    struct aspace *as = space_with_a_page(&data), *other = aspace_create();
+    pfn_t l1 = virt_to_pfn(entry_slot(as, USER_VA, 1));
+    const uint64_t far = USER_VA + (1ULL << 30);        /* another L2 of the same space */
+    mpte_t *l2e;
+
+    (void)state;
+    assert_int_equal(mmu_map(as, far, page, _PAGE_RW), 0);
+    assert_int_equal(mmu_map(other, USER_VA, page, _PAGE_RW), 0);
+    pvmmu_clear_errors();
+    model_reset_counters();
+    l2e = entry_slot(as, far, 2);
+    assert_int_equal(set_pmd(as, l2e + 1, pte_make(l1, TABLE_FLAGS)), -XEN_EBUSY);
+    assert_error_contains("is linked already (an L1 table of address space");
+    l2e = entry_slot(other, USER_VA, 2);
+    assert_int_equal(set_pmd(other, l2e + 1, pte_make(l1, TABLE_FLAGS)), -XEN_EBUSY);
+    assert_untouched(as, data);
+    assert_int_equal(aspace_destroy(other), 0);
+    assert_untouched(as, data);                          /* other's teardown freed none of as's tables */
+}
+
 static void test_the_kernel_space_cannot_be_unpinned_or_destroyed(void **state)
 {
     pfn_t data;
@@ -320,6 +381,8 @@ int main(void)
         T(test_a_prot_that_is_none_of_the_three_is_refused),
         T(test_a_destroyed_space_is_refused_by_every_call),
         T(test_a_table_that_cannot_be_read_is_refused_not_taken_for_unmapped),
+        T(test_a_slot_of_another_space_or_level_is_refused),
+        T(test_a_table_is_linked_in_one_place_only),
         T(test_the_kernel_space_cannot_be_unpinned_or_destroyed),
         T(test_a_never_populated_space_pins_and_unpins_in_one_trap_each),
         T(test_p2m_calls_beyond_the_table_change_nothing),
