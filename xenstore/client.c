@@ -44,12 +44,20 @@ void xs_init(struct xs_conn *c, const struct xs_transport *t)
     *c = (struct xs_conn){ .t = *t, .next_req_id = 1 };
 }
 
+/*
+ * A new domain, a new connection: what we were reading or writing and the
+ * replies we gave up on belong to the old one.  Bytes of the old stream may
+ * still be on the response ring (the page was saved with them), and with
+ * nothing part-read now they would be taken for a new header; so they are
+ * dropped, as Linux's xenbus does when it resumes.
+ */
 void xs_reconnect(struct xs_conn *c, const struct xs_transport *t)
 {
     unsigned long dropped = c->events_dropped;
 
     xs_init(c, t);
     c->events_dropped = dropped;
+    c->t.ring->rsp_cons = c->t.ring->rsp_prod;
 }
 
 /*

@@ -360,6 +360,23 @@ static void test_replies_out_of_order_are_matched_by_request_id(void **state)
 }
 
 /*
+ * Guards: a reconnect (resume in a new domain) starts a new stream.  What the
+ * old one left on the response ring, here the rest of a reply cut by a timeout,
+ * is dropped, not read as the header of the first reply on the new connection.
+ */
+static void test_a_reconnect_drops_what_the_old_stream_left_on_the_ring(void **state)
+{
+    struct xs_transport t = conn.t;
+
+    (void)state;
+    time_out_reading_a(5);
+    release(d.nr_held);                                   /* the old reply's tail, on the saved page */
+    xs_reconnect(&conn, &t);
+    assert_reads("data/b", "b-value");
+    assert_false(conn.broken);
+}
+
+/*
  * Guards (issue 9): a request cut short by a full request ring.  xenstored reads
  * a request by the length in its header, so the rest must follow before any new
  * request starts; the cut request is finished first, its reply dropped, and the
@@ -498,6 +515,7 @@ int main(void)
         T(test_a_late_reply_is_dropped_not_taken_for_the_next_ones),
         T(test_a_reply_cut_by_a_timeout_at_any_byte_is_read_on_in_step),
         T(test_replies_out_of_order_are_matched_by_request_id),
+        T(test_a_reconnect_drops_what_the_old_stream_left_on_the_ring),
         T(test_a_request_cut_short_by_a_full_ring_is_finished_before_the_next),
         T(test_with_too_many_replies_owed_no_new_request_is_sent),
         T(test_a_request_over_the_payload_max_is_refused_unsent),
