@@ -5,10 +5,21 @@
  * way from `rsp`.  Watch events arrive on `rsp` whenever they like, possibly in
  * the middle of our waiting for a reply, so they are queued as they come.
  *
- * One request is in flight at a time; that is all a kernel that polls for
- * control/shutdown needs, and it keeps reply matching trivial (the req_id must
- * still match: a reply that does not is a protocol error, not a guess).
+ * One request is awaited at a time; that is all a kernel that polls for
+ * control/shutdown needs.  But a wait is bounded, and xenstored (in a busy dom0)
+ * may answer after we have stopped waiting, so the stream is kept exact across
+ * timeouts, as Linux's xenbus does with its read and write state:
+ *  - a request is kept whole in c->out until all of it is on the ring; one a full
+ *    ring cut short is finished before the next (xenstored reads it by its length);
+ *  - a message is read into c->in and a timeout keeps what was read, so its rest
+ *    is read on from there, never taken for a new header;
+ *  - every request carries its own req_id; one given up on is remembered, and its
+ *    late reply, whenever it comes (in any order), is dropped by that id.
+ * A reply with an id we never gave, a malformed message, or ring indexes out of
+ * step mean the stream itself cannot be trusted: only then is the connection
+ * broken, with the reason kept for every refusal after.
  */
+#include <stdarg.h>
 #include <xen/pvmmu/lib.h>
 #include <xen/pvmmu/report.h>
 #include <xen/pvmmu/xenstore.h>
@@ -33,12 +44,38 @@ void xs_init(struct xs_conn *c, const struct xs_transport *t)
     *c = (struct xs_conn){ .t = *t, .next_req_id = 1 };
 }
 
+/*
+ * A new domain, a new connection: what we were reading or writing and the
+ * replies we gave up on belong to the old one.  Bytes of the old stream may
+ * still be on the response ring (the page was saved with them), and with
+ * nothing part-read now they would be taken for a new header; so they are
+ * dropped, as Linux's xenbus does when it resumes.
+ */
 void xs_reconnect(struct xs_conn *c, const struct xs_transport *t)
 {
     unsigned long dropped = c->events_dropped;
 
     xs_init(c, t);
     c->events_dropped = dropped;
+    c->t.ring->rsp_cons = c->t.ring->rsp_prod;
+}
+
+/*
+ * Mark the connection broken: the stream is out of step (or the other end is
+ * not speaking the protocol), so nothing read from it after is trusted.  Said
+ * once, with `why`, and repeated in every refusal after.
+ */
+static int __attribute__((format(printf, 3, 4))) break_connection(struct xs_conn *c, const char *what,
+                                                                   const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    pvmmu_vsnprintf(c->broken_why, sizeof(c->broken_why), fmt, ap);
+    va_end(ap);
+    c->broken = true;
+    pvmmu_error("xenstore: connection broken during %s: %s", what, c->broken_why);
+    return -XEN_EBADMSG;
 }
 
 /* Wait for the other end; false after max_waits fruitless waits in a row. */
@@ -51,83 +88,147 @@ static bool wait_for_progress(struct xs_conn *c, unsigned *fruitless)
     return ++*fruitless < c->t.max_waits;
 }
 
-static int write_bytes(struct xs_conn *c, const void *data, size_t len, const char *what)
+/* --- writing: one request at a time, kept whole in c->out until all of it is on the ring --- */
+
+/* Put as much of the rest of c->out on the request ring as it has room for.  -XEN_EAGAIN: full. */
+static int push_request(struct xs_conn *c, const char *what)
 {
     struct xenstore_domain_interface *r = c->t.ring;
-    const char *p = data;
-    unsigned fruitless = 0;
 
-    while (len) {
+    while (c->out_sent < c->out_len) {
         XENSTORE_RING_IDX cons = r->req_cons, prod = r->req_prod;
-        size_t space, chunk;
+        size_t space, chunk, left = c->out_len - c->out_sent;
 
         barrier();
-        if (prod - cons > XENSTORE_RING_SIZE) {
-            pvmmu_error("xenstore: request ring indexes out of step (cons %u prod %u) sending %s", cons, prod, what);
-            c->broken = true;
-            return -XEN_EIO;
-        }
+        if (prod - cons > XENSTORE_RING_SIZE)
+            return break_connection(c, what, "request ring indexes out of step (cons %u prod %u)", cons, prod);
         space = XENSTORE_RING_SIZE - (prod - cons);
-        if (!space) {
-            c->t.notify(c->t.ctx);
-            if (!wait_for_progress(c, &fruitless)) {
-                pvmmu_error("xenstore: no room on the ring for %s after %u waits", what, c->t.max_waits);
-                return -XEN_ETIMEDOUT;
-            }
-            continue;
-        }
-        chunk = space < len ? space : len;
+        if (!space)
+            return -XEN_EAGAIN;
+        chunk = space < left ? space : left;
         if (chunk > XENSTORE_RING_SIZE - MASK_XENSTORE_IDX(prod))
             chunk = XENSTORE_RING_SIZE - MASK_XENSTORE_IDX(prod);
-        mem_copy(r->req + MASK_XENSTORE_IDX(prod), p, chunk);
-        barrier();
+        mem_copy(r->req + MASK_XENSTORE_IDX(prod), c->out + c->out_sent, chunk);
+        barrier();   /* the bytes before the index that publishes them */
         r->req_prod = prod + (XENSTORE_RING_IDX)chunk;
-        p += chunk;
-        len -= chunk;
+        c->out_sent += chunk;
     }
-    c->t.notify(c->t.ctx);
     return 0;
 }
 
-/* Copy exactly `len` bytes off the response ring, waiting (bounded) for them. */
-static int read_bytes(struct xs_conn *c, void *out, size_t len, bool may_wait, const char *what)
+/*
+ * Finish writing c->out, waiting (bounded) for room.  On a timeout what is
+ * already on the ring stays there and the rest stays in c->out: xenstored reads
+ * a request as its header says, so the next one must not start until this one
+ * is whole (transact finishes it first).
+ */
+static int finish_request(struct xs_conn *c, const char *what)
+{
+    unsigned fruitless = 0;
+    int rc;
+
+    for (;;) {
+        rc = push_request(c, what);
+        c->t.notify(c->t.ctx);
+        if (rc != -XEN_EAGAIN)
+            break;
+        if (!wait_for_progress(c, &fruitless)) {
+            pvmmu_error("xenstore: no room on the ring for %s after %u waits (%zu of its %zu bytes sent)", what,
+                        c->t.max_waits, c->out_sent, c->out_len);
+            return -XEN_ETIMEDOUT;
+        }
+    }
+    if (!rc)
+        c->out_len = c->out_sent = 0;
+    return rc;
+}
+
+/* --- reading: one message at a time into c->in, resumed where a timeout left it ---------- */
+
+/* Move bytes off the response ring into c->in until it holds `upto`.  -XEN_EAGAIN: the ring ran dry. */
+static int pull_bytes(struct xs_conn *c, size_t upto, const char *what)
 {
     struct xenstore_domain_interface *r = c->t.ring;
-    char *p = out;
-    unsigned fruitless = 0;
+    bool moved = false;
+    int rc = 0;
 
-    while (len) {
+    while (c->in_got < upto) {
         XENSTORE_RING_IDX cons = r->rsp_cons, prod = r->rsp_prod;
         size_t avail, chunk;
 
         barrier();
         if (prod - cons > XENSTORE_RING_SIZE) {
-            pvmmu_error("xenstore: response ring indexes out of step (cons %u prod %u) awaiting %s", cons, prod, what);
-            c->broken = true;
-            return -XEN_EIO;
+            rc = break_connection(c, what, "response ring indexes out of step (cons %u prod %u)", cons, prod);
+            break;
         }
         avail = prod - cons;
         if (!avail) {
-            if (!may_wait)
-                return -XEN_EAGAIN;
-            if (!wait_for_progress(c, &fruitless)) {
-                pvmmu_error("xenstore: no reply to %s after %u waits", what, c->t.max_waits);
-                return -XEN_ETIMEDOUT;
-            }
-            continue;
+            rc = -XEN_EAGAIN;
+            break;
         }
-        chunk = avail < len ? avail : len;
+        chunk = avail < upto - c->in_got ? avail : upto - c->in_got;
         if (chunk > XENSTORE_RING_SIZE - MASK_XENSTORE_IDX(cons))
             chunk = XENSTORE_RING_SIZE - MASK_XENSTORE_IDX(cons);
-        mem_copy(p, r->rsp + MASK_XENSTORE_IDX(cons), chunk);
-        barrier();
+        mem_copy(c->in + c->in_got, r->rsp + MASK_XENSTORE_IDX(cons), chunk);
+        barrier();   /* the bytes copied before the index that frees their room */
         r->rsp_cons = cons + (XENSTORE_RING_IDX)chunk;
-        p += chunk;
-        len -= chunk;
-        may_wait = true;   /* a message once begun is read to its end */
+        c->in_got += chunk;
+        moved = true;
     }
-    c->t.notify(c->t.ctx);
+    if (moved)
+        c->t.notify(c->t.ctx);   /* xenstored may be waiting for room to write the rest */
+    return rc;
+}
+
+/* What xs_parse_message just reported, without its "xenstore: " (the break says it again). */
+static const char *parser_said(void)
+{
+    const char *said = pvmmu_last_error(), *prefix = "xenstore: ";
+    size_t i;
+
+    for (i = 0; prefix[i] && said[i] == prefix[i]; i++)
+        ;
+    return prefix[i] ? said : said + i;
+}
+
+/*
+ * Read on into the message in c->in: its header, then as much payload as the
+ * header says.  0 with `m` parsed (pointing into c->in, valid until the next
+ * read) once the message is whole; -XEN_EAGAIN while it is not.
+ */
+static int read_on(struct xs_conn *c, struct xs_msg *m, const char *what)
+{
+    struct xsd_sockmsg hdr;
+    int rc = pull_bytes(c, sizeof(hdr), what);
+
+    if (rc)
+        return rc;
+    mem_copy(&hdr, c->in, sizeof(hdr));
+    if (hdr.len > XENSTORE_PAYLOAD_MAX)
+        return break_connection(c, what, "a message's payload length %u is over XENSTORE_PAYLOAD_MAX (%u)",
+                                hdr.len, XENSTORE_PAYLOAD_MAX);
+    rc = pull_bytes(c, sizeof(hdr) + hdr.len, what);
+    if (rc)
+        return rc;
+    c->in_got = 0;   /* whole: the next byte starts the next message */
+    if (xs_parse_message(c->in, sizeof(hdr) + hdr.len, m))
+        return break_connection(c, what, "%s", parser_said());
     return 0;
+}
+
+/* The next whole message; may_wait false: -XEN_EAGAIN at once when there is none yet. */
+static int next_message(struct xs_conn *c, struct xs_msg *m, bool may_wait, const char *what)
+{
+    unsigned fruitless = 0;
+    int rc;
+
+    while ((rc = read_on(c, m, what)) == -XEN_EAGAIN && may_wait)
+        if (!wait_for_progress(c, &fruitless)) {
+            pvmmu_error("xenstore: no reply to %s after %u waits (%zu bytes of a message read so far)", what,
+                        c->t.max_waits, c->in_got);
+            return -XEN_ETIMEDOUT;
+        }
+    return rc;
 }
 
 static void copy_string(char *dst, size_t size, const char *src)
@@ -154,77 +255,144 @@ static void queue_event(struct xs_conn *c, const struct xs_msg *m)
     copy_string(e->token, sizeof(e->token), m->watch_token);
 }
 
-/*
- * Read one whole message into buf (header + payload).  may_wait false: return
- * -XEN_EAGAIN at once if nothing has started arriving.
- */
-static int read_message(struct xs_conn *c, char *buf, size_t size, struct xs_msg *m, bool may_wait,
-                        const char *what)
-{
-    struct xsd_sockmsg hdr;
-    int rc = read_bytes(c, &hdr, sizeof(hdr), may_wait, what);
+/* --- matching replies to requests by req_id ------------------------------------------ */
 
-    if (rc)
-        return rc;
-    if (hdr.len > XENSTORE_PAYLOAD_MAX || sizeof(hdr) + hdr.len > size) {
-        pvmmu_error("xenstore: malformed reply to %s: payload length %u", what, hdr.len);
-        c->broken = true;
-        return -XEN_EBADMSG;
+static void give_up(struct xs_conn *c, uint32_t req_id)
+{
+    c->abandoned[c->nr_abandoned++] = req_id;   /* room was made before the request was sent */
+}
+
+/* Whether req_id is one given up on; if so its reply has now come, and it is forgotten. */
+static bool forget_abandoned(struct xs_conn *c, uint32_t req_id)
+{
+    unsigned i;
+
+    for (i = 0; i < c->nr_abandoned; i++)
+        if (c->abandoned[i] == req_id) {
+            c->abandoned[i] = c->abandoned[--c->nr_abandoned];
+            return true;
+        }
+    return false;
+}
+
+/*
+ * What a whole message is, with request `id` in flight (0: none).  1: its
+ * reply.  0: something else, dealt with (a watch event queued, a late reply to
+ * a request given up on dropped).  A reply to no request we have is the stream
+ * out of step: broken.
+ */
+static int route(struct xs_conn *c, const struct xs_msg *m, uint32_t id, const char *what)
+{
+    if (m->hdr.type == XS_WATCH_EVENT) {
+        queue_event(c, m);
+        return 0;
     }
-    mem_copy(buf, &hdr, sizeof(hdr));
-    rc = read_bytes(c, buf + sizeof(hdr), hdr.len, true, what);
-    if (!rc)
-        rc = xs_parse_message(buf, sizeof(hdr) + hdr.len, m);
-    if (rc == -XEN_EBADMSG)
-        c->broken = true;
+    if (id && m->hdr.req_id == id)
+        return 1;
+    if (forget_abandoned(c, m->hdr.req_id))
+        return 0;
+    if (!id)
+        return break_connection(c, what, "a reply (type %u) carries request id %u, and no request is in flight",
+                                m->hdr.type, m->hdr.req_id);
+    return break_connection(c, what, "a reply carries request id %u, expected %u (or one given up on)",
+                            m->hdr.req_id, id);
+}
+
+/*
+ * Before a new request: finish the one a full ring cut short (its reply, when it
+ * comes, is dropped: it was given up on), and make sure there is room to give up
+ * on the new one, by reading what xenstored still owes.
+ */
+static int get_in_step(struct xs_conn *c, const char *what)
+{
+    struct xs_msg m;
+    int rc;
+
+    if (c->out_len) {
+        rc = finish_request(c, "the rest of a request given up on");
+        if (rc)
+            return rc;
+    }
+    while (c->nr_abandoned == XS_MAX_ABANDONED) {
+        rc = next_message(c, &m, true, "the replies to requests given up on");
+        if (!rc)
+            rc = route(c, &m, 0, "the replies to requests given up on");
+        if (rc) {
+            pvmmu_error("xenstore: %s not sent: xenstored still owes replies to %u requests given up on", what,
+                        c->nr_abandoned);
+            return rc;
+        }
+    }
+    return 0;
+}
+
+/* Lay out one request in c->out: header, then the strings (each NUL-terminated where the wire wants). */
+static int build_request(struct xs_conn *c, uint32_t type, uint32_t id, const char *what, const char *a,
+                         const char *b)
+{
+    struct xsd_sockmsg hdr = { .type = type, .req_id = id };
+    size_t alen = str_len(a) + 1, blen = b ? str_len(b) + (type == XS_WATCH) : 0;
+
+    if (alen + blen > XENSTORE_PAYLOAD_MAX) {
+        pvmmu_error("xenstore: %s not sent: its payload of %zu bytes is over XENSTORE_PAYLOAD_MAX (%u)", what,
+                    alen + blen, XENSTORE_PAYLOAD_MAX);
+        return -XEN_E2BIG;
+    }
+    hdr.len = (uint32_t)(alen + blen);
+    mem_copy(c->out, &hdr, sizeof(hdr));
+    mem_copy(c->out + sizeof(hdr), a, alen);
+    if (b)
+        mem_copy(c->out + sizeof(hdr) + alen, b, blen);
+    c->out_len = sizeof(hdr) + alen + blen;
+    c->out_sent = 0;
+    return 0;
+}
+
+/* Send the request in c->out as `id`; if it times out, give it up so its reply is dropped. */
+static int send_request(struct xs_conn *c, uint32_t id, const char *what)
+{
+    int rc = finish_request(c, what);
+
+    if (rc == -XEN_ETIMEDOUT && !c->out_sent)
+        c->out_len = 0;   /* nothing of it reached the ring: no reply will come */
+    else if (rc == -XEN_ETIMEDOUT)
+        give_up(c, id);   /* the rest goes first next time; xenstored will answer it */
     return rc;
 }
 
-/* Send one request (payload = the given strings, each NUL-terminated) and read its reply. */
+/* Send one request (payload = the given strings) and read its reply into `m`. */
 static int transact(struct xs_conn *c, uint32_t type, const char *what, const char *a, const char *b,
-                    char *reply, size_t reply_size, struct xs_msg *m)
+                    struct xs_msg *m)
 {
-    struct xsd_sockmsg hdr = { .type = type, .req_id = c->next_req_id++ };
-    size_t alen = str_len(a) + 1, blen = b ? str_len(b) + (type == XS_WATCH) : 0;
+    uint32_t id;
     int rc;
 
     if (c->broken) {
-        pvmmu_error("xenstore: %s not sent: the connection is broken (an earlier malformed reply)", what);
+        pvmmu_error("xenstore: %s not sent: the connection is broken (%s)", what, c->broken_why);
         return -XEN_EIO;
     }
-    hdr.len = (uint32_t)(alen + blen);
-    rc = write_bytes(c, &hdr, sizeof(hdr), what);
+    rc = get_in_step(c, what);
+    if (rc)
+        return rc;
+    id = c->next_req_id++;
+    rc = build_request(c, type, id, what, a, b);
     if (!rc)
-        rc = write_bytes(c, a, alen, what);
-    if (!rc && b)
-        rc = write_bytes(c, b, blen, what);
+        rc = send_request(c, id, what);
     while (!rc) {
-        rc = read_message(c, reply, reply_size, m, true, what);
-        if (rc)
-            break;
-        if (m->hdr.type == XS_WATCH_EVENT) {
-            queue_event(c, m);
-            continue;
-        }
-        if (m->hdr.req_id != hdr.req_id) {
-            pvmmu_error("xenstore: reply to %s carries request id %u, expected %u", what, m->hdr.req_id,
-                        hdr.req_id);
-            c->broken = true;
-            return -XEN_EBADMSG;
-        }
-        if (m->hdr.type == XS_ERROR)
+        rc = next_message(c, m, true, what);
+        if (rc == -XEN_ETIMEDOUT)
+            give_up(c, id);
+        if (!rc)
+            rc = route(c, m, id, what);
+        if (rc == 1 && m->hdr.type == XS_ERROR)
             return m->error;
-        if (m->hdr.type != type) {
-            pvmmu_error("xenstore: reply to %s has type %u", what, m->hdr.type);
-            c->broken = true;
-            return -XEN_EBADMSG;
-        }
-        return 0;
+        if (rc == 1 && m->hdr.type != type)
+            return break_connection(c, what, "the reply to request id %u has type %u", id, m->hdr.type);
+        if (rc == 1)
+            return 0;
     }
     return rc;
 }
-
-static char reply_buf[sizeof(struct xsd_sockmsg) + XENSTORE_PAYLOAD_MAX + 1];
 
 int xs_read(struct xs_conn *c, const char *path, char *value, size_t size)
 {
@@ -233,7 +401,7 @@ int xs_read(struct xs_conn *c, const char *path, char *value, size_t size)
     int rc;
 
     pvmmu_snprintf(what, sizeof(what), "READ %s", path);
-    rc = transact(c, XS_READ, what, path, NULL, reply_buf, sizeof(reply_buf), &m);
+    rc = transact(c, XS_READ, what, path, NULL, &m);
     if (rc)
         return rc;
     if (m.hdr.len >= size) {
@@ -251,7 +419,7 @@ int xs_write(struct xs_conn *c, const char *path, const char *value)
     char what[80];
 
     pvmmu_snprintf(what, sizeof(what), "WRITE %s", path);
-    return transact(c, XS_WRITE, what, path, value, reply_buf, sizeof(reply_buf), &m);
+    return transact(c, XS_WRITE, what, path, value, &m);
 }
 
 int xs_watch(struct xs_conn *c, const char *path, const char *token)
@@ -260,7 +428,7 @@ int xs_watch(struct xs_conn *c, const char *path, const char *token)
     char what[80];
 
     pvmmu_snprintf(what, sizeof(what), "WATCH %s", path);
-    return transact(c, XS_WATCH, what, path, token, reply_buf, sizeof(reply_buf), &m);
+    return transact(c, XS_WATCH, what, path, token, &m);
 }
 
 int xs_next_event(struct xs_conn *c, struct xs_event *out)
@@ -269,14 +437,9 @@ int xs_next_event(struct xs_conn *c, struct xs_event *out)
     int rc = 0;
 
     while (!c->broken && !rc) {
-        rc = read_message(c, reply_buf, sizeof(reply_buf), &m, false, "a watch event");
-        if (!rc && m.hdr.type == XS_WATCH_EVENT)
-            queue_event(c, &m);
-        else if (!rc) {
-            pvmmu_error("xenstore: unexpected message of type %u with nothing in flight", m.hdr.type);
-            c->broken = true;
-            rc = -XEN_EBADMSG;
-        }
+        rc = next_message(c, &m, false, "a poll for watch events");
+        if (!rc)
+            rc = route(c, &m, 0, "a poll for watch events");
     }
     if (rc && rc != -XEN_EAGAIN)
         return rc;

@@ -4,18 +4,14 @@
 #include <xen/pvmmu/platform.h>
 #include <xen/io/console.h>
 #include <xen/pvmmu/report.h>
+#include <xen/pvmmu/xenstore.h>   /* DOM0_PATIENCE_NS */
 #include "console.h"
 #include "evtchn.h"
 #include "hypercall_arch.h"
 #include "layout.h"
 #include "shared.h"
 
-/*
- * How long we wait for xenconsoled to make room before we drop output instead.
- * Generous: under QEMU's software emulation on a loaded machine dom0 can go
- * seconds without being scheduled, and a dropped verdict line fails a whole run.
- */
-#define STALL_NS 30000000000ULL
+/* One poll while waiting for xenconsoled; the whole wait is DOM0_PATIENCE_NS (xenstore.h). */
 #define POLL_NS 50000000ULL
 
 static struct xencons_interface *ring;   /* NULL: use console_io */
@@ -56,9 +52,11 @@ static bool ring_has_room(void)
 
 /*
  * Wait for the backend to consume something; false if it did not within
- * STALL_NS.  A backend that stalled once is not waited for again (every line
- * would cost the full wait), but it is not written off either: as soon as it
- * has made room again, output flows again.
+ * DOM0_PATIENCE_NS (as long as for xenstored: under QEMU on a loaded machine
+ * dom0 can go seconds unscheduled, and a dropped verdict line fails a whole
+ * run).  A backend that stalled once is not waited for again (every line would
+ * cost the full wait), but it is not written off either: as soon as it has made
+ * room again, output flows again.
  */
 static bool wait_for_room(void)
 {
@@ -74,7 +72,7 @@ static bool wait_for_room(void)
         return !stalled;
     }
     while (!ring_has_room()) {
-        if (xen_now_ns() - start > STALL_NS) {
+        if (xen_now_ns() - start > DOM0_PATIENCE_NS) {
             stalled = true;
             return false;
         }
@@ -127,7 +125,7 @@ void kputs(const char *line)
 
 void console_flush(void)
 {
-    uint64_t deadline = xen_now_ns() + STALL_NS;
+    uint64_t deadline = xen_now_ns() + DOM0_PATIENCE_NS;
 
     if (!ring || !xen_shared)
         return;

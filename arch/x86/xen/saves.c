@@ -29,6 +29,8 @@
 #include "shared.h"
 
 #define WAIT_SLICE_NS 100000000ULL   /* one xenstore wait: 100 ms */
+/* Give up on a xenstore request after DOM0_PATIENCE_NS without a sign of xenstored, as the console does. */
+#define XS_MAX_WAITS ((unsigned)(DOM0_PATIENCE_NS / WAIT_SLICE_NS))
 #define REQUEST_TIMEOUT_NS (600ULL * 1000000000ULL)
 
 static start_info_t *si;
@@ -61,7 +63,7 @@ static bool xs_connect(void)
     }
     xs_t = (struct xs_transport){
         .ring = (struct xenstore_domain_interface *)(VIRT_BASE + (pfn << PAGE_SHIFT)),
-        .notify = xs_notify, .wait = xs_wait, .ctx = NULL, .max_waits = 50,
+        .notify = xs_notify, .wait = xs_wait, .ctx = NULL, .max_waits = XS_MAX_WAITS,
     };
     return true;
 }

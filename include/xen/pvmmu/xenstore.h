@@ -6,9 +6,12 @@
  * Portable: the carrier supplies the ring page, a notify (send on the event
  * channel) and a bounded wait (block until an event or a timeout).  Every wait
  * is bounded: a xenstored that never answers gives an error naming the request,
- * not a hang.  Every reply is parsed strictly (xs_parse_message, fuzzed): a
- * malformed one is an error naming what was wrong, and the connection is marked
- * broken rather than read out of step.
+ * not a hang, and a timeout leaves the connection in step: a request cut short
+ * by a full ring is finished before the next one, a reply part-read is read on
+ * from where it stopped, and the late reply to a request given up on is dropped
+ * by its req_id when it comes.  Every reply is parsed strictly (xs_parse_message,
+ * fuzzed): a malformed one is an error naming what was wrong, and the connection
+ * is marked broken (saying why) rather than read out of step.
  */
 #ifndef PVMMU_XENSTORE_H
 #define PVMMU_XENSTORE_H
@@ -27,8 +30,20 @@ struct xs_transport {
     unsigned max_waits;           /* consecutive fruitless waits before giving up */
 };
 
+/*
+ * How long we wait on a dom0 daemon (xenstored, xenconsoled) before giving up.
+ * Generous: under QEMU's software emulation on a loaded machine dom0 can go
+ * seconds without being scheduled.  The xenstore waits of the save loop and the
+ * console's wait for room both use it (arch/x86/xen/saves.c, console.c).
+ */
+#define DOM0_PATIENCE_NS 30000000000ULL
+
 #define XS_MAX_VALUE 256
 #define XS_MAX_EVENTS 8
+/* Requests given up on whose replies are still to come; with this many, no new one is sent. */
+#define XS_MAX_ABANDONED 8
+/* A whole message: header and the longest payload xs_wire.h allows (+1 for a terminator). */
+#define XS_MAX_MESSAGE (sizeof(struct xsd_sockmsg) + XENSTORE_PAYLOAD_MAX + 1)
 
 struct xs_event {
     char path[XS_MAX_VALUE];
@@ -38,7 +53,16 @@ struct xs_event {
 struct xs_conn {
     struct xs_transport t;
     uint32_t next_req_id;
-    bool broken;                  /* a malformed reply was seen: nothing more is trusted */
+    bool broken;                  /* the stream is out of step: nothing more is trusted */
+    char broken_why[128];         /* ...and why, for every refusal after */
+    /* The request being written, whole, so one cut short by a full ring can be finished. */
+    char out[XS_MAX_MESSAGE];
+    size_t out_len, out_sent;
+    /* The message being read, kept across timeouts so that its rest is read in step. */
+    char in[XS_MAX_MESSAGE];
+    size_t in_got;
+    uint32_t abandoned[XS_MAX_ABANDONED];    /* req_ids given up on: their replies are dropped */
+    unsigned nr_abandoned;
     struct xs_event events[XS_MAX_EVENTS];   /* a circular queue */
     unsigned first_event, nr_events;
     unsigned long events_dropped;
