@@ -61,8 +61,14 @@ static int check_flags(int level, uint64_t e)
  * is a page table.  Xen answers -EBUSY there ("could_not_pin"), as it does for
  * a frame owned by someone else.  A frame that is not RAM at all would be I/O
  * memory, which a plain domU may not map (-EPERM).
+ *
+ * pg_owner is whose pages the entry may map (do_mmu_update's foreign domain,
+ * the guest itself otherwise).  A frame of anyone else is refused as
+ * "could_not_pin" unless a privileged pg_owner hands its target's pages on
+ * (xsm_priv_mapping), which dom_io never may: a domU naming DOMID_IO maps no
+ * RAM at all, and for I/O memory "DOMID_IO reverts to caller" (-EPERM again).
  */
-static int get_l1e_ref(uint64_t e)
+static int get_l1e_ref(uint64_t e, enum model_dom pg_owner)
 {
     mfn_t target = mpte_mfn((mpte_t){ e });
     struct model_frame *f = model_frame(target);
@@ -75,6 +81,10 @@ static int get_l1e_ref(uint64_t e)
         return (int)model_refuse(-XEN_EBUSY, "get_page_from_l1e: mfn %#llx is owned by "
                                  "another domain (owner %d)",
                                  (unsigned long long)mfn_x(target), f->owner);
+    if (pg_owner != MODEL_DOM_SELF)
+        return (int)model_refuse(-XEN_EBUSY, "get_page_from_l1e: pg_owner %s, but mfn %#llx "
+                                 "is the guest's", model_dom_name(pg_owner),
+                                 (unsigned long long)mfn_x(target));
     if (!(e & _PAGE_RW))
         return 0;
     if (model_get_type(target, MODEL_TYPE_WRITABLE))
@@ -100,12 +110,18 @@ static int get_upper_ref(int level, uint64_t e)
     return model_get_type(target, model_type_for_level(level - 1));
 }
 
-int model_get_entry_ref(int level, uint64_t e)
+static int get_entry_ref_for(int level, uint64_t e, enum model_dom pg_owner)
 {
     int rc = check_flags(level, e);
     if (rc)
         return rc;
-    return level == 1 ? get_l1e_ref(e) : get_upper_ref(level, e);
+    return level == 1 ? get_l1e_ref(e, pg_owner) : get_upper_ref(level, e);
+}
+
+/* Validation's get_page_from_lNe(): promote_lN_table passes the table's owner. */
+int model_get_entry_ref(int level, uint64_t e)
+{
+    return get_entry_ref_for(level, e, MODEL_DOM_SELF);
 }
 
 /* put_page_from_lNe(): give back what get_page_from_lNe took. */
@@ -168,8 +184,10 @@ static void write_entry(mfn_t table, unsigned int slot, uint64_t nval, bool pres
  * mod_lN_entry(): change one entry of a validated table.  The new entry is
  * checked and its reference taken first; only then is it written and the old
  * entry's reference dropped.  A refusal leaves the entry as it was.
+ * pg_owner matters to an L1 only (mod_l1_entry's pg_dom).
  */
-int model_mod_entry(mfn_t table, unsigned int slot, int level, uint64_t nval, bool preserve_ad)
+int model_mod_entry(mfn_t table, unsigned int slot, int level, uint64_t nval, bool preserve_ad,
+                    enum model_dom pg_owner)
 {
     uint64_t old = model_table(table)[slot];
 
@@ -197,7 +215,7 @@ int model_mod_entry(mfn_t table, unsigned int slot, int level, uint64_t nval, bo
         write_entry(table, slot, model_adjust_guest(level, nval), preserve_ad);
         return 0;
     }
-    rc = model_get_entry_ref(level, nval);
+    rc = get_entry_ref_for(level, nval, pg_owner);
     if (rc)
         return rc;
     write_entry(table, slot, model_adjust_guest(level, nval), preserve_ad);

@@ -53,6 +53,7 @@ void model_create(unsigned long nr_frames)
 
     model.kernel_base = INVALID_MFN;
     model.user_base = INVALID_MFN;
+    model.max_vcpus = 1;
 }
 
 void model_destroy(void)

@@ -45,6 +45,8 @@ enum model_type {
 };
 
 #define MODEL_GUEST_DOMID 1
+/* The one other domain that exists (every Xen host has a dom0): not the guest's to act on. */
+#define MODEL_DOM0_DOMID 0
 /*
  * Xen's _PAGE_GUEST_KERNEL: bit 52 of an l1e, set (with USER) by Xen in every
  * kernel mapping it accepts from a 64-bit PV guest (adjust_guest_l1e).
@@ -88,6 +90,12 @@ bool model_m2p_read(mfn_t mfn, uint64_t *pfn_out);
 /* Xen's side (the domain builder, a test): no ownership check. */
 void model_m2p_set(mfn_t mfn, uint64_t pfn);
 void model_m2p_set_hole(mfn_t first, unsigned long count, bool hole);
+
+/*
+ * The guest's vcpus (d->max_vcpus, 1 by default): how many bits of a vcpumask
+ * Xen reads.  Only vcpu 0 runs, on the model's one CPU.
+ */
+void model_set_max_vcpus(unsigned int n);
 
 /* --- counters: performance is counted, not timed ----------------------------- */
 

@@ -44,11 +44,31 @@ struct model_state {
     char crash_reason[256];
     uint64_t (*va_to_guest)(uint64_t va);
     void (*store_hook)(mfn_t table, unsigned int slot, uint64_t val);
+    unsigned int max_vcpus;          /* d->max_vcpus; only vcpu 0 runs (guest.c) */
     struct model_tlb_entry tlb[MODEL_TLB_SIZE];
     unsigned int tlb_next;
 };
 
 extern struct model_state model;
+
+/* domains.c: what a hypercall's domain argument names. */
+enum model_dom {
+    MODEL_DOM_NONE,    /* no such domain (or the guest's own number: get_pg_owner) */
+    MODEL_DOM_SELF,    /* the guest */
+    MODEL_DOM_IO,      /* dom_io */
+    MODEL_DOM_XEN,     /* dom_xen */
+    MODEL_DOM_OTHER,   /* dom0 */
+};
+enum model_dom model_pg_owner(domid_t dom);        /* get_pg_owner() */
+enum model_dom model_domain_by_id(domid_t dom);    /* rcu_lock_domain_by_id() */
+bool model_xsm_target_ok(enum model_dom target);  /* xsm_default_action(XSM_TARGET) */
+const char *model_dom_name(enum model_dom d);
+
+/* guest.c: guest addresses, guest memory, vcpumasks. */
+bool model_canonical(uint64_t va);                     /* is_canonical_address */
+bool model_addr_ok(uint64_t va);                       /* __addr_ok */
+bool model_copy_from_guest(void *to, uint64_t from, size_t len);
+int model_vcpumask_to_pcpumask(uint64_t bmap, bool *this_cpu);
 
 /* machine.c */
 struct model_frame *model_frame(mfn_t mfn);          /* NULL past the end of memory */
@@ -71,7 +91,8 @@ bool model_l1tf_safe(int level, uint64_t e);
 int model_get_entry_ref(int level, uint64_t e);       /* get_page_from_lNe */
 void model_put_entry_ref(int level, uint64_t e);      /* put_page_from_lNe */
 uint64_t model_adjust_guest(int level, uint64_t e);     /* adjust_guest_lNe */
-int model_mod_entry(mfn_t table, unsigned int slot, int level, uint64_t nval, bool preserve_ad);
+int model_mod_entry(mfn_t table, unsigned int slot, int level, uint64_t nval, bool preserve_ad,
+                    enum model_dom pg_owner);
 
 /* tlb.c: flushing (and counting the flushes). */
 void model_tlb_fill(mfn_t root, uint64_t va, const struct model_xlat *x, bool global);
@@ -84,15 +105,16 @@ bool model_enter_hypercall(long *injected);           /* true: fail with *inject
 
 /*
  * The hypercalls' bodies, without the trap: hv_* = enter + body; a multicall
- * entry runs the body alone (its trap is the multicall's).
+ * entry runs the body alone (its trap is the multicall's).  The domain
+ * argument is Xen's `unsigned int foreigndom`: all 32 bits of it.
  */
-bool model_domid_is_self(domid_t dom);
-typedef int (*model_item_fn)(const void *list, unsigned int i);
-long model_run_list(const char *who, domid_t dom, const void *list, unsigned int count,
-                    unsigned int *done, unsigned long *attempted, model_item_fn one);
-long model_mmu_update(mmu_update_t *reqs, unsigned int count, unsigned int *done, domid_t dom);
+typedef int (*model_item_fn)(const void *ctx, const void *list, unsigned int i);
+long model_run_list(const void *list, unsigned int count, unsigned int *done,
+                    unsigned long *attempted, model_item_fn one, const void *ctx);
+long model_mmu_update(mmu_update_t *reqs, unsigned int count, unsigned int *done,
+                      unsigned int foreigndom);
 long model_mmuext_op(struct mmuext_op *ops, unsigned int count, unsigned int *done,
-                     domid_t dom);
+                     unsigned int foreigndom);
 long model_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags);
 long model_memory_op(unsigned int cmd, void *arg);
 

@@ -105,20 +105,6 @@ static void test_machphys_update_sets_the_m2p_of_an_owned_frame_only(void **stat
     assert_refused_by("mach->phys");
 }
 
-/* get_pg_owner(): a domU naming another domain gets NULL -> -ESRCH. */
-static void test_hypercalls_on_behalf_of_another_domain_are_refused(void **state)
-{
-    (void)state;
-    mfn_t d = harness_data_frame();
-    mmu_update_t req = { mfn_to_maddr(d) | MMU_MACHPHYS_UPDATE, 1 };
-    struct mmuext_op op = { .cmd = MMUEXT_TLB_FLUSH_LOCAL };
-    unsigned int done = 7;
-    assert_int_equal(hv_mmu_update(&req, 1, &done, 5), -XEN_ESRCH);
-    assert_int_equal(done, 0);
-    assert_int_equal(hv_mmuext_op(&op, 1, &done, 5), -XEN_ESRCH);
-    assert_int_equal(hv_mmu_update(&req, 1, NULL, MODEL_GUEST_DOMID), 0);
-}
-
 static void test_mmu_update_refuses_frames_the_guest_does_not_own_and_unknown_commands(void **state)
 {
     (void)state;
@@ -314,7 +300,6 @@ int main(void)
         HARNESS_TEST(test_mmu_update_stops_at_the_first_failure_and_says_how_many_succeeded),
         HARNESS_TEST(test_preserve_ad_keeps_the_hardware_accessed_and_dirty_bits),
         HARNESS_TEST(test_machphys_update_sets_the_m2p_of_an_owned_frame_only),
-        HARNESS_TEST(test_hypercalls_on_behalf_of_another_domain_are_refused),
         HARNESS_TEST(test_mmu_update_refuses_frames_the_guest_does_not_own_and_unknown_commands),
         HARNESS_TEST(test_new_baseptr_moves_the_root_reference),
         HARNESS_TEST(test_new_user_baseptr_takes_and_releases_and_zero_means_none),

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include <xen/pvmmu/hypercall.h>
@@ -129,6 +131,153 @@ static void test_an_upgrade_needs_no_flush(void **state)
     assert_no_stale_entries();
 }
 
+/* A page the CPU has cached writable, since made read-only without a flush. */
+static struct page stale_page(void)
+{
+    struct page p = touched_page();
+    assert_int_equal(hv_update_va_mapping(p.va, mfn_to_maddr(p.mfn) | P, UVMF_NONE), 0);
+    assert_int_equal(model_tlb_stale(NULL, 0), 1);
+    return p;
+}
+
+static long one_mmuext(unsigned int cmd, uint64_t linear, const void *vcpumask)
+{
+    struct mmuext_op op = { .cmd = cmd, .arg1.linear_addr = linear };
+    op.arg2.vcpumask.p = vcpumask;
+    return hv_mmuext_op(&op, 1, NULL, DOMID_SELF);
+}
+
+/* paging_invlpg(): `if ( !is_canonical_address(linear) ) return;` -- success, no flush. */
+static void test_invlpg_local_of_a_non_canonical_address_does_nothing(void **state)
+{
+    (void)state;
+    stale_page();
+    model_reset_counters();
+    assert_int_equal(one_mmuext(MMUEXT_INVLPG_LOCAL, 0x0000800000000000ULL, NULL), 0);
+    assert_int_equal(model_counters()->invlpgs, 0);
+    /* Xen's own range is canonical: paging_invlpg does flush it. */
+    assert_int_equal(one_mmuext(MMUEXT_INVLPG_LOCAL, 0xffff800000001000ULL, NULL), 0);
+    assert_int_equal(model_counters()->invlpgs, 1);
+}
+
+/* MMUEXT_INVLPG_ALL / _MULTI: flush_tlb_one_mask only `if ( __addr_ok(linear_addr) )`. */
+static void test_invlpg_to_a_mask_ignores_addresses_that_fail_addr_ok(void **state)
+{
+    (void)state;
+    unsigned long me = 1;
+    stale_page();
+    model_reset_counters();
+    assert_int_equal(one_mmuext(MMUEXT_INVLPG_ALL, 0xffff800000001000ULL, NULL), 0);
+    assert_int_equal(one_mmuext(MMUEXT_INVLPG_MULTI, 0xffff800000001000ULL, &me), 0);
+    assert_int_equal(one_mmuext(MMUEXT_INVLPG_ALL, 0x0000900000000000ULL, NULL), 0);
+    assert_int_equal(model_counters()->invlpgs, 0);
+    assert_int_equal(one_mmuext(MMUEXT_INVLPG_ALL, 0xffff880000000000ULL, NULL), 0);
+    assert_int_equal(model_counters()->invlpgs, 1);   /* past HYPERVISOR_VIRT_END: ok */
+}
+
+/* vcpumask_to_pcpumask(): an empty mask names no CPU, so the flush reaches none. */
+static void test_a_flush_to_an_empty_vcpumask_flushes_nothing(void **state)
+{
+    (void)state;
+    unsigned long none = 0, me = 1;
+    struct page p = stale_page();
+    assert_int_equal(one_mmuext(MMUEXT_TLB_FLUSH_MULTI, 0, &none), 0);
+    assert_int_equal(one_mmuext(MMUEXT_INVLPG_MULTI, p.va, &none), 0);
+    assert_int_equal(model_tlb_stale(NULL, 0), 1);
+    assert_int_equal(one_mmuext(MMUEXT_INVLPG_MULTI, p.va, &me), 0);
+    assert_no_stale_entries();
+}
+
+/*
+ * vcpumask_to_pcpumask(): bits past d->max_vcpus end the scan; a vcpu that is
+ * not running (here every vcpu but 0) is dirty on no CPU.
+ */
+static void test_a_vcpumask_reaches_only_running_vcpus_below_max_vcpus(void **state)
+{
+    (void)state;
+    unsigned long vcpu1 = 2;
+    stale_page();
+    assert_int_equal(one_mmuext(MMUEXT_TLB_FLUSH_MULTI, 0, &vcpu1), 0);
+    model_set_max_vcpus(2);
+    assert_int_equal(one_mmuext(MMUEXT_TLB_FLUSH_MULTI, 0, &vcpu1), 0);
+    assert_int_equal(model_tlb_stale(NULL, 0), 1);
+}
+
+/*
+ * vcpumask_to_pcpumask() copies one unsigned long per 64 vcpus, no more: a
+ * mask at the very end of readable memory is fine for 64 vcpus and faults
+ * for 65.  do_mmuext_op turns the fault into -EINVAL.
+ */
+static void test_the_vcpumask_is_read_for_max_vcpus_bits_and_a_fault_is_einval(void **state)
+{
+    (void)state;
+    long page = sysconf(_SC_PAGESIZE);
+    uint8_t *two = mmap(NULL, 2 * (size_t)page, PROT_READ | PROT_WRITE,
+                        MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    assert_true(two != MAP_FAILED);
+    assert_int_equal(mprotect(two + page, (size_t)page, PROT_NONE), 0);
+    unsigned long *last = (unsigned long *)(two + page) - 1;
+    *last = 1;
+
+    stale_page();
+    model_set_max_vcpus(65);
+    assert_int_equal(one_mmuext(MMUEXT_TLB_FLUSH_MULTI, 0, last), -XEN_EINVAL);
+    assert_int_equal(model_tlb_stale(NULL, 0), 1);
+    assert_int_equal(one_mmuext(MMUEXT_TLB_FLUSH_MULTI, 0, NULL), -XEN_EINVAL);
+    model_set_max_vcpus(64);
+    assert_int_equal(one_mmuext(MMUEXT_TLB_FLUSH_MULTI, 0, last), 0);
+    assert_no_stale_entries();
+    munmap(two, 2 * (size_t)page);
+}
+
+/*
+ * __do_update_va_mapping: flags & ~UVMF_FLUSHTYPE_MASK is UVMF_LOCAL (0),
+ * UVMF_ALL, or else a pointer to a vcpumask (UVMF_MULTI).
+ */
+static void test_update_va_mapping_flushes_the_vcpus_its_flags_name(void **state)
+{
+    (void)state;
+    unsigned long none = 0, me = 1;
+    struct page p = touched_page();
+    uint64_t ro = mfn_to_maddr(p.mfn) | P, rw = ro | RW;
+
+    assert_int_equal(hv_update_va_mapping(p.va, ro, UVMF_INVLPG | UVMF_MULTI |
+                                          (uintptr_t)&none), 0);
+    assert_int_equal(model_tlb_stale(NULL, 0), 1);   /* an empty mask: no flush */
+    assert_int_equal(hv_update_va_mapping(p.va, ro, UVMF_TLB_FLUSH | UVMF_MULTI |
+                                          (uintptr_t)&none), 0);
+    assert_int_equal(model_tlb_stale(NULL, 0), 1);
+    assert_int_equal(hv_update_va_mapping(p.va, ro, UVMF_INVLPG | UVMF_MULTI |
+                                          (uintptr_t)&me), 0);
+    assert_no_stale_entries();
+
+    for (uint64_t who = UVMF_LOCAL; who <= UVMF_ALL; who += UVMF_ALL) {
+        assert_int_equal(hv_update_va_mapping(p.va, rw, UVMF_INVLPG), 0);
+        assert_int_equal(model_touch(harness_kernel_l4_mfn(), p.va, true), MODEL_TOUCH_OK);
+        assert_int_equal(hv_update_va_mapping(p.va, ro, UVMF_TLB_FLUSH | who), 0);
+        assert_no_stale_entries();
+    }
+}
+
+/*
+ * An unreadable vcpumask: the entry is already changed, the mask is cleared
+ * (no flush) and __do_update_va_mapping returns vcpumask_to_pcpumask's -EFAULT.
+ */
+static void test_update_va_mapping_with_an_unreadable_vcpumask_changes_the_entry_and_is_efault(
+    void **state)
+{
+    (void)state;
+    struct page p = touched_page();
+    uint64_t ro = mfn_to_maddr(p.mfn) | P;
+    uint64_t xen_range = 0xffff800000000000ULL;   /* access_ok() refuses it */
+    assert_int_equal(hv_update_va_mapping(p.va, ro, UVMF_INVLPG | xen_range), -XEN_EFAULT);
+    struct model_xlat x;
+    assert_true(model_translate(harness_kernel_l4_mfn(), p.va, &x));
+    assert_false(x.rw);
+    assert_int_equal(model_tlb_stale(NULL, 0), 1);
+    assert_int_equal(hv_update_va_mapping(p.va, ro, UVMF_INVLPG | 8), -XEN_EFAULT);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -138,6 +287,13 @@ int main(void)
         HARNESS_TEST(test_a_full_flush_empties_the_tlb),
         HARNESS_TEST(test_loading_a_root_flushes_non_global_entries_only),
         HARNESS_TEST(test_an_upgrade_needs_no_flush),
+        HARNESS_TEST(test_invlpg_local_of_a_non_canonical_address_does_nothing),
+        HARNESS_TEST(test_invlpg_to_a_mask_ignores_addresses_that_fail_addr_ok),
+        HARNESS_TEST(test_a_flush_to_an_empty_vcpumask_flushes_nothing),
+        HARNESS_TEST(test_a_vcpumask_reaches_only_running_vcpus_below_max_vcpus),
+        HARNESS_TEST(test_the_vcpumask_is_read_for_max_vcpus_bits_and_a_fault_is_einval),
+        HARNESS_TEST(test_update_va_mapping_flushes_the_vcpus_its_flags_name),
+        HARNESS_TEST(test_update_va_mapping_with_an_unreadable_vcpumask_changes_the_entry_and_is_efault),
     };
     return cmocka_run_group_tests_name("model_tlb", tests, NULL, NULL);
 }
