@@ -32,17 +32,42 @@ uint64_t model_disallow_mask(int level)
 }
 
 /*
- * is_l1tf_safe_maddr() and pv_l1tf_check_pte(): the CPU may speculate through
- * the address of a NON-present entry, so that address must be 0 or above any
- * cacheable memory.  A PSE bit counts even when not present (a speculative
- * superpage starting at frame 0), at every level above L1.
+ * l1tf_calculations() (xen/arch/x86/spec_ctrl.c), from the two widths of the
+ * CPU Xen runs on: paddr_bits (CPUID's maxphysaddr) and l1d_maxphysaddr (how
+ * many address bits the L1D cache looks at, 46 on Sandy Bridge and later, 44
+ * on Nehalem / Westmere, paddr_bits elsewhere).
+ *   - l1tf_addr_mask: the address bits the L1D uses, bits 12 .. l1d - 1.
+ *   - l1tf_safe_maddr: with an L1D wider than CPUID, any address bit past
+ *     paddr_bits is safe (1 << paddr_bits); with the same width, Xen guesses
+ *     nothing cacheable lives in the top quarter (3 << (paddr_bits - 2)).
+ *     Never below the end of RAM (setup.c's E820 supplement): here, the end
+ *     of the model's machine memory.
+ */
+void model_set_l1tf_widths(unsigned int paddr_bits, unsigned int l1d_maxphysaddr)
+{
+    uint64_t safe = l1d_maxphysaddr > paddr_bits ? 1ULL << paddr_bits
+                                                 : 3ULL << (paddr_bits - 2);
+    uint64_t end_of_ram = (uint64_t)model.nr_frames << PAGE_SHIFT;
+
+    model.l1tf_addr_mask = ((1ULL << l1d_maxphysaddr) - 1) & ~(uint64_t)(PAGE_SIZE - 1);
+    model.l1tf_safe_maddr = safe > end_of_ram ? safe : end_of_ram;
+}
+
+uint64_t model_l1tf_safe_maddr(void) { return model.l1tf_safe_maddr; }
+
+/*
+ * is_l1tf_safe_maddr() and pv_l1tf_check_pte() (asm/shadow.h): the CPU may
+ * speculate through the address of a NON-present entry, so that address, as
+ * the L1D sees it, must be 0 or at or above l1tf_safe_maddr.  A PSE bit counts
+ * even when not present (a speculative superpage starting at frame 0), at
+ * every level above L1.
  */
 bool model_l1tf_safe(int level, uint64_t e)
 {
     if (level > 1 && (e & _PAGE_PSE))
         return false;
-    uint64_t maddr = e & MODEL_FLAGS_L1TF_ADDR_MASK;
-    return maddr == 0 || maddr >= MODEL_L1TF_SAFE_MADDR;
+    uint64_t maddr = e & model.l1tf_addr_mask;
+    return maddr == 0 || maddr >= model.l1tf_safe_maddr;
 }
 
 static int check_flags(int level, uint64_t e)

@@ -97,6 +97,18 @@ void model_m2p_set_hole(mfn_t first, unsigned long count, bool hole);
  */
 void model_set_max_vcpus(unsigned int n);
 
+/*
+ * The host CPU's widths behind Xen's L1TF rule (l1tf_calculations): CPUID's
+ * paddr_bits and the L1D's l1d_maxphysaddr.  model_create() sets 46 and 46 (a
+ * Skylake-SP server: the L1D no wider than CPUID, so only the top quarter of
+ * the address space is safe); a desktop part has paddr_bits 39, l1d 46.
+ */
+#define MODEL_DEFAULT_PADDR_BITS 46
+#define MODEL_DEFAULT_L1D_MAXPHYSADDR 46
+void model_set_l1tf_widths(unsigned int paddr_bits, unsigned int l1d_maxphysaddr);
+/* The lowest address a non-present entry may hold, other than 0 (l1tf_safe_maddr). */
+uint64_t model_l1tf_safe_maddr(void);
+
 /* --- counters: performance is counted, not timed ----------------------------- */
 
 struct model_counters {

@@ -44,6 +44,7 @@ struct model_state {
     char crash_reason[256];
     uint64_t (*va_to_guest)(uint64_t va);
     void (*store_hook)(mfn_t table, unsigned int slot, uint64_t val);
+    uint64_t l1tf_addr_mask, l1tf_safe_maddr;   /* l1tf_calculations() (entries.c) */
     unsigned int max_vcpus;          /* d->max_vcpus; only vcpu 0 runs (guest.c) */
     struct model_tlb_entry tlb[MODEL_TLB_SIZE];
     unsigned int tlb_next;
@@ -117,8 +118,5 @@ long model_mmuext_op(struct mmuext_op *ops, unsigned int count, unsigned int *do
                      unsigned int foreigndom);
 long model_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags);
 long model_memory_op(unsigned int cmd, void *arg);
-
-#define MODEL_FLAGS_L1TF_ADDR_MASK 0x00003ffffffff000ULL /* l1d_maxphysaddr = 46 */
-#define MODEL_L1TF_SAFE_MADDR (1ULL << 45)
 
 #endif
