@@ -12,22 +12,23 @@
 #include "model_int.h"
 
 /*
- * base_disallow_mask (arch_init_memory) leaves a guest PRESENT, RW, USER,
- * ACCESSED, DIRTY, AVAIL (bits 9-11), AVAIL_HIGH (bits 52-62) and NX.  So in
- * every level PWT, PCD, PSE/PAT (bit 7) and GLOBAL are refused: no superpages,
- * no cache-attribute tricks.  L1_DISALLOW_MASK gives GLOBAL back to L1s (user
- * mappings may be global) and takes _PAGE_GNTTAB (bit 62) away, which only the
- * grant-table code may set.  A domU with no I/O memory gets no cache
- * attributes at all in L1s (l1_disallow_mask keeps PAGE_CACHE_ATTRS).
- * Address bits (12..51) are not flags: their check is the target frame's.
+ * base_disallow_mask (arch_init_memory, xen/arch/x86/mm.c) leaves a guest
+ * PRESENT, RW, USER, ACCESSED, DIRTY, AVAIL (bits 9-11), AVAIL_HIGH (bits
+ * 52-62) and NX.  So in every level PWT, PCD, PSE/PAT (bit 7) and GLOBAL are
+ * refused: no superpages, no cache-attribute tricks.  L1_DISALLOW_MASK gives
+ * GLOBAL back to L1s (user mappings may be global) and adds _PAGE_GNTTAB,
+ * which asm/page.h defines as 0 under NDEBUG: a release build (Debian's Xen)
+ * leaves bit 62 to the guest; only a debug build reserves it for grant
+ * mappings.  A domU with no I/O memory gets no cache attributes at all in L1s
+ * (l1_disallow_mask keeps PAGE_CACHE_ATTRS).  Address bits (12..51) are not
+ * flags: their check is the target frame's.
  */
-#define MODEL_PAGE_GNTTAB (1ULL << 62)
 #define MODEL_BASE_DISALLOW (_PAGE_PWT | _PAGE_PCD | _PAGE_PSE | _PAGE_GLOBAL)
 
 uint64_t model_disallow_mask(int level)
 {
     if (level == 1)
-        return (MODEL_BASE_DISALLOW | MODEL_PAGE_GNTTAB) & ~_PAGE_GLOBAL;
+        return MODEL_BASE_DISALLOW & ~_PAGE_GLOBAL;
     return MODEL_BASE_DISALLOW;
 }
 

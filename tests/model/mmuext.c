@@ -53,11 +53,11 @@ static int take_root(mfn_t mfn)
     return model_get_type(mfn, MODEL_TYPE_L4);
 }
 
-/* new_guest_cr3(): loading the same root again is only a TLB flush. */
+/* new_guest_cr3(): loading the same root again is only write_ptbase(). */
 static int new_baseptr(mfn_t mfn)
 {
     if (mfn_eq(mfn, model.kernel_base)) {
-        model_tlb_flush_nonglobal();   /* write_ptbase(): a CR3 reload */
+        model_tlb_drop_on_root_load();
         return 0;
     }
     int rc = take_root(mfn);
@@ -65,7 +65,7 @@ static int new_baseptr(mfn_t mfn)
         return rc;
     mfn_t old = model.kernel_base;
     model.kernel_base = mfn;
-    model_tlb_flush_nonglobal();
+    model_tlb_drop_on_root_load();
     if (mfn_valid_value(old))
         model_put_type(old);
     return 0;

@@ -198,7 +198,8 @@ enum model_touch model_touch(mfn_t l4, uint64_t va, bool write);
 /*
  * The TLB.  model_touch() caches the translation it used, as the CPU does; the
  * cache survives changes to the tables until a flush covers it (an INVLPG of
- * its address, a full flush, or, for non-global entries, loading a root).
+ * its address, a full flush, or loading a root, which Xen makes flush global
+ * entries too).
  * Between a permission downgrade and its flush the CPU may still use the old
  * rights: model_tlb_stale() counts the cached entries that grant more than the
  * tables now do, and names the first in `why`.  A core that "forgot the flush"

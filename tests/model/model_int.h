@@ -25,7 +25,6 @@ struct model_tlb_entry {
     mfn_t root;
     uint64_t va;        /* page aligned guest va */
     struct model_xlat x;
-    bool global;
 };
 
 #define MODEL_TLB_SIZE 64
@@ -96,10 +95,10 @@ int model_mod_entry(mfn_t table, unsigned int slot, int level, uint64_t nval, bo
                     enum model_dom pg_owner);
 
 /* tlb.c: flushing (and counting the flushes). */
-void model_tlb_fill(mfn_t root, uint64_t va, const struct model_xlat *x, bool global);
+void model_tlb_fill(mfn_t root, uint64_t va, const struct model_xlat *x);
 void model_tlb_flush_all(void);
 void model_tlb_flush_va(uint64_t va);       /* va as the guest gave it (host pointers too) */
-void model_tlb_flush_nonglobal(void);       /* what loading a new root does */
+void model_tlb_drop_on_root_load(void);     /* write_ptbase(): everything, globals too */
 
 /* multicall.c: counting and fault injection, shared by every hypercall. */
 bool model_enter_hypercall(long *injected);           /* true: fail with *injected */
