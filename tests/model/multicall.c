@@ -72,7 +72,13 @@ void model_reset_counters(void)
     model.refusal[0] = '\0';
 }
 
-/* XENMEM_machphys_mapping: where the read-only m2p is, and how far it goes. */
+/*
+ * XENMEM_machphys_mapping (arch_memory_op, xen/arch/x86/mm.c): where the
+ * read-only m2p is, and how far it may go.  Only the hardware domain (without
+ * memory hotplug) is told max_page - 1; a domU like the guest is told the
+ * whole virtual range, MACH2PHYS_VIRT_START..END, and MACH2PHYS_NR_ENTRIES - 1.
+ * Past the frames that exist the table has holes: reads there fault.
+ */
 long model_memory_op(unsigned int cmd, void *arg)
 {
     model.counters.memory_op_calls++;
@@ -80,11 +86,9 @@ long model_memory_op(unsigned int cmd, void *arg)
         return model_refuse(-XEN_ENOSYS, "memory_op: command %u is not modelled", cmd);
 
     struct xen_machphys_mapping *m = arg;
-    uint64_t bytes = model.nr_frames * sizeof(uint64_t);
     m->v_start = MACH2PHYS_VIRT_START;
-    m->v_end = MACH2PHYS_VIRT_START + ((bytes + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1));
-    /* As Xen answers the hardware domain: the last frame that exists (max_page - 1). */
-    m->max_mfn = model.nr_frames - 1;
+    m->v_end = MACH2PHYS_VIRT_END;
+    m->max_mfn = MACH2PHYS_NR_ENTRIES - 1;
     return 0;
 }
 
