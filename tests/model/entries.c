@@ -9,6 +9,8 @@
  *     (an L1's RW entry needs "writable", an L2 entry needs "L1", ...);
  *   - non-present entries: L1TF-safe address bits.
  */
+#include <string.h>
+
 #include "model_int.h"
 
 /*
@@ -120,38 +122,52 @@ static int get_l1e_ref(uint64_t e, enum model_dom pg_owner)
     return 0;
 }
 
-/* get_page_from_l2e..l4e(): the target must be ours and able to be the level below. */
-static int get_upper_ref(int level, uint64_t e)
+/*
+ * get_page_from_l2e..l4e(): the target must be ours and able to be the level
+ * below.  When that fails with -EINVAL, Xen retries the entry as a linear
+ * page table (linear.c).  The refusal kept is the one that explains most: the
+ * linear one when the target is a table of the entry's own level (a linear
+ * entry was meant), the ordinary one otherwise.
+ */
+static int get_upper_ref(mfn_t table, int level, uint64_t e)
 {
     mfn_t target = mpte_mfn((mpte_t){ e });
+    char before[sizeof(model.refusal)], ordinary[sizeof(model.refusal)];
 
     if (!model_guest_owns(target))
         return (int)model_refuse(-XEN_EINVAL, "get_page_from_l%de: mfn %#llx is not the "
                                  "guest's (get_page_from_mfn)", level,
                                  (unsigned long long)mfn_x(target));
-    /*
-     * Xen would retry a type clash as a "linear" page table (an entry naming a
-     * table of its own level).  The model does not allow those: see docs/model.md.
-     */
-    return model_get_type(target, model_type_for_level(level - 1));
+    memcpy(before, model.refusal, sizeof(before));
+    int rc = model_get_type(target, model_type_for_level(level - 1));
+    if (rc != -XEN_EINVAL)
+        return rc;
+    memcpy(ordinary, model.refusal, sizeof(ordinary));
+    if (model_get_linear(table, level, e)) {
+        memcpy(model.refusal, before, sizeof(before));
+        return 0;
+    }
+    if (model_frame(target)->type != model_type_for_level(level))
+        memcpy(model.refusal, ordinary, sizeof(ordinary));
+    return rc;
 }
 
-static int get_entry_ref_for(int level, uint64_t e, enum model_dom pg_owner)
+static int get_entry_ref_for(mfn_t table, int level, uint64_t e, enum model_dom pg_owner)
 {
     int rc = check_flags(level, e);
     if (rc)
         return rc;
-    return level == 1 ? get_l1e_ref(e, pg_owner) : get_upper_ref(level, e);
+    return level == 1 ? get_l1e_ref(e, pg_owner) : get_upper_ref(table, level, e);
 }
 
 /* Validation's get_page_from_lNe(): promote_lN_table passes the table's owner. */
-int model_get_entry_ref(int level, uint64_t e)
+int model_get_entry_ref(mfn_t table, int level, uint64_t e)
 {
-    return get_entry_ref_for(level, e, MODEL_DOM_SELF);
+    return get_entry_ref_for(table, level, e, MODEL_DOM_SELF);
 }
 
 /* put_page_from_lNe(): give back what get_page_from_lNe took. */
-void model_put_entry_ref(int level, uint64_t e)
+void model_put_entry_ref(mfn_t table, int level, uint64_t e)
 {
     if (!(e & _PAGE_PRESENT))
         return;
@@ -161,7 +177,8 @@ void model_put_entry_ref(int level, uint64_t e)
             model_put_type(target);
         return;
     }
-    model_put_type(target);
+    if (!model_put_linear(table, e))
+        model_put_type(target);
 }
 
 /*
@@ -230,7 +247,7 @@ int model_mod_entry(mfn_t table, unsigned int slot, int level, uint64_t nval, bo
                                      "non-present entry, domain crashed", level);
         }
         write_entry(table, slot, nval, preserve_ad);
-        model_put_entry_ref(level, old);
+        model_put_entry_ref(table, level, old);
         return 0;
     }
 
@@ -241,10 +258,10 @@ int model_mod_entry(mfn_t table, unsigned int slot, int level, uint64_t nval, bo
         write_entry(table, slot, model_adjust_guest(level, nval), preserve_ad);
         return 0;
     }
-    rc = get_entry_ref_for(level, nval, pg_owner);
+    rc = get_entry_ref_for(table, level, nval, pg_owner);
     if (rc)
         return rc;
     write_entry(table, slot, model_adjust_guest(level, nval), preserve_ad);
-    model_put_entry_ref(level, old);
+    model_put_entry_ref(table, level, old);
     return 0;
 }

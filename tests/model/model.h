@@ -109,6 +109,9 @@ void model_set_l1tf_widths(unsigned int paddr_bits, unsigned int l1d_maxphysaddr
 /* The lowest address a non-present entry may hold, other than 0 (l1tf_safe_maddr). */
 uint64_t model_l1tf_safe_maddr(void);
 
+/* Xen's pv-linear-pt option (on by default, as in Xen): linear page tables allowed. */
+void model_set_pv_linear_pt(bool on);
+
 /* --- counters: performance is counted, not timed ----------------------------- */
 
 struct model_counters {

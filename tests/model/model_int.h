@@ -15,6 +15,7 @@ struct model_frame {
     unsigned long type_count;
     bool validated;
     bool pinned;
+    long linear_pt_count;   /* > 0: linear entries it holds; < 0: linear entries naming it */
     bool m2p_hole;
     uint64_t m2p;
 };
@@ -44,6 +45,7 @@ struct model_state {
     uint64_t (*va_to_guest)(uint64_t va);
     void (*store_hook)(mfn_t table, unsigned int slot, uint64_t val);
     uint64_t l1tf_addr_mask, l1tf_safe_maddr;   /* l1tf_calculations() (entries.c) */
+    bool pv_linear_pt;               /* Xen's pv-linear-pt option (linear.c) */
     unsigned int max_vcpus;          /* d->max_vcpus; only vcpu 0 runs (guest.c) */
     struct model_tlb_entry tlb[MODEL_TLB_SIZE];
     unsigned int tlb_next;
@@ -88,8 +90,13 @@ enum model_type model_type_for_level(int level);
 /* entries.c: one entry of a level-`level` table, as Xen checks it. */
 uint64_t model_disallow_mask(int level);
 bool model_l1tf_safe(int level, uint64_t e);
-int model_get_entry_ref(int level, uint64_t e);       /* get_page_from_lNe */
-void model_put_entry_ref(int level, uint64_t e);      /* put_page_from_lNe */
+/* get_page_from_lNe / put_page_from_lNe, for entry `e` of `table` */
+int model_get_entry_ref(mfn_t table, int level, uint64_t e);
+void model_put_entry_ref(mfn_t table, int level, uint64_t e);
+
+/* linear.c: entries naming a table of their own level (get_lN_linear_pagetable). */
+bool model_get_linear(mfn_t table, int level, uint64_t e);
+bool model_put_linear(mfn_t table, uint64_t e);       /* false: not a linear entry */
 uint64_t model_adjust_guest(int level, uint64_t e);     /* adjust_guest_lNe */
 int model_mod_entry(mfn_t table, unsigned int slot, int level, uint64_t nval, bool preserve_ad,
                     enum model_dom pg_owner);
