@@ -230,6 +230,13 @@ static void test_an_l1_shared_by_two_l2s_is_validated_once_and_counted_twice(voi
 
 /* --- linear page tables (get_lN_linear_pagetable, pv-linear-pt on by default) ---------- */
 
+static mfn_t pinned_empty_table(int level)
+{
+    mfn_t t = harness_table_frame();
+    assert_int_equal(harness_pin(level, t), 0);
+    return t;
+}
+
 /*
  * Rule 2: a read-only entry naming its own table is a self-map, accepted even
  * while the table is being validated, and it takes no reference.
@@ -279,9 +286,7 @@ static void test_without_pv_linear_pt_a_self_map_is_refused(void **state)
 static void test_a_linear_entry_to_another_validated_table_takes_a_reference(void **state)
 {
     (void)state;
-    mfn_t a = harness_table_frame(), b = harness_table_frame();
-    assert_int_equal(harness_pin(2, a), 0);
-    assert_int_equal(harness_pin(2, b), 0);
+    mfn_t a = pinned_empty_table(2), b = pinned_empty_table(2);
     assert_int_equal(harness_update(a, 7, ent(b, P)), 0);
     assert_int_equal(model_frame_type_count(b), 2);
     assert_model_invariants();
@@ -294,11 +299,7 @@ static void test_a_linear_entry_to_another_validated_table_takes_a_reference(voi
 static void test_a_linear_entry_needs_a_validated_table_of_its_own_level(void **state)
 {
     (void)state;
-    mfn_t l2 = harness_table_frame(), l3 = harness_table_frame();
-    assert_int_equal(harness_pin(2, l2), 0);
-    assert_int_equal(harness_pin(3, l3), 0);
-    mfn_t l1 = harness_table_frame();
-    assert_int_equal(harness_pin(1, l1), 0);
+    mfn_t l3 = pinned_empty_table(3), l1 = pinned_empty_table(1);
     assert_int_equal(harness_update(l3, 0, ent(l3 /* self: fine */, P)), 0);
     /* An L3 entry naming an L1: neither the level below nor its own. */
     assert_int_equal(harness_update(l3, 1, ent(l1, P)), -XEN_EINVAL);
@@ -313,10 +314,7 @@ static void test_a_linear_entry_needs_a_validated_table_of_its_own_level(void **
 static void test_linear_page_tables_do_not_chain(void **state)
 {
     (void)state;
-    mfn_t a = harness_table_frame(), b = harness_table_frame(), c = harness_table_frame();
-    assert_int_equal(harness_pin(2, a), 0);
-    assert_int_equal(harness_pin(2, b), 0);
-    assert_int_equal(harness_pin(2, c), 0);
+    mfn_t a = pinned_empty_table(2), b = pinned_empty_table(2), c = pinned_empty_table(2);
     assert_int_equal(harness_update(a, 0, ent(b, P)), 0);    /* a holds, b is named */
     assert_int_equal(harness_update(c, 0, ent(a, P)), -XEN_EINVAL);
     assert_refused_by("holds linear entries");
