@@ -183,7 +183,7 @@ static void test_non_present_pse_above_l1_is_l1tf_unsafe(void **state)
     assert_true(model_domain_crashed());
 }
 
-/* Validate an L1 whose one entry is not present but holds address `maddr`: 0 if Xen finds it safe. */
+/* Validate an L1 whose one non-present entry holds address `maddr`: 0 if Xen finds it safe. */
 static long pin_l1_with_non_present_address(uint64_t maddr)
 {
     mfn_t t = harness_table_frame();

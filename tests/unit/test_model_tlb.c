@@ -271,7 +271,7 @@ static void test_update_va_mapping_flushes_the_vcpus_its_flags_name(void **state
  * An unreadable vcpumask: the entry is already changed, the mask is cleared
  * (no flush) and __do_update_va_mapping returns vcpumask_to_pcpumask's -EFAULT.
  */
-static void test_update_va_mapping_with_an_unreadable_vcpumask_changes_the_entry_and_is_efault(
+static void test_an_unreadable_uvmf_vcpumask_is_efault_after_the_update(
     void **state)
 {
     (void)state;
@@ -301,7 +301,7 @@ int main(void)
         HARNESS_TEST(test_a_vcpumask_reaches_only_running_vcpus_below_max_vcpus),
         HARNESS_TEST(test_the_vcpumask_is_read_for_max_vcpus_bits_and_a_fault_is_einval),
         HARNESS_TEST(test_update_va_mapping_flushes_the_vcpus_its_flags_name),
-        HARNESS_TEST(test_update_va_mapping_with_an_unreadable_vcpumask_changes_the_entry_and_is_efault),
+        HARNESS_TEST(test_an_unreadable_uvmf_vcpumask_is_efault_after_the_update),
     };
     return cmocka_run_group_tests_name("model_tlb", tests, NULL, NULL);
 }
