@@ -18,9 +18,15 @@
  */
 #include "model_int.h"
 
-/* Who the list acts for: do_mmu_update's pt_owner and pg_owner. */
+/*
+ * Who the list acts for (do_mmu_update's pt_owner and pg_owner), and
+ * whether an L2..L4 entry changed (flush_linear_pt): the guest may reach its
+ * tables through linear mappings, so Xen then flushes the TLBs of the
+ * page-table owner's dirty CPUs itself, after the list, whatever its result.
+ */
 struct owners {
     enum model_dom pt, pg;
+    bool flush_linear_pt;
 };
 
 /*
@@ -40,8 +46,9 @@ static int xsm_mmu_update(const struct owners *o, bool with_pt_owner)
     return 0;
 }
 
-static int pt_update(uint64_t ptr, uint64_t val, bool preserve_ad, enum model_dom pg_owner)
+static int pt_update(struct owners *o, uint64_t ptr, uint64_t val, bool preserve_ad)
 {
+    enum model_dom pg_owner = o->pg;
     mfn_t mfn = maddr_to_mfn(ptr);
     unsigned int slot = (unsigned int)((ptr & (PAGE_SIZE - 1)) / sizeof(uint64_t));
     struct model_frame *f = model_frame(mfn);
@@ -55,9 +62,13 @@ static int pt_update(uint64_t ptr, uint64_t val, bool preserve_ad, enum model_do
     if (f->type_count && f->validated && f->type > MODEL_TYPE_L1 && pg_owner != MODEL_DOM_SELF)
         return (int)model_refuse(-XEN_EINVAL, "do_mmu_update: L%d update with pages of %s",
                                  (int)(f->type - MODEL_TYPE_L1) + 1, model_dom_name(pg_owner));
-    if (f->type_count && f->validated && f->type >= MODEL_TYPE_L1)
-        return model_mod_entry(mfn, slot, (int)(f->type - MODEL_TYPE_L1) + 1, val,
-                               preserve_ad, pg_owner);
+    if (f->type_count && f->validated && f->type >= MODEL_TYPE_L1) {
+        int level = (int)(f->type - MODEL_TYPE_L1) + 1;
+        int rc = model_mod_entry(mfn, slot, level, val, preserve_ad, pg_owner);
+        if (!rc && level > 1)
+            o->flush_linear_pt = true;
+        return rc;
+    }
 
     if (f->type_count && f->type != MODEL_TYPE_WRITABLE)
         return (int)model_refuse(-XEN_EINVAL, "do_mmu_update: mfn %#llx is being validated",
@@ -92,7 +103,7 @@ static int machphys_update(const struct owners *o, uint64_t ptr, uint64_t val)
     return 0;
 }
 
-static int one_request(const struct owners *o, const mmu_update_t *req)
+static int one_request(struct owners *o, const mmu_update_t *req)
 {
     unsigned int cmd = (unsigned int)(req->ptr & (sizeof(uint64_t) - 1));
     uint64_t ptr = req->ptr - cmd;
@@ -104,7 +115,7 @@ static int one_request(const struct owners *o, const mmu_update_t *req)
         int rc = xsm_mmu_update(o, true);
         if (rc)
             return rc;
-        return pt_update(ptr, req->val, cmd == MMU_PT_UPDATE_PRESERVE_AD, o->pg);
+        return pt_update(o, ptr, req->val, cmd == MMU_PT_UPDATE_PRESERVE_AD);
     }
     case MMU_MACHPHYS_UPDATE:
         return machphys_update(o, ptr, req->val);
@@ -113,7 +124,7 @@ static int one_request(const struct owners *o, const mmu_update_t *req)
     }
 }
 
-static int request_at(const void *ctx, const void *list, unsigned int i)
+static int request_at(void *ctx, const void *list, unsigned int i)
 {
     return one_request(ctx, &((const mmu_update_t *)list)[i]);
 }
@@ -144,7 +155,12 @@ long model_mmu_update(mmu_update_t *reqs, unsigned int count, unsigned int *done
                             "domain (the caller's own number is refused too)",
                             foreigndom & 0xffff);
     }
-    return model_run_list(reqs, count, done, &model.counters.mmu_update_reqs, request_at, &o);
+    long rc = model_run_list(reqs, count, done, &model.counters.mmu_update_reqs, request_at,
+                             &o);
+    /* "flush_linear_pt requires a FLUSH_TLB to all dirty CPUs": this one. */
+    if (o.flush_linear_pt)
+        model_tlb_flush_by_xen();
+    return rc;
 }
 
 long hv_mmu_update(mmu_update_t *reqs, unsigned int count, unsigned int *done, domid_t dom)

@@ -57,7 +57,7 @@ static int take_root(mfn_t mfn)
 static int new_baseptr(mfn_t mfn)
 {
     if (mfn_eq(mfn, model.kernel_base)) {
-        model_tlb_drop_on_root_load();
+        model_tlb_flush_by_xen();
         return 0;
     }
     int rc = take_root(mfn);
@@ -65,7 +65,7 @@ static int new_baseptr(mfn_t mfn)
         return rc;
     mfn_t old = model.kernel_base;
     model.kernel_base = mfn;
-    model_tlb_drop_on_root_load();
+    model_tlb_flush_by_xen();
     if (mfn_valid_value(old))
         model_put_type(old);
     return 0;
@@ -166,7 +166,7 @@ static int one_op(const struct mmuext_op *op)
     }
 }
 
-static int op_at(const void *ctx, const void *list, unsigned int i)
+static int op_at(void *ctx, const void *list, unsigned int i)
 {
     (void)ctx;
     return one_op(&((const struct mmuext_op *)list)[i]);

@@ -105,7 +105,7 @@ int model_mod_entry(mfn_t table, unsigned int slot, int level, uint64_t nval, bo
 void model_tlb_fill(mfn_t root, uint64_t va, const struct model_xlat *x);
 void model_tlb_flush_all(void);
 void model_tlb_flush_va(uint64_t va);       /* va as the guest gave it (host pointers too) */
-void model_tlb_drop_on_root_load(void);     /* write_ptbase(): everything, globals too */
+void model_tlb_flush_by_xen(void);          /* a flush Xen does unasked: everything */
 
 /* multicall.c: counting and fault injection, shared by every hypercall. */
 bool model_enter_hypercall(long *injected);           /* true: fail with *injected */
@@ -115,9 +115,9 @@ bool model_enter_hypercall(long *injected);           /* true: fail with *inject
  * entry runs the body alone (its trap is the multicall's).  The domain
  * argument is Xen's `unsigned int foreigndom`: all 32 bits of it.
  */
-typedef int (*model_item_fn)(const void *ctx, const void *list, unsigned int i);
+typedef int (*model_item_fn)(void *ctx, const void *list, unsigned int i);
 long model_run_list(const void *list, unsigned int count, unsigned int *done,
-                    unsigned long *attempted, model_item_fn one, const void *ctx);
+                    unsigned long *attempted, model_item_fn one, void *ctx);
 long model_mmu_update(mmu_update_t *reqs, unsigned int count, unsigned int *done,
                       unsigned int foreigndom);
 long model_mmuext_op(struct mmuext_op *ops, unsigned int count, unsigned int *done,

@@ -48,7 +48,7 @@ void model_fail_multicall_entry(unsigned long nth, long err)
  * how many completed.
  */
 long model_run_list(const void *list, unsigned int count, unsigned int *done,
-                    unsigned long *attempted, model_item_fn one, const void *ctx)
+                    unsigned long *attempted, model_item_fn one, void *ctx)
 {
     unsigned int i = 0;
     long rc = 0;

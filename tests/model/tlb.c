@@ -53,6 +53,8 @@ void model_tlb_flush_va(uint64_t va)
 }
 
 /*
+ * The flushes Xen does without being asked, not counted as the guest's:
+ *
  * write_ptbase() -> switch_cr3_cr4() (xen/arch/x86/flushtlb.c), what
  * MMUEXT_NEW_BASEPTR ends in.  A 64-bit PV guest runs with CR4.PGE (global
  * user mappings, pv_make_cr4) or with CR4.PCIDE, never both.  With PGE,
@@ -61,9 +63,12 @@ void model_tlb_flush_va(uint64_t va)
  * invpcid_flush_all_nonglobals(), and there are no global entries then.
  * Either way nothing survives.  (Only the kernel/user toggle on a guest's
  * syscall return, _toggle_guest_pt, keeps globals; the model has no such
- * toggle.)  Not counted as a flush: the guest asked for a root, not a flush.
+ * toggle.)
+ *
+ * do_mmu_update's flush_linear_pt: after a list that changed an L2..L4
+ * entry, flush_local(FLUSH_TLB) (do_tlb_flush: globals too).
  */
-void model_tlb_drop_on_root_load(void)
+void model_tlb_flush_by_xen(void)
 {
     drop_all();
 }

@@ -286,6 +286,43 @@ static void test_an_unreadable_uvmf_vcpumask_is_efault_after_the_update(
     assert_int_equal(hv_update_va_mapping(p.va, ro, UVMF_INVLPG | 8), -XEN_EFAULT);
 }
 
+/*
+ * do_mmu_update's flush_linear_pt: once an L2..L4 entry changed, Xen flushes
+ * the dirty CPUs' TLBs after the list (linear mappings may reach the tables),
+ * even when a later request failed.  An L1 change flushes nothing.
+ */
+static void test_an_upper_level_mmu_update_makes_xen_flush_the_tlb(void **state)
+{
+    (void)state;
+    stale_page();
+    mfn_t l1 = harness_table_frame(), l2 = harness_table_frame();
+    assert_int_equal(harness_pin(1, l1), 0);
+    assert_int_equal(harness_pin(2, l2), 0);
+    mmu_update_t reqs[2] = {
+        { harness_entry_maddr(l1, 0), mfn_to_maddr(harness_data_frame()) | P },
+        { harness_entry_maddr(l2, 0), mfn_to_maddr(l1) | P | _PAGE_PCD },   /* refused */
+    };
+    assert_int_equal(hv_mmu_update(reqs, 1, NULL, DOMID_SELF), 0);
+    assert_int_equal(model_tlb_stale(NULL, 0), 1);   /* an L1 change: no flush */
+
+    reqs[0] = (mmu_update_t){ harness_entry_maddr(l2, 1), mfn_to_maddr(l1) | P };
+    model_reset_counters();
+    assert_int_equal(hv_mmu_update(reqs, 2, NULL, DOMID_SELF), -XEN_EINVAL);
+    assert_no_stale_entries();
+    assert_int_equal(model_counters()->tlb_flushes, 0);   /* Xen's own, not the guest's */
+}
+
+/* MMUEXT_NEW_USER_BASEPTR only sets guest_table_user: no write_ptbase, no flush. */
+static void test_a_new_user_root_flushes_nothing(void **state)
+{
+    (void)state;
+    stale_page();
+    mfn_t user = harness_table_frame();
+    struct mmuext_op op = { .cmd = MMUEXT_NEW_USER_BASEPTR, .arg1.mfn = mfn_x(user) };
+    assert_int_equal(hv_mmuext_op(&op, 1, NULL, DOMID_SELF), 0);
+    assert_int_equal(model_tlb_stale(NULL, 0), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -295,6 +332,8 @@ int main(void)
         HARNESS_TEST(test_a_full_flush_empties_the_tlb),
         HARNESS_TEST(test_loading_a_root_flushes_global_entries_too),
         HARNESS_TEST(test_an_upgrade_needs_no_flush),
+        HARNESS_TEST(test_an_upper_level_mmu_update_makes_xen_flush_the_tlb),
+        HARNESS_TEST(test_a_new_user_root_flushes_nothing),
         HARNESS_TEST(test_invlpg_local_of_a_non_canonical_address_does_nothing),
         HARNESS_TEST(test_invlpg_to_a_mask_ignores_addresses_that_fail_addr_ok),
         HARNESS_TEST(test_a_flush_to_an_empty_vcpumask_flushes_nothing),
