@@ -12,9 +12,11 @@
  *
  * Reading order: machine.c (frames, owners, m2p), types.c (type counts,
  * validation: the heart), entries.c (the per-entry checks and mod_lN_entry),
- * mmu_update.c, mmuext.c, va_mapping.c, multicall.c, hardware.c (what the MMU
- * would do with the tables), tlb.c (what it remembers until a flush),
- * invariants.c (the global rules, recomputed).
+ * linear.c (entries naming a table of their own level), domains.c (what a
+ * domain argument names), guest.c (guest memory, vcpumasks), mmu_update.c,
+ * mmuext.c, va_mapping.c, multicall.c, hardware.c (what the MMU would do with
+ * the tables), tlb.c (what it remembers until a flush), invariants.c (the
+ * global rules, recomputed).
  * docs/model.md tells the story and lists what is not modelled.
  */
 #ifndef PVMMU_TEST_MODEL_H
