@@ -71,6 +71,6 @@ enum model_touch model_touch(mfn_t l4, uint64_t va, bool write)
         *w.entry[level] |= _PAGE_ACCESSED;
     if (write)
         *w.entry[1] |= _PAGE_DIRTY;
-    model_tlb_fill(l4, va, &w.x, *w.entry[1] & _PAGE_GLOBAL);
+    model_tlb_fill(l4, va, &w.x);
     return MODEL_TOUCH_OK;
 }

@@ -16,6 +16,8 @@ struct expect {
     unsigned long refs;
     enum model_type type;   /* the type those references need; NONE if none */
     bool clash;             /* two references wanting different types */
+    long linear;            /* linear entries held minus linear entries naming it */
+    bool writable_linear;   /* holds a linear entry with RW */
 };
 
 static bool live_table(const struct model_frame *f)
@@ -35,6 +37,30 @@ static void want(struct expect *ex, mfn_t mfn, enum model_type type)
     e->refs++;
 }
 
+/*
+ * An upper entry naming a table of its own level is a linear one (linear.c):
+ * a reference of that level's type, unless it names its own table (none).
+ */
+static void count_upper_ref(struct expect *ex, mfn_t mfn, int level, uint64_t e)
+{
+    mfn_t target = mpte_mfn((mpte_t){ e });
+    const struct model_frame *f = model_frame(target);
+    enum model_type own = model_type_for_level(level);
+    bool linear = mfn_eq(target, mfn) || (f && f->type_count && f->type == own);
+
+    if (!linear) {
+        want(ex, target, model_type_for_level(level - 1));
+        return;
+    }
+    if (e & _PAGE_RW)
+        ex[mfn_x(mfn)].writable_linear = true;
+    if (mfn_eq(target, mfn))
+        return;
+    want(ex, target, own);
+    ex[mfn_x(mfn)].linear++;
+    ex[mfn_x(target)].linear--;
+}
+
 static void count_table_refs(struct expect *ex, mfn_t mfn, int level)
 {
     const uint64_t *t = model_table(mfn);
@@ -45,7 +71,7 @@ static void count_table_refs(struct expect *ex, mfn_t mfn, int level)
             continue;
         mfn_t target = mpte_mfn((mpte_t){ t[i] });
         if (level > 1)
-            want(ex, target, model_type_for_level(level - 1));
+            count_upper_ref(ex, mfn, level, t[i]);
         else if ((t[i] & _PAGE_RW) && model_guest_owns(target))
             want(ex, target, MODEL_TYPE_WRITABLE);
     }
@@ -86,6 +112,11 @@ static bool check_frame(mfn_t mfn, const struct expect *e, char *why, size_t why
         FAIL("mfn %#llx is referenced as type %d but holds type %d", m, e->type, f->type);
     if (f->type_count && f->type >= MODEL_TYPE_L1 && !f->validated)
         FAIL("mfn %#llx holds a table type but is not validated", m);
+    if (e->writable_linear)
+        FAIL("mfn %#llx holds a writable linear page-table entry", m);
+    if (e->linear != f->linear_pt_count)
+        FAIL("mfn %#llx has linear_pt_count %ld but %ld is what its entries say", m,
+             f->linear_pt_count, e->linear);
     return true;
 }
 

@@ -53,6 +53,9 @@ void model_create(unsigned long nr_frames)
 
     model.kernel_base = INVALID_MFN;
     model.user_base = INVALID_MFN;
+    model.max_vcpus = 1;
+    model.pv_linear_pt = true;
+    model_set_l1tf_widths(MODEL_DEFAULT_PADDR_BITS, MODEL_DEFAULT_L1D_MAXPHYSADDR);
 }
 
 void model_destroy(void)

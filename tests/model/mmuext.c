@@ -53,11 +53,11 @@ static int take_root(mfn_t mfn)
     return model_get_type(mfn, MODEL_TYPE_L4);
 }
 
-/* new_guest_cr3(): loading the same root again is only a TLB flush. */
+/* new_guest_cr3(): loading the same root again is only write_ptbase(). */
 static int new_baseptr(mfn_t mfn)
 {
     if (mfn_eq(mfn, model.kernel_base)) {
-        model_tlb_flush_nonglobal();   /* write_ptbase(): a CR3 reload */
+        model_tlb_flush_by_xen();
         return 0;
     }
     int rc = take_root(mfn);
@@ -65,7 +65,7 @@ static int new_baseptr(mfn_t mfn)
         return rc;
     mfn_t old = model.kernel_base;
     model.kernel_base = mfn;
-    model_tlb_flush_nonglobal();
+    model_tlb_flush_by_xen();
     if (mfn_valid_value(old))
         model_put_type(old);
     return 0;
@@ -88,15 +88,41 @@ static int new_user_baseptr(mfn_t mfn)
     return 0;
 }
 
-/* vcpumask_to_pcpumask(): the mask is read from guest memory; NULL faults. */
+/*
+ * paging_invlpg() (xen/arch/x86/mm.c), behind MMUEXT_INVLPG_LOCAL: a
+ * non-canonical address is ignored, not refused.
+ */
+static void invlpg_local(uint64_t linear)
+{
+    if (model_canonical(model_guest_va(linear)))
+        model_tlb_flush_va(linear);
+}
+
+/*
+ * do_mmuext_op's MMUEXT_INVLPG_MULTI / _ALL: flush_tlb_one_mask() only
+ * `if ( __addr_ok(op.arg1.linear_addr) )`; otherwise nothing, and success.
+ */
+static void invlpg_mask(uint64_t linear, bool reaches_this_cpu)
+{
+    if (reaches_this_cpu && model_addr_ok(model_guest_va(linear)))
+        model_tlb_flush_va(linear);
+}
+
+/*
+ * MMUEXT_TLB_FLUSH_MULTI / INVLPG_MULTI: the vcpumask is read from guest
+ * memory (vcpumask_to_pcpumask); a failed read is -EINVAL here (it is -EFAULT
+ * in update_va_mapping).  A mask that names no running vcpu flushes nothing.
+ */
 static int flush_multi(const struct mmuext_op *op, bool whole_tlb)
 {
-    if (!op->arg2.vcpumask.p)
-        return (int)model_refuse(-XEN_EINVAL, "do_mmuext_op: unreadable vcpumask");
-    if (whole_tlb)
+    bool this_cpu;
+    if (model_vcpumask_to_pcpumask((uint64_t)(uintptr_t)op->arg2.vcpumask.p, &this_cpu))
+        return (int)model_refuse(-XEN_EINVAL, "do_mmuext_op: vcpumask_to_pcpumask could not "
+                                 "read the vcpumask at %p", op->arg2.vcpumask.p);
+    if (!whole_tlb)
+        invlpg_mask(op->arg1.linear_addr, this_cpu);
+    else if (this_cpu)
         model_tlb_flush_all();
-    else
-        model_tlb_flush_va(op->arg1.linear_addr);
     return 0;
 }
 
@@ -121,8 +147,10 @@ static int one_op(const struct mmuext_op *op)
         model_tlb_flush_all();
         return 0;
     case MMUEXT_INVLPG_LOCAL:
-    case MMUEXT_INVLPG_ALL:
-        model_tlb_flush_va(op->arg1.linear_addr);
+        invlpg_local(op->arg1.linear_addr);
+        return 0;
+    case MMUEXT_INVLPG_ALL:   /* the domain's dirty CPUs: this one */
+        invlpg_mask(op->arg1.linear_addr, true);
         return 0;
     case MMUEXT_TLB_FLUSH_MULTI:
         return flush_multi(op, true);
@@ -138,17 +166,32 @@ static int one_op(const struct mmuext_op *op)
     }
 }
 
-static int op_at(const void *list, unsigned int i)
+static int op_at(void *ctx, const void *list, unsigned int i)
 {
+    (void)ctx;
     return one_op(&((const struct mmuext_op *)list)[i]);
 }
 
+/*
+ * do_mmuext_op()'s prologue.  get_pg_owner() takes a domid_t, so of the 32
+ * bits only the low 16 count.  Its refusals (the guest's own number among
+ * them) return -ESRCH, and the XSM check (any domain but the caller) -EPERM,
+ * both before the loop: *done is not written.
+ */
 long model_mmuext_op(struct mmuext_op *ops, unsigned int count, unsigned int *done,
-                     domid_t dom)
+                     unsigned int foreigndom)
 {
+    enum model_dom pg_owner = model_pg_owner((domid_t)foreigndom);
+
     model.counters.mmuext_op_calls++;
-    return model_run_list("do_mmuext_op", dom, ops, count, done, &model.counters.mmuext_ops,
-                          op_at);
+    if (pg_owner == MODEL_DOM_NONE)
+        return model_refuse(-XEN_ESRCH, "do_mmuext_op: get_pg_owner(%u) found no foreign "
+                            "domain (the caller's own number is refused too)",
+                            foreigndom & 0xffff);
+    if (!model_xsm_target_ok(pg_owner))
+        return model_refuse(-XEN_EPERM, "xsm_mmuext_op: d%u may not act for %s",
+                            MODEL_GUEST_DOMID, model_dom_name(pg_owner));
+    return model_run_list(ops, count, done, &model.counters.mmuext_ops, op_at, NULL);
 }
 
 long hv_mmuext_op(struct mmuext_op *ops, unsigned int count, unsigned int *done, domid_t dom)

@@ -12,9 +12,11 @@
  *
  * Reading order: machine.c (frames, owners, m2p), types.c (type counts,
  * validation: the heart), entries.c (the per-entry checks and mod_lN_entry),
- * mmu_update.c, mmuext.c, va_mapping.c, multicall.c, hardware.c (what the MMU
- * would do with the tables), tlb.c (what it remembers until a flush),
- * invariants.c (the global rules, recomputed).
+ * linear.c (entries naming a table of their own level), domains.c (what a
+ * domain argument names), guest.c (guest memory, vcpumasks), mmu_update.c,
+ * mmuext.c, va_mapping.c, multicall.c, hardware.c (what the MMU would do with
+ * the tables), tlb.c (what it remembers until a flush), invariants.c (the
+ * global rules, recomputed).
  * docs/model.md tells the story and lists what is not modelled.
  */
 #ifndef PVMMU_TEST_MODEL_H
@@ -45,6 +47,8 @@ enum model_type {
 };
 
 #define MODEL_GUEST_DOMID 1
+/* The one other domain that exists (every Xen host has a dom0): not the guest's to act on. */
+#define MODEL_DOM0_DOMID 0
 /*
  * Xen's _PAGE_GUEST_KERNEL: bit 52 of an l1e, set (with USER) by Xen in every
  * kernel mapping it accepts from a 64-bit PV guest (adjust_guest_l1e).
@@ -88,6 +92,27 @@ bool model_m2p_read(mfn_t mfn, uint64_t *pfn_out);
 /* Xen's side (the domain builder, a test): no ownership check. */
 void model_m2p_set(mfn_t mfn, uint64_t pfn);
 void model_m2p_set_hole(mfn_t first, unsigned long count, bool hole);
+
+/*
+ * The guest's vcpus (d->max_vcpus, 1 by default): how many bits of a vcpumask
+ * Xen reads.  Only vcpu 0 runs, on the model's one CPU.
+ */
+void model_set_max_vcpus(unsigned int n);
+
+/*
+ * The host CPU's widths behind Xen's L1TF rule (l1tf_calculations): CPUID's
+ * paddr_bits and the L1D's l1d_maxphysaddr.  model_create() sets 46 and 46 (a
+ * Skylake-SP server: the L1D no wider than CPUID, so only the top quarter of
+ * the address space is safe); a desktop part has paddr_bits 39, l1d 46.
+ */
+#define MODEL_DEFAULT_PADDR_BITS 46
+#define MODEL_DEFAULT_L1D_MAXPHYSADDR 46
+void model_set_l1tf_widths(unsigned int paddr_bits, unsigned int l1d_maxphysaddr);
+/* The lowest address a non-present entry may hold, other than 0 (l1tf_safe_maddr). */
+uint64_t model_l1tf_safe_maddr(void);
+
+/* Xen's pv-linear-pt option (on by default, as in Xen): linear page tables allowed. */
+void model_set_pv_linear_pt(bool on);
 
 /* --- counters: performance is counted, not timed ----------------------------- */
 
@@ -178,7 +203,8 @@ enum model_touch model_touch(mfn_t l4, uint64_t va, bool write);
 /*
  * The TLB.  model_touch() caches the translation it used, as the CPU does; the
  * cache survives changes to the tables until a flush covers it (an INVLPG of
- * its address, a full flush, or, for non-global entries, loading a root).
+ * its address, a full flush, or loading a root, which Xen makes flush global
+ * entries too).
  * Between a permission downgrade and its flush the CPU may still use the old
  * rights: model_tlb_stale() counts the cached entries that grant more than the
  * tables now do, and names the first in `why`.  A core that "forgot the flush"

@@ -15,6 +15,7 @@ struct model_frame {
     unsigned long type_count;
     bool validated;
     bool pinned;
+    long linear_pt_count;   /* > 0: linear entries it holds; < 0: linear entries naming it */
     bool m2p_hole;
     uint64_t m2p;
 };
@@ -25,7 +26,6 @@ struct model_tlb_entry {
     mfn_t root;
     uint64_t va;        /* page aligned guest va */
     struct model_xlat x;
-    bool global;
 };
 
 #define MODEL_TLB_SIZE 64
@@ -44,11 +44,33 @@ struct model_state {
     char crash_reason[256];
     uint64_t (*va_to_guest)(uint64_t va);
     void (*store_hook)(mfn_t table, unsigned int slot, uint64_t val);
+    uint64_t l1tf_addr_mask, l1tf_safe_maddr;   /* l1tf_calculations() (entries.c) */
+    bool pv_linear_pt;               /* Xen's pv-linear-pt option (linear.c) */
+    unsigned int max_vcpus;          /* d->max_vcpus; only vcpu 0 runs (guest.c) */
     struct model_tlb_entry tlb[MODEL_TLB_SIZE];
     unsigned int tlb_next;
 };
 
 extern struct model_state model;
+
+/* domains.c: what a hypercall's domain argument names. */
+enum model_dom {
+    MODEL_DOM_NONE,    /* no such domain (or the guest's own number: get_pg_owner) */
+    MODEL_DOM_SELF,    /* the guest */
+    MODEL_DOM_IO,      /* dom_io */
+    MODEL_DOM_XEN,     /* dom_xen */
+    MODEL_DOM_OTHER,   /* dom0 */
+};
+enum model_dom model_pg_owner(domid_t dom);        /* get_pg_owner() */
+enum model_dom model_domain_by_id(domid_t dom);    /* rcu_lock_domain_by_id() */
+bool model_xsm_target_ok(enum model_dom target);  /* xsm_default_action(XSM_TARGET) */
+const char *model_dom_name(enum model_dom d);
+
+/* guest.c: guest addresses, guest memory, vcpumasks. */
+bool model_canonical(uint64_t va);                     /* is_canonical_address */
+bool model_addr_ok(uint64_t va);                       /* __addr_ok */
+bool model_copy_from_guest(void *to, uint64_t from, size_t len);
+int model_vcpumask_to_pcpumask(uint64_t bmap, bool *this_cpu);
 
 /* machine.c */
 struct model_frame *model_frame(mfn_t mfn);          /* NULL past the end of memory */
@@ -68,35 +90,39 @@ enum model_type model_type_for_level(int level);
 /* entries.c: one entry of a level-`level` table, as Xen checks it. */
 uint64_t model_disallow_mask(int level);
 bool model_l1tf_safe(int level, uint64_t e);
-int model_get_entry_ref(int level, uint64_t e);       /* get_page_from_lNe */
-void model_put_entry_ref(int level, uint64_t e);      /* put_page_from_lNe */
+/* get_page_from_lNe / put_page_from_lNe, for entry `e` of `table` */
+int model_get_entry_ref(mfn_t table, int level, uint64_t e);
+void model_put_entry_ref(mfn_t table, int level, uint64_t e);
+
+/* linear.c: entries naming a table of their own level (get_lN_linear_pagetable). */
+bool model_get_linear(mfn_t table, int level, uint64_t e);
+bool model_put_linear(mfn_t table, uint64_t e);       /* false: not a linear entry */
 uint64_t model_adjust_guest(int level, uint64_t e);     /* adjust_guest_lNe */
-int model_mod_entry(mfn_t table, unsigned int slot, int level, uint64_t nval, bool preserve_ad);
+int model_mod_entry(mfn_t table, unsigned int slot, int level, uint64_t nval, bool preserve_ad,
+                    enum model_dom pg_owner);
 
 /* tlb.c: flushing (and counting the flushes). */
-void model_tlb_fill(mfn_t root, uint64_t va, const struct model_xlat *x, bool global);
+void model_tlb_fill(mfn_t root, uint64_t va, const struct model_xlat *x);
 void model_tlb_flush_all(void);
 void model_tlb_flush_va(uint64_t va);       /* va as the guest gave it (host pointers too) */
-void model_tlb_flush_nonglobal(void);       /* what loading a new root does */
+void model_tlb_flush_by_xen(void);          /* a flush Xen does unasked: everything */
 
 /* multicall.c: counting and fault injection, shared by every hypercall. */
 bool model_enter_hypercall(long *injected);           /* true: fail with *injected */
 
 /*
  * The hypercalls' bodies, without the trap: hv_* = enter + body; a multicall
- * entry runs the body alone (its trap is the multicall's).
+ * entry runs the body alone (its trap is the multicall's).  The domain
+ * argument is Xen's `unsigned int foreigndom`: all 32 bits of it.
  */
-bool model_domid_is_self(domid_t dom);
-typedef int (*model_item_fn)(const void *list, unsigned int i);
-long model_run_list(const char *who, domid_t dom, const void *list, unsigned int count,
-                    unsigned int *done, unsigned long *attempted, model_item_fn one);
-long model_mmu_update(mmu_update_t *reqs, unsigned int count, unsigned int *done, domid_t dom);
+typedef int (*model_item_fn)(void *ctx, const void *list, unsigned int i);
+long model_run_list(const void *list, unsigned int count, unsigned int *done,
+                    unsigned long *attempted, model_item_fn one, void *ctx);
+long model_mmu_update(mmu_update_t *reqs, unsigned int count, unsigned int *done,
+                      unsigned int foreigndom);
 long model_mmuext_op(struct mmuext_op *ops, unsigned int count, unsigned int *done,
-                     domid_t dom);
+                     unsigned int foreigndom);
 long model_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags);
 long model_memory_op(unsigned int cmd, void *arg);
-
-#define MODEL_FLAGS_L1TF_ADDR_MASK 0x00003ffffffff000ULL /* l1d_maxphysaddr = 46 */
-#define MODEL_L1TF_SAFE_MADDR (1ULL << 45)
 
 #endif

@@ -42,28 +42,20 @@ void model_fail_multicall_entry(unsigned long nth, long err)
     model.fail_entry_err = err;
 }
 
-/* get_pg_owner(): a domU may name itself, and nobody else. */
-bool model_domid_is_self(domid_t dom)
-{
-    return dom == DOMID_SELF || dom == MODEL_GUEST_DOMID;
-}
-
 /*
- * mmu_update's and mmuext_op's shared shape: run the list in order, stop at
- * the first failure, and say in *done how many completed.
+ * mmu_update's and mmuext_op's shared shape, once their domain arguments
+ * passed: run the list in order, stop at the first failure, and say in *done
+ * how many completed.
  */
-long model_run_list(const char *who, domid_t dom, const void *list, unsigned int count,
-                    unsigned int *done, unsigned long *attempted, model_item_fn one)
+long model_run_list(const void *list, unsigned int count, unsigned int *done,
+                    unsigned long *attempted, model_item_fn one, void *ctx)
 {
     unsigned int i = 0;
     long rc = 0;
 
-    if (!model_domid_is_self(dom))
-        rc = model_refuse(-XEN_ESRCH, "%s: d%u may not act on d%u", who, MODEL_GUEST_DOMID,
-                          dom);
-    for (; !rc && i < count; i++) {
+    for (; i < count; i++) {
         ++*attempted;
-        rc = one(list, i);
+        rc = one(ctx, list, i);
         if (rc)
             break;
     }
@@ -80,7 +72,13 @@ void model_reset_counters(void)
     model.refusal[0] = '\0';
 }
 
-/* XENMEM_machphys_mapping: where the read-only m2p is, and how far it goes. */
+/*
+ * XENMEM_machphys_mapping (arch_memory_op, xen/arch/x86/mm.c): where the
+ * read-only m2p is, and how far it may go.  Only the hardware domain (without
+ * memory hotplug) is told max_page - 1; a domU like the guest is told the
+ * whole virtual range, MACH2PHYS_VIRT_START..END, and MACH2PHYS_NR_ENTRIES - 1.
+ * Past the frames that exist the table has holes: reads there fault.
+ */
 long model_memory_op(unsigned int cmd, void *arg)
 {
     model.counters.memory_op_calls++;
@@ -88,11 +86,9 @@ long model_memory_op(unsigned int cmd, void *arg)
         return model_refuse(-XEN_ENOSYS, "memory_op: command %u is not modelled", cmd);
 
     struct xen_machphys_mapping *m = arg;
-    uint64_t bytes = model.nr_frames * sizeof(uint64_t);
     m->v_start = MACH2PHYS_VIRT_START;
-    m->v_end = MACH2PHYS_VIRT_START + ((bytes + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1));
-    /* As Xen answers the hardware domain: the last frame that exists (max_page - 1). */
-    m->max_mfn = model.nr_frames - 1;
+    m->v_end = MACH2PHYS_VIRT_END;
+    m->max_mfn = MACH2PHYS_NR_ENTRIES - 1;
     return 0;
 }
 
@@ -106,18 +102,23 @@ long hv_memory_op(unsigned int cmd, void *arg)
     return model_memory_op(cmd, arg);
 }
 
-/* do_multicall_call(): the entry's op and raw arguments, as the guest laid them out. */
+/*
+ * do_multicall_call(): the entry's op and raw arguments, as the guest laid
+ * them out, converted to the handlers' parameter types.  foreigndom is an
+ * `unsigned int` in do_mmu_update and do_mmuext_op: 32 bits reach them, not a
+ * domid_t's 16.
+ */
 static long run_entry(const multicall_entry_t *e)
 {
     switch (e->op) {
     case __HYPERVISOR_mmu_update:
         return model_mmu_update((mmu_update_t *)(uintptr_t)e->args[0],
                                 (unsigned int)e->args[1],
-                                (unsigned int *)(uintptr_t)e->args[2], (domid_t)e->args[3]);
+                                (unsigned int *)(uintptr_t)e->args[2], (unsigned int)e->args[3]);
     case __HYPERVISOR_mmuext_op:
         return model_mmuext_op((struct mmuext_op *)(uintptr_t)e->args[0],
                                (unsigned int)e->args[1],
-                               (unsigned int *)(uintptr_t)e->args[2], (domid_t)e->args[3]);
+                               (unsigned int *)(uintptr_t)e->args[2], (unsigned int)e->args[3]);
     case __HYPERVISOR_update_va_mapping:
         return model_update_va_mapping(e->args[0], e->args[1], e->args[2]);
     case __HYPERVISOR_memory_op:

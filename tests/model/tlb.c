@@ -10,13 +10,14 @@
  * flushes, and able to say which of its entries grant more than the tables do.
  *
  * Simplifications: one CPU; every flush kind empties the whole TLB or the one
- * page; a root load drops the non-global entries, as a CR3 write does.
+ * page; a root load drops everything, global entries too, as Xen's
+ * write_ptbase does for a PV guest.
  */
 #include <stdio.h>
 
 #include "model_int.h"
 
-void model_tlb_fill(mfn_t root, uint64_t va, const struct model_xlat *x, bool global)
+void model_tlb_fill(mfn_t root, uint64_t va, const struct model_xlat *x)
 {
     uint64_t page = va & ~(uint64_t)(PAGE_SIZE - 1);
     struct model_tlb_entry *e = NULL;
@@ -26,15 +27,20 @@ void model_tlb_fill(mfn_t root, uint64_t va, const struct model_xlat *x, bool gl
             e = &model.tlb[i];
     if (!e)
         e = &model.tlb[model.tlb_next++ % MODEL_TLB_SIZE];
-    *e = (struct model_tlb_entry){ .valid = true, .root = root, .va = page, .x = *x,
-                                   .global = global };
+    *e = (struct model_tlb_entry){ .valid = true, .root = root, .va = page, .x = *x };
 }
 
+static void drop_all(void)
+{
+    for (unsigned int i = 0; i < MODEL_TLB_SIZE; i++)
+        model.tlb[i].valid = false;
+}
+
+/* flush_tlb_local() / flush_tlb_mask(): do_tlb_flush() toggles CR4.PGE, globals go too. */
 void model_tlb_flush_all(void)
 {
     model.counters.tlb_flushes++;
-    for (unsigned int i = 0; i < MODEL_TLB_SIZE; i++)
-        model.tlb[i].valid = false;
+    drop_all();
 }
 
 void model_tlb_flush_va(uint64_t va)
@@ -46,11 +52,25 @@ void model_tlb_flush_va(uint64_t va)
             model.tlb[i].valid = false;
 }
 
-void model_tlb_flush_nonglobal(void)
+/*
+ * The flushes Xen does without being asked, not counted as the guest's:
+ *
+ * write_ptbase() -> switch_cr3_cr4() (xen/arch/x86/flushtlb.c), what
+ * MMUEXT_NEW_BASEPTR ends in.  A 64-bit PV guest runs with CR4.PGE (global
+ * user mappings, pv_make_cr4) or with CR4.PCIDE, never both.  With PGE,
+ * switch_cr3_cr4 clears it before the CR3 write and sets it again after:
+ * global entries are flushed with the rest.  With PCIDE it ends in
+ * invpcid_flush_all_nonglobals(), and there are no global entries then.
+ * Either way nothing survives.  (Only the kernel/user toggle on a guest's
+ * syscall return, _toggle_guest_pt, keeps globals; the model has no such
+ * toggle.)
+ *
+ * do_mmu_update's flush_linear_pt: after a list that changed an L2..L4
+ * entry, flush_local(FLUSH_TLB) (do_tlb_flush: globals too).
+ */
+void model_tlb_flush_by_xen(void)
 {
-    for (unsigned int i = 0; i < MODEL_TLB_SIZE; i++)
-        if (!model.tlb[i].global)
-            model.tlb[i].valid = false;
+    drop_all();
 }
 
 static const struct model_tlb_entry *cached(mfn_t l4, uint64_t va)

@@ -39,7 +39,7 @@ static void release_entries(mfn_t mfn, int level, unsigned int upto)
     const uint64_t *t = model_table(mfn);
     for (unsigned int i = upto; i-- > 0;)
         if (guest_slot(level, i))
-            model_put_entry_ref(level, t[i]);
+            model_put_entry_ref(mfn, level, t[i]);
 }
 
 /*
@@ -64,7 +64,7 @@ static int validate(mfn_t mfn, int level)
                                        "non-present entry, domain crashed", level);
             }
         } else {
-            rc = model_get_entry_ref(level, t[i]);
+            rc = model_get_entry_ref(mfn, level, t[i]);
             if (!rc)
                 t[i] = model_adjust_guest(level, t[i]);
         }
@@ -124,6 +124,7 @@ int model_get_type(mfn_t mfn, enum model_type type)
     f->type = type;
     f->type_count = 1;
     f->validated = false;
+    f->linear_pt_count = 0;   /* alloc_page_type(): a fresh validation starts uncounted */
     int level = level_of(type);
     if (level) {
         int rc = validate(mfn, level);

@@ -29,16 +29,34 @@ static mfn_t l1_for(uint64_t va)
     return table;
 }
 
-static void flush(uint64_t va, uint64_t flags)
+/*
+ * The flush after a successful update (__do_update_va_mapping): the low two
+ * bits say what to flush, the rest to whom.  UVMF_LOCAL (0) is this CPU,
+ * UVMF_ALL the domain's dirty CPUs (here: this one); any other value is a
+ * pointer to a vcpumask (UVMF_MULTI), read as vcpumask_to_pcpumask does.  An
+ * empty mask flushes nothing; an unreadable one flushes nothing and returns
+ * -EFAULT, although the entry has been changed.
+ */
+static long flush(uint64_t va, uint64_t flags)
 {
-    switch (flags & UVMF_FLUSHTYPE_MASK) {
-    case UVMF_TLB_FLUSH:
+    uint64_t type = flags & UVMF_FLUSHTYPE_MASK, bmap = flags & ~(uint64_t)UVMF_FLUSHTYPE_MASK;
+    bool this_cpu = true;
+    long rc = 0;
+
+    if (type == UVMF_NONE)
+        return 0;
+    if (bmap != UVMF_LOCAL && bmap != UVMF_ALL)
+        rc = model_vcpumask_to_pcpumask(bmap, &this_cpu);
+    if (rc)
+        model_refuse(rc, "update_va_mapping: vcpumask_to_pcpumask could not read the vcpumask "
+                     "at %#llx (the entry was changed)", (unsigned long long)bmap);
+    if (!this_cpu)
+        return rc;
+    if (type == UVMF_TLB_FLUSH)
         model_tlb_flush_all();
-        break;
-    case UVMF_INVLPG:
+    else if (type == UVMF_INVLPG)
         model_tlb_flush_va(va);
-        break;
-    }
+    return rc;
 }
 
 long model_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags)
@@ -57,11 +75,10 @@ long model_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags)
                             "not a validated L1 of the guest", (unsigned long long)mfn_x(l1),
                             (unsigned long long)gva);
 
-    int rc = model_mod_entry(l1, pt_index(gva, 1), 1, val, false);
+    int rc = model_mod_entry(l1, pt_index(gva, 1), 1, val, false, MODEL_DOM_SELF);
     if (rc)
         return rc;   /* nothing changed: Xen skips the flush too */
-    flush(gva, flags);
-    return 0;
+    return flush(gva, flags);
 }
 
 long hv_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags)

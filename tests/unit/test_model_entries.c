@@ -67,16 +67,30 @@ static void test_upper_levels_refuse_cache_attributes_and_global(void **state)
                                "disallowed flags");
 }
 
-/* L1_DISALLOW_MASK for a domU without I/O: PWT, PCD, PAT and _PAGE_GNTTAB. */
-static void test_l1_refuses_cache_attributes_and_the_grant_bit(void **state)
+/* L1_DISALLOW_MASK for a domU without I/O: PWT, PCD and PAT. */
+static void test_l1_refuses_cache_attributes(void **state)
 {
     (void)state;
-    const uint64_t bad[] = { _PAGE_PWT, _PAGE_PCD, _PAGE_PSE /* PAT in an l1e */, GNTTAB };
-    for (unsigned int i = 0; i < 4; i++)
+    const uint64_t bad[] = { _PAGE_PWT, _PAGE_PCD, _PAGE_PSE /* PAT in an l1e */ };
+    for (unsigned int i = 0; i < 3; i++)
         assert_pin_refused(1, table_with(1, 2, P | bad[i]), -XEN_EINVAL, "disallowed flags");
 }
 
-/* What a guest may use: USER, A/D, AVAIL (9-11), AVAIL_HIGH (52-61), NX; GLOBAL in L1. */
+/*
+ * L1_DISALLOW_MASK's _PAGE_GNTTAB is 0 in a release build (asm/page.h,
+ * #ifdef NDEBUG): bit 62 is the guest's, in validation and in mod_l1_entry.
+ */
+static void test_l1_accepts_bit_62_in_a_release_build(void **state)
+{
+    (void)state;
+    mfn_t t = table_with(1, 2, P | GNTTAB);
+    assert_int_equal(harness_pin(1, t), 0);
+    assert_int_equal(harness_update(t, 3, ent(harness_data_frame(), P | RW | GNTTAB)), 0);
+    assert_true(harness_entries(t)[3] & GNTTAB);
+    assert_model_invariants();
+}
+
+/* What a guest may use: USER, A/D, AVAIL (9-11), AVAIL_HIGH (52-62), NX; GLOBAL in L1. */
 static void test_l1_accepts_global_nx_and_the_software_bits(void **state)
 {
     (void)state;
@@ -167,6 +181,57 @@ static void test_non_present_pse_above_l1_is_l1tf_unsafe(void **state)
     harness_entries(t)[0] = _PAGE_PSE;
     assert_int_equal(harness_pin(2, t), -MODEL_ECRASHED);
     assert_true(model_domain_crashed());
+}
+
+/* Validate an L1 whose one non-present entry holds address `maddr`: 0 if Xen finds it safe. */
+static long pin_l1_with_non_present_address(uint64_t maddr)
+{
+    mfn_t t = harness_table_frame();
+    harness_entries(t)[5] = maddr | _PAGE_AVAIL0;
+    return harness_pin(1, t);
+}
+
+/*
+ * l1tf_calculations(), l1d_maxphysaddr == paddr_bits (46, the default: a
+ * Skylake-SP server): l1tf_safe_maddr = 3 << (paddr_bits - 2), the top
+ * quarter.  Address bits the L1D does not use (46 and up) do not count.
+ */
+static void test_l1tf_with_an_l1d_as_wide_as_cpuid_leaves_the_top_quarter_safe(void **state)
+{
+    (void)state;
+    assert_int_equal(model_l1tf_safe_maddr(), 3ULL << 44);
+    assert_int_equal(pin_l1_with_non_present_address(3ULL << 44), 0);
+    assert_int_equal(pin_l1_with_non_present_address(1ULL << 47), 0);   /* masked off: 0 */
+    assert_false(model_domain_crashed());
+    assert_int_equal(pin_l1_with_non_present_address(1ULL << 45), -MODEL_ECRASHED);
+    assert_true(model_domain_crashed());
+}
+
+/*
+ * l1tf_calculations(), l1d_maxphysaddr > paddr_bits (39 and 46: a desktop
+ * part): any address bit past paddr_bits is safe, l1tf_safe_maddr = 1 << 39.
+ */
+static void test_l1tf_with_an_l1d_wider_than_cpuid_is_safe_past_paddr_bits(void **state)
+{
+    (void)state;
+    model_set_l1tf_widths(39, 46);
+    assert_int_equal(model_l1tf_safe_maddr(), 1ULL << 39);
+    assert_int_equal(pin_l1_with_non_present_address(1ULL << 39), 0);
+    assert_int_equal(pin_l1_with_non_present_address(1ULL << 45), 0);
+    assert_false(model_domain_crashed());
+    assert_int_equal(pin_l1_with_non_present_address((1ULL << 39) - PAGE_SIZE),
+                     -MODEL_ECRASHED);
+    assert_true(model_domain_crashed());
+}
+
+/* The E820 supplement (setup.c): never below the end of RAM, whatever the widths say. */
+static void test_l1tf_safe_maddr_is_never_below_the_end_of_ram(void **state)
+{
+    (void)state;
+    model_set_l1tf_widths(12, 46);   /* 1 << 12: absurdly low */
+    assert_int_equal(model_l1tf_safe_maddr(), (uint64_t)model_nr_frames() << PAGE_SHIFT);
+    assert_int_equal(pin_l1_with_non_present_address(mfn_to_maddr(harness_data_frame())),
+                     -MODEL_ECRASHED);
 }
 
 static void test_mod_entry_refuses_an_l1tf_unsafe_non_present_value(void **state)
@@ -304,7 +369,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         HARNESS_TEST(test_l2_and_l3_validation_refuse_pse_superpages),
         HARNESS_TEST(test_upper_levels_refuse_cache_attributes_and_global),
-        HARNESS_TEST(test_l1_refuses_cache_attributes_and_the_grant_bit),
+        HARNESS_TEST(test_l1_refuses_cache_attributes),
+        HARNESS_TEST(test_l1_accepts_bit_62_in_a_release_build),
         HARNESS_TEST(test_l1_accepts_global_nx_and_the_software_bits),
         HARNESS_TEST(test_l1_refuses_a_frame_the_guest_does_not_own),
         HARNESS_TEST(test_l1_refuses_a_frame_past_the_end_of_ram),
@@ -313,6 +379,9 @@ int main(void)
         HARNESS_TEST(test_non_present_entry_pointing_at_ram_crashes_the_domain),
         HARNESS_TEST(test_non_present_entry_with_inverted_address_is_l1tf_safe),
         HARNESS_TEST(test_non_present_pse_above_l1_is_l1tf_unsafe),
+        HARNESS_TEST(test_l1tf_with_an_l1d_as_wide_as_cpuid_leaves_the_top_quarter_safe),
+        HARNESS_TEST(test_l1tf_with_an_l1d_wider_than_cpuid_is_safe_past_paddr_bits),
+        HARNESS_TEST(test_l1tf_safe_maddr_is_never_below_the_end_of_ram),
         HARNESS_TEST(test_mod_entry_refuses_an_l1tf_unsafe_non_present_value),
         HARNESS_TEST(test_l4_validation_ignores_and_overwrites_xen_slots),
         HARNESS_TEST(test_mmu_update_to_an_l4_xen_slot_is_refused),

@@ -228,18 +228,100 @@ static void test_an_l1_shared_by_two_l2s_is_validated_once_and_counted_twice(voi
     assert_model_invariants();
 }
 
+/* --- linear page tables (get_lN_linear_pagetable, pv-linear-pt on by default) ---------- */
+
+static mfn_t pinned_empty_table(int level)
+{
+    mfn_t t = harness_table_frame();
+    assert_int_equal(harness_pin(level, t), 0);
+    return t;
+}
+
 /*
- * An entry naming a frame of its own level would be a "linear" page table,
- * which the model does not allow (docs/model.md); a table naming itself is the
- * simplest such loop.
+ * Rule 2: a read-only entry naming its own table is a self-map, accepted even
+ * while the table is being validated, and it takes no reference.
  */
-static void test_a_table_that_names_itself_is_refused(void **state)
+static void test_a_table_may_map_itself_read_only(void **state)
+{
+    (void)state;
+    for (int level = 2; level <= 4; level++) {
+        mfn_t t = harness_table_frame();
+        harness_entries(t)[0] = ent(t, P);
+        assert_int_equal(harness_pin(level, t), 0);
+        assert_int_equal(model_frame_type_count(t), 1);   /* the pin's alone */
+        assert_model_invariants();
+        assert_int_equal(harness_unpin(t), 0);
+        assert_int_equal(model_frame_type(t), MODEL_TYPE_NONE);
+    }
+}
+
+/* Rule 1: "Attempt to create linear p.t. with write perms". */
+static void test_a_writable_linear_entry_is_refused(void **state)
 {
     (void)state;
     mfn_t l2 = harness_table_frame();
+    harness_entries(l2)[0] = ent(l2, P | RW);
+    assert_int_equal(harness_pin(2, l2), -XEN_EINVAL);
+    assert_refused_by("write perms");
+    assert_int_equal(model_frame_type(l2), MODEL_TYPE_NONE);
+    assert_model_invariants();
+}
+
+/* pv-linear-pt=false: "Attempt to create linear p.t. (feature disabled)". */
+static void test_without_pv_linear_pt_a_self_map_is_refused(void **state)
+{
+    (void)state;
+    model_set_pv_linear_pt(false);
+    mfn_t l2 = harness_table_frame();
     harness_entries(l2)[0] = ent(l2, P);
     assert_int_equal(harness_pin(2, l2), -XEN_EINVAL);
-    assert_int_equal(model_frame_type(l2), MODEL_TYPE_NONE);
+    assert_refused_by("feature disabled");
+    assert_model_invariants();
+}
+
+/*
+ * Rule 3: another validated table of the same level may be named; it gains a
+ * type reference, which the entry's removal gives back (put_page_from_lNe).
+ */
+static void test_a_linear_entry_to_another_validated_table_takes_a_reference(void **state)
+{
+    (void)state;
+    mfn_t a = pinned_empty_table(2), b = pinned_empty_table(2);
+    assert_int_equal(harness_update(a, 7, ent(b, P)), 0);
+    assert_int_equal(model_frame_type_count(b), 2);
+    assert_model_invariants();
+    assert_int_equal(harness_update(a, 7, 0), 0);
+    assert_int_equal(model_frame_type_count(b), 1);
+    assert_model_invariants();
+}
+
+/* Rule 3: the target must already be validated as the same level. */
+static void test_a_linear_entry_needs_a_validated_table_of_its_own_level(void **state)
+{
+    (void)state;
+    mfn_t l3 = pinned_empty_table(3), l1 = pinned_empty_table(1);
+    assert_int_equal(harness_update(l3, 0, ent(l3 /* self: fine */, P)), 0);
+    /* An L3 entry naming an L1: neither the level below nor its own. */
+    assert_int_equal(harness_update(l3, 1, ent(l1, P)), -XEN_EINVAL);
+    assert_int_equal(harness_entries(l3)[1], 0);
+    assert_model_invariants();
+}
+
+/*
+ * Rule 4: no chains.  A table holding a linear entry may not become a linear
+ * target, and a linear target may not gain linear entries (linear_pt_count).
+ */
+static void test_linear_page_tables_do_not_chain(void **state)
+{
+    (void)state;
+    mfn_t a = pinned_empty_table(2), b = pinned_empty_table(2), c = pinned_empty_table(2);
+    assert_int_equal(harness_update(a, 0, ent(b, P)), 0);    /* a holds, b is named */
+    assert_int_equal(harness_update(c, 0, ent(a, P)), -XEN_EINVAL);
+    assert_refused_by("holds linear entries");
+    assert_int_equal(harness_update(b, 0, ent(c, P)), -XEN_EINVAL);
+    assert_refused_by("is itself a linear target");
+    assert_int_equal(harness_update(c, 0, ent(b, P)), 0);    /* b named twice: fine */
+    assert_int_equal(model_frame_type_count(b), 3);
     assert_model_invariants();
 }
 
@@ -274,7 +356,12 @@ int main(void)
         HARNESS_TEST(test_pinning_a_frame_the_guest_does_not_own_is_refused),
         HARNESS_TEST(test_a_frame_holds_one_table_type_at_a_time),
         HARNESS_TEST(test_an_l1_shared_by_two_l2s_is_validated_once_and_counted_twice),
-        HARNESS_TEST(test_a_table_that_names_itself_is_refused),
+        HARNESS_TEST(test_a_table_may_map_itself_read_only),
+        HARNESS_TEST(test_a_writable_linear_entry_is_refused),
+        HARNESS_TEST(test_without_pv_linear_pt_a_self_map_is_refused),
+        HARNESS_TEST(test_a_linear_entry_to_another_validated_table_takes_a_reference),
+        HARNESS_TEST(test_a_linear_entry_needs_a_validated_table_of_its_own_level),
+        HARNESS_TEST(test_linear_page_tables_do_not_chain),
         HARNESS_TEST(test_a_pinned_child_stays_validated_when_its_parent_goes),
     };
     return cmocka_run_group_tests_name("model_types", tests, NULL, NULL);

@@ -1,0 +1,85 @@
+/*
+ * What Xen reads of the guest itself: addresses it accepts, memory it copies
+ * in (copy_from_guest), and the vcpus a vcpumask names.
+ *
+ * In a hosted test the guest's memory is this process's memory: a pointer the
+ * core hands to a hypercall is a host pointer.  Xen's copy_from_guest() first
+ * refuses an address in its own range (access_ok), then lets the copy fault;
+ * the model has the kernel do the copy (through a pipe: write() answers
+ * EFAULT for memory that is not there, with no privilege needed), so a
+ * pointer to nothing fails as it would in Xen instead of crashing the test.
+ *
+ * The model has one CPU.  The guest has max_vcpus vcpus (1 unless a test says
+ * otherwise); vcpu 0 runs on that CPU, the others are not running anywhere,
+ * so no CPU holds their TLB entries (their dirty_cpu is VCPU_CPU_CLEAN).
+ */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "model_int.h"
+
+/* HYPERVISOR_VIRT_END (xen/arch/x86/include/asm/config.h): L4 slots 256..271 are Xen's. */
+#define MODEL_HYPERVISOR_VIRT_END 0xffff880000000000ULL
+
+/* is_canonical_address() (xen/arch/x86/include/asm/x86_64/page.h). */
+bool model_canonical(uint64_t va)
+{
+    return ((int64_t)va >> 47) == ((int64_t)va >> 63);
+}
+
+/* __addr_ok() (asm/x86_64/uaccess.h): the guest's lower half, or above Xen's range. */
+bool model_addr_ok(uint64_t va)
+{
+    return va < (1ULL << 47) || va >= MODEL_HYPERVISOR_VIRT_END;
+}
+
+/* copy_from_guest(): false where Xen's copy would fail (-EFAULT). */
+bool model_copy_from_guest(void *to, uint64_t from, size_t len)
+{
+    int pipe_fd[2];
+    if (!model_addr_ok(from) || !model_addr_ok(from + len - 1))
+        return false;
+    if (pipe2(pipe_fd, O_CLOEXEC) != 0)
+        abort();
+    bool ok = write(pipe_fd[1], (const void *)(uintptr_t)from, len) == (ssize_t)len &&
+              read(pipe_fd[0], to, len) == (ssize_t)len;
+    close(pipe_fd[0]);
+    close(pipe_fd[1]);
+    return ok;
+}
+
+void model_set_max_vcpus(unsigned int n)
+{
+    model.max_vcpus = n ? n : 1;
+}
+
+/*
+ * vcpumask_to_pcpumask() (xen/arch/x86/mm.c): read the mask one unsigned long
+ * at a time, only as many as max_vcpus needs, stopping at the first bit past
+ * the last vcpu.  *this_cpu says whether a vcpu dirty on this CPU was named:
+ * that is whether a flush "to the mask" reaches the model's TLB.  An empty
+ * mask names no CPU and flushes nothing.  A copy that fails clears the mask
+ * and answers -EFAULT.
+ */
+int model_vcpumask_to_pcpumask(uint64_t bmap, bool *this_cpu)
+{
+    *this_cpu = false;
+    for (unsigned int offs = 0;; offs++) {
+        unsigned int bias = offs * 64;
+        uint64_t vmask;
+        if (bias >= model.max_vcpus)
+            return 0;
+        if (!model_copy_from_guest(&vmask, bmap + offs * sizeof(vmask), sizeof(vmask))) {
+            *this_cpu = false;
+            return -XEN_EFAULT;
+        }
+        for (; vmask; vmask &= vmask - 1) {
+            unsigned int vcpu = bias + (unsigned int)__builtin_ctzll(vmask);
+            if (vcpu >= model.max_vcpus)
+                return 0;
+            if (vcpu == 0)
+                *this_cpu = true;
+        }
+    }
+}
