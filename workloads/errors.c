@@ -37,6 +37,47 @@ static void errors_bad_ranges(struct aspace *as, const struct wl_options *opt, p
              "errors-wrapping-count-refused", "unmap of 2^52 pages returned %d", rc);
 }
 
+static bool maps_writable(const struct aspace *as, uint64_t va)
+{
+    pte_t pte = PTE_NONE;
+
+    return !mmu_lookup(as, va, &pte) && pte_present(pte) && (pte_flags(pte) & _PAGE_RW);
+}
+
+/*
+ * Calls that name the wrong thing, refused before anything is written (issue
+ * 13): a prot that is none of the three, a slot of another space, a slot kept
+ * from a destroyed one, and a table that is linked already.
+ */
+static void errors_wrong_names(struct aspace *as, pfn_t plain)
+{
+    struct aspace *other = wl_space_with_pages(WL_VA, 1, true);
+    mpte_t *theirs = other ? entry_slot(other, WL_VA, 1) : NULL;
+    mpte_t *l2e = other ? entry_slot(other, WL_VA, 2) : NULL;
+    pfn_t l1 = virt_to_pfn(entry_slot(as, WL_VA, 1));
+    int rc;
+
+    if (!other || !theirs || !l2e)
+        return;
+    rc = mmu_protect_range(as, WL_VA, 1, (enum mmu_prot)3);
+    wl_accept_errors();
+    wl_check(rc == -XEN_EINVAL && maps_writable(as, WL_VA) && pvmmu_error_seen("prot 3 is not"),
+             "errors-bad-prot-refused", "protect with prot 3 returned %d", rc);
+    rc = set_pte(as, theirs, pte_make(plain, _PAGE_PRESENT));
+    wl_accept_errors();
+    wl_check(rc == -XEN_EINVAL && maps_writable(other, WL_VA) && pvmmu_error_seen("another space's table"),
+             "errors-slot-of-another-space-refused", "set_pte into another space's L1 returned %d", rc);
+    rc = set_pmd(other, l2e + 1, pte_make(l1, TABLE_FLAGS));
+    wl_accept_errors();
+    wl_check(rc == -XEN_EBUSY && pvmmu_error_seen("is linked already"), "errors-table-linked-twice-refused",
+             "linking an L1 of address space %u into %u returned %d", as->id, other->id, rc);
+    wl_destroy_space(other, WL_VA, 1);
+    rc = set_pte(as, theirs, pte_make(plain, _PAGE_PRESENT));
+    wl_accept_errors();
+    wl_check(rc == -XEN_EINVAL && maps_writable(as, WL_VA) && pvmmu_error_seen("is not in an L1 table"),
+             "errors-slot-of-destroyed-space-refused", "set_pte into a freed L1 returned %d", rc);
+}
+
 void wl_suite_errors(const struct wl_options *opt)
 {
     struct mmuext_op unpin = { .cmd = MMUEXT_UNPIN_TABLE };
@@ -62,6 +103,8 @@ void wl_suite_errors(const struct wl_options *opt)
     wl_check(rc == -XEN_EPERM && pvmmu_error_seen("Xen's"), "errors-xen-slot-refused",
              "set_pgd on slot %u returned %d", L4_XEN_FIRST, rc);
     errors_bad_ranges(as, opt, plain);
+    if (as)
+        errors_wrong_names(as, plain);
     if (as)
         wl_destroy_space(as, WL_VA, opt->pages);
     rc = as ? aspace_destroy(as) : 0;

@@ -146,7 +146,7 @@ static void test_protect_suite_faults_exactly_where_expected(void **s)
 }
 static void test_hooks_suite(void **s) { (void)s; run_suite("hooks", 3); }
 static void test_unmap_suite(void **s) { (void)s; run_suite("unmap", 2); }
-static void test_errors_suite(void **s) { (void)s; run_suite("errors", 4); }
+static void test_errors_suite(void **s) { (void)s; run_suite("errors", 12); }
 static void test_all_suites_in_one_run(void **s) { (void)s; run_suite("all", 20); }
 /* The in-guest fault-injection sweep, here against the model (the kernel runs it on real Xen). */
 static void test_inject_suite_every_site_stays_consistent(void **s) { (void)s; run_suite("inject", 2); }
