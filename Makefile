@@ -13,7 +13,7 @@ BUILD ?= build
 CACHE ?= $(HOME)/.cache/pvmmu
 
 # The portable core: the same files go into the kernel and into the hosted tests.
-CORE_DIRS := lib p2m multicalls pinning mmu xenstore suspend shadow
+CORE_DIRS := lib p2m multicalls tables pinning mmu xenstore suspend shadow
 CORE_SRCS := $(sort $(wildcard $(addsuffix /*.c,$(CORE_DIRS))))
 
 # Hosted test code: the executable model of Xen, the harness that plays the kernel
@@ -66,10 +66,13 @@ hosted: $(UNIT_TESTS)
 
 # The book's page numbers must be unique: a duplicate fails check like any test.
 # So does run-check.sh's own spec: the script that sums the suites must not count silence as a pass.
+# And the core's folders must form a line (tools/check-layers.sh, with its own spec): no cycles.
 check: hosted
 	@mkdir -p $(BUILD)/results
 	@tools/book.sh > $(BUILD)/book.txt || { echo "FAIL book: see above"; exit 1; }
 	@tests/test-run-check.sh > $(BUILD)/results/run-check.txt || { cat $(BUILD)/results/run-check.txt; echo "FAIL run-check: its spec (tests/test-run-check.sh) fails"; exit 1; }
+	@tests/test-check-layers.sh > $(BUILD)/results/check-layers-spec.txt || { cat $(BUILD)/results/check-layers-spec.txt; echo "FAIL check-layers: its spec (tests/test-check-layers.sh) fails"; exit 1; }
+	@tools/check-layers.sh $(BUILD) || { echo "FAIL check-layers: a core folder uses one above it"; exit 1; }
 	@tests/run-check.sh $(BUILD)/results/check.counts $(UNIT_TESTS)
 
 # The code's story in reading order (lguest-style /*X:NNN ... :*/ comments).

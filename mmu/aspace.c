@@ -20,17 +20,6 @@
 #include "mmu/table_owner.h"
 
 static struct aspace pool[ASPACE_MAX];
-static struct aspace *kernel_as, *current_as;
-
-struct aspace *aspace_kernel(void)
-{
-    return kernel_as;
-}
-
-struct aspace *aspace_current(void)
-{
-    return current_as;
-}
 
 static struct aspace *pool_take(void)
 {
@@ -54,9 +43,9 @@ int aspace_adopt_kernel(pfn_t kernel_l4)
 {
     struct aspace *as;
 
-    if (kernel_as) {
+    if (aspace_kernel()) {
         pvmmu_error("aspace_adopt_kernel: the kernel's tables were adopted already (root pfn 0x%llx)",
-                    (unsigned long long)pfn_x(kernel_as->root));
+                    (unsigned long long)pfn_x(aspace_kernel()->root));
         return -XEN_EEXIST;
     }
     as = pool_take();
@@ -67,7 +56,8 @@ int aspace_adopt_kernel(pfn_t kernel_l4)
     as->is_kernel = true;
     as->pinned = true;
     as->state = AS_LIVE;
-    kernel_as = current_as = as;
+    registry_set_kernel(as);
+    registry_set_current(as);
     registry_add(as);
     return 0;
 }
@@ -77,7 +67,7 @@ static void copy_kernel_half(pfn_t root)
     unsigned slot;
 
     for (slot = L4_KERNEL_FIRST; slot <= L4_KERNEL_LAST; slot++)
-        *table_entry(root, slot) = *table_entry(kernel_as->root, slot);
+        *table_entry(root, slot) = *table_entry(aspace_kernel()->root, slot);
 }
 
 static void free_root(pfn_t root)
@@ -92,7 +82,7 @@ struct aspace *aspace_create(void)
 {
     struct aspace *as;
 
-    if (!kernel_as) {
+    if (!aspace_kernel()) {
         pvmmu_error("aspace_create: no kernel address space yet (aspace_adopt_kernel first)");
         return NULL;
     }
@@ -206,7 +196,7 @@ int aspace_destroy(struct aspace *as)
 {
     int rc;
 
-    if (!aspace_exists(as) || as->is_kernel || as == current_as) {
+    if (!aspace_exists(as) || as->is_kernel || as == aspace_current()) {
         pvmmu_error("aspace_destroy: %s",
                     !aspace_exists(as) ? "not an address space (destroyed twice?)"
                     : as->is_kernel ? "the kernel's address space cannot be destroyed"
@@ -246,7 +236,7 @@ int aspace_switch(struct aspace *as)
     if (!rc)
         rc = mc_mmuext(&op);
     if (!rc)
-        current_as = as;
+        registry_set_current(as);
     return lazy_mmu_leave_after(rc);
 }
 
@@ -260,7 +250,6 @@ void mmu_forget_state(void)
 
     for (i = 0; i < ASPACE_MAX; i++)
         pool[i].state = AS_FREE;
-    kernel_as = current_as = NULL;
     registry_forget();
     table_owner_forget();
     fresh_forget();

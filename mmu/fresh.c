@@ -13,18 +13,9 @@
  * the batch goes out (a lazy section's end, an explicit flush, or a forced flush
  * because the batch filled up), so a plain store can never meet a read-only frame.
  *
- * The same callback keeps a short list of entries above L1 whose update is still
- * queued ("pending"): walking down a tree in lazy mode must see the table it hooked
- * a moment ago, or it would allocate a second one.  entry_read() consults it.
- *
- * One ordering trap remains.  A fresh L2 is hooked into a pinned L3, and a moment
- * later a fresh L1 is written (plainly) into that L2.  The L1's read-only flip is
- * queued after the L2's hook, but when Xen applies the hook it validates the L2
- * as it then is, L1 included, and finds the L1 still writable.  So a hook into a
- * pinned tree is not queued when it is made: it is "deferred", kept here, and
- * queued at the last moment before the batch is issued, after every flip of every
- * table it will pull in.  A later update of the same slot in the same batch just
- * replaces the deferred value. :*/
+ * Entries queued above L1, and hooks deferred to the last moment, are the
+ * table layer's business (tables/pending.c): this file keeps only the fresh
+ * tables, and what to do when a batch that carried them fails. :*/
 #include <xen/pvmmu/lib.h>
 #include <xen/pvmmu/mmu.h>
 #include <xen/pvmmu/multicall.h>
@@ -37,11 +28,8 @@ static pfn_t fresh[FRESH_MAX];
 static bool fresh_owned[FRESH_MAX];   /* allocated by pvmmu itself (range ops): ours to free */
 static bool fresh_reached[FRESH_MAX];
 static unsigned nr_fresh;
-static struct { mpte_t *slot; mpte_t val; bool deferred; } pending[FRESH_MAX];
-static unsigned nr_pending;
 static bool armed;
 
-static void queue_deferred(void);
 static void recover_after_failed_batch(void);
 
 static void batch_issued(void *unused, int result)
@@ -50,7 +38,6 @@ static void batch_issued(void *unused, int result)
     if (result)
         recover_after_failed_batch();
     nr_fresh = 0;
-    nr_pending = 0;
     armed = false;
 }
 
@@ -61,7 +48,6 @@ static int arm(void)
 
     if (armed)
         return 0;
-    mc_set_before_issue(queue_deferred);
     rc = mc_callback(batch_issued, NULL);
     if (!rc)
         armed = true;
@@ -77,6 +63,7 @@ static int make_room(unsigned count)
 void fresh_forget(void)
 {
     batch_issued(NULL, 0);
+    pending_forget();
 }
 
 bool table_is_fresh(pfn_t table)
@@ -134,7 +121,7 @@ static void recover_after_failed_batch(void)
     struct aspace *as;
     unsigned i;
 
-    nr_pending = 0;
+    pending_forget();       /* what was asked is not what is: read the tables as they are */
     for (i = 0; i < nr_fresh; i++)
         fresh_reached[i] = false;
     for (as = registry_first(); as; as = registry_next(as)) {
@@ -150,84 +137,4 @@ static void recover_after_failed_batch(void)
         if (fresh_owned[i] && !reconcile_release_table(fresh[i]))
             frame_free(fresh[i]);
     }
-}
-
-static int remember(mpte_t *slot, mpte_t val, bool deferred)
-{
-    unsigned i;
-    int rc;
-
-    for (i = 0; i < nr_pending; i++)
-        if (pending[i].slot == slot) {
-            pending[i].val = val;
-            pending[i].deferred |= deferred;
-            return 0;
-        }
-    rc = make_room(nr_pending);
-    if (rc)
-        return rc;
-    pending[nr_pending].slot = slot;
-    pending[nr_pending].val = val;
-    pending[nr_pending].deferred = deferred;
-    nr_pending++;
-    return arm();
-}
-
-int pending_entry_add(mpte_t *slot, mpte_t val)
-{
-    return remember(slot, val, false);
-}
-
-int entry_defer(mpte_t *slot, mpte_t val)
-{
-    return remember(slot, val, true);
-}
-
-bool entry_is_deferred(const mpte_t *slot)
-{
-    unsigned i;
-
-    for (i = 0; i < nr_pending; i++)
-        if (pending[i].slot == slot)
-            return pending[i].deferred;
-    return false;
-}
-
-/*
- * Just before the batch goes out: queue the deferred hooks, in the order they
- * were made.  Should queueing one force an early flush (a full batch), the rest
- * land in the next batch, and are remembered again so reads stay right.  Should
- * that forced flush fail, its recovery has already freed the fresh tables no
- * tree reaches, these hooks' among them: the rest are dropped, not queued to
- * link freed frames, and the batch keeps the error for the caller (rule 5 of
- * multicall.h).
- */
-static void queue_deferred(void)
-{
-    struct { mpte_t *slot; mpte_t val; } todo[FRESH_MAX];
-    unsigned i, n = 0;
-
-    for (i = 0; i < nr_pending; i++)
-        if (pending[i].deferred) {
-            todo[n].slot = pending[i].slot;
-            todo[n].val = pending[i].val;
-            pending[i].deferred = false;
-            n++;
-        }
-    for (i = 0; i < n; i++) {
-        if (mc_mmu_update(entry_maddr(todo[i].slot) | MMU_NORMAL_PT_UPDATE, todo[i].val.v))
-            return;
-        if (!armed && pending_entry_add(todo[i].slot, todo[i].val))
-            return;
-    }
-}
-
-mpte_t entry_read(const mpte_t *slot)
-{
-    unsigned i;
-
-    for (i = nr_pending; i-- > 0;)
-        if (pending[i].slot == slot)
-            return pending[i].val;
-    return *(const volatile mpte_t *)slot;
 }

@@ -29,13 +29,6 @@
 
 static const char *const level_name[] = { "", "set_pte", "set_pmd", "set_pud", "set_pgd" };
 
-uint64_t entry_maddr(const mpte_t *slot)
-{
-    uint64_t offset = (uintptr_t)slot & (PAGE_SIZE - 1);
-
-    return mfn_to_maddr(p2m_lookup(virt_to_pfn(slot))) | offset;
-}
-
 static unsigned slot_index(const mpte_t *slot)
 {
     return ((uintptr_t)slot & (PAGE_SIZE - 1)) / sizeof(mpte_t);
@@ -152,7 +145,7 @@ static int write_entry(mpte_t *slot, mpte_t new, bool plain, unsigned how)
 
 /*
  * In a pinned tree: a store into a fresh table; a hook, or an update of a slot
- * whose hook is still deferred, kept for the last moment (mmu/fresh.c); anything
+ * whose hook is still deferred, kept for the last moment (tables/pending.c); anything
  * else queued now, and remembered above L1 so walks see it.
  */
 static int queue_or_write(mpte_t *slot, mpte_t new, bool plain, bool hooks, bool links, unsigned how)

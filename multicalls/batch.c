@@ -315,7 +315,7 @@ int mc_flush(void)
     unsigned int i, nr_callbacks;
     int result = 0;
 
-    /* Last-moment requests (mmu/fresh.c's deferred hooks) join the batch first. */
+    /* Last-moment requests (tables/pending.c's deferred hooks) join the batch first. */
     if (before_issue) {
         batch.issuing++;
         before_issue();

@@ -21,6 +21,28 @@
 
 static struct aspace *registered;
 static unsigned nr_registered;
+static struct aspace *kernel_as;   /* the domain builder's tables, adopted at boot */
+static struct aspace *current_as;  /* the one loaded (NEW_BASEPTR) */
+
+struct aspace *aspace_kernel(void)
+{
+    return kernel_as;
+}
+
+struct aspace *aspace_current(void)
+{
+    return current_as;
+}
+
+void registry_set_kernel(struct aspace *as)
+{
+    kernel_as = as;
+}
+
+void registry_set_current(struct aspace *as)
+{
+    current_as = as;
+}
 
 void registry_add(struct aspace *as)
 {
@@ -46,6 +68,7 @@ void registry_forget(void)
 {
     registered = NULL;
     nr_registered = 0;
+    kernel_as = current_as = NULL;
 }
 
 struct aspace *registry_first(void)

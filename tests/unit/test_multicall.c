@@ -208,7 +208,7 @@ static void test_a_failure_inside_a_section_is_returned_by_its_outermost_leave(v
 }
 
 /*
- * Guards issue 13.4: mmu/fresh.c queues the hooks it deferred at the last moment,
+ * Guards issue 13.4: tables/pending.c queues the hooks it deferred at the last moment,
  * from inside the issue.  When the batch is full, that forces a flush, and when
  * the forced flush failed, the outer issue found an empty batch and the leave
  * answered 0 with the mapping missing.

@@ -72,6 +72,9 @@ unsigned registry_count(void);
 void registry_add(struct aspace *as);
 void registry_remove(struct aspace *as);
 void registry_forget(void);
+/* mmu/aspace.c tells the registry which space is the kernel's and which is loaded. */
+void registry_set_kernel(struct aspace *as);
+void registry_set_current(struct aspace *as);
 
 /*
  * The walker: visit every table frame of an address space's user half, leaves

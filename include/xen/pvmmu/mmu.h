@@ -22,7 +22,7 @@ int set_pgd(struct aspace *as, mpte_t *l4e, pte_t val);
 /* set_pte for a protection change: keeps the accessed/dirty bits the hardware set. */
 int set_pte_preserve_ad(struct aspace *as, mpte_t *l1e, pte_t val);
 
-/* Pseudo-physical <-> machine entry conversions (mmu/convert.c). */
+/* Pseudo-physical <-> machine entry conversions (tables/convert.c). */
 int pte_to_mpte(pte_t pte, mpte_t *out);
 int mpte_to_pte(mpte_t mpte, pte_t *out);
 /* The pfn a present entry points at (INVALID_PFN: not one of ours). */
@@ -70,12 +70,16 @@ int mmu_update_va_mapping(uint64_t va, pte_t val, uint64_t uvmf_flags);
 bool table_is_fresh(pfn_t table);
 int fresh_table_add(pfn_t table);
 void fresh_table_owned(pfn_t table);
+void fresh_forget(void);
+
+/* tables/pending.c: entries on their way, which entry_read() sees before the tables do. */
 int pending_entry_add(mpte_t *slot, mpte_t val);
 int entry_defer(mpte_t *slot, mpte_t val);
 bool entry_is_deferred(const mpte_t *slot);
-/* The machine address of a table entry (what mmu_update names it by). */
+/* Forget them (the batch failed, or the machine is new). */
+void pending_forget(void);
+/* tables/entry.c: the machine address of a table entry (what mmu_update names it by). */
 uint64_t entry_maddr(const mpte_t *slot);
-void fresh_forget(void);
 
 /* Forget all state: the machine underneath was replaced (hosted tests boot one per case). */
 void mmu_forget_state(void);

@@ -66,7 +66,7 @@ int mc_callback(mc_callback_fn fn, void *data);
 
 /*
  * One function may ask to queue requests at the last moment before every issue
- * (mmu/fresh.c uses it to put hooks after the read-only flips they depend on).
+ * (tables/pending.c uses it to put hooks after the read-only flips they depend on).
  */
 typedef void (*mc_hook_fn)(void);
 void mc_set_before_issue(mc_hook_fn fn);

@@ -18,11 +18,6 @@
 #include <xen/pvmmu/p2m.h>
 #include <xen/pvmmu/platform.h>
 
-mpte_t *table_entry(pfn_t table, unsigned index)
-{
-    return (mpte_t *)pfn_to_virt(table) + index;
-}
-
 int pt_walk_subtree(pfn_t table, int level, pt_visit_fn visit, void *ctx)
 {
     unsigned i;

@@ -1,0 +1,141 @@
+/*T:050 Entries on their way: what a table will hold once the batch is issued.
+ *
+ * In lazy mode an update above L1 is queued, not written: the table still holds
+ * the old entry until the batch goes to Xen.  But walking down a tree in lazy
+ * mode must see the table it hooked a moment ago, or it would allocate a second
+ * one.  So the entries above L1 whose update is still queued are kept here
+ * ("pending"), and entry_read() answers from them first.  The list is emptied
+ * when the batch is issued.
+ *
+ * One ordering trap remains.  A fresh L2 is hooked into a pinned L3, and a moment
+ * later a fresh L1 is written (plainly) into that L2.  The L1's read-only flip is
+ * queued after the L2's hook, but when Xen applies the hook it validates the L2
+ * as it then is, L1 included, and finds the L1 still writable.  So a hook into a
+ * pinned tree is not queued when it is made: it is "deferred", kept here, and
+ * queued at the last moment before the batch is issued, after every flip of every
+ * table it will pull in.  A later update of the same slot in the same batch just
+ * replaces the deferred value. :*/
+#include <xen/pvmmu/lib.h>
+#include <xen/pvmmu/mmu.h>
+#include <xen/pvmmu/multicall.h>
+
+#define PENDING_MAX 64
+
+static struct { mpte_t *slot; mpte_t val; bool deferred; } pending[PENDING_MAX];
+static unsigned nr_pending;
+static bool armed;
+
+static void queue_deferred(void);
+
+static void batch_issued(void *unused, int result)
+{
+    (void)unused;
+    (void)result;
+    nr_pending = 0;
+    armed = false;
+}
+
+/* Make sure the batch will tell us when it is issued, and let us queue the deferred hooks first. */
+static int arm(void)
+{
+    int rc;
+
+    if (armed)
+        return 0;
+    mc_set_before_issue(queue_deferred);
+    rc = mc_callback(batch_issued, NULL);
+    if (!rc)
+        armed = true;
+    return rc;
+}
+
+/* A full list is emptied the only safe way: by issuing the batch. */
+static int make_room(void)
+{
+    return nr_pending < PENDING_MAX ? 0 : lazy_mmu_flush();
+}
+
+void pending_forget(void)
+{
+    batch_issued(NULL, 0);
+}
+
+static int remember(mpte_t *slot, mpte_t val, bool deferred)
+{
+    unsigned i;
+    int rc;
+
+    for (i = 0; i < nr_pending; i++)
+        if (pending[i].slot == slot) {
+            pending[i].val = val;
+            pending[i].deferred |= deferred;
+            return 0;
+        }
+    rc = make_room();
+    if (rc)
+        return rc;
+    pending[nr_pending].slot = slot;
+    pending[nr_pending].val = val;
+    pending[nr_pending].deferred = deferred;
+    nr_pending++;
+    return arm();
+}
+
+int pending_entry_add(mpte_t *slot, mpte_t val)
+{
+    return remember(slot, val, false);
+}
+
+int entry_defer(mpte_t *slot, mpte_t val)
+{
+    return remember(slot, val, true);
+}
+
+bool entry_is_deferred(const mpte_t *slot)
+{
+    unsigned i;
+
+    for (i = 0; i < nr_pending; i++)
+        if (pending[i].slot == slot)
+            return pending[i].deferred;
+    return false;
+}
+
+/*
+ * Just before the batch goes out: queue the deferred hooks, in the order they
+ * were made.  Should queueing one force an early flush (a full batch), the rest
+ * land in the next batch, and are remembered again so reads stay right.  Should
+ * that forced flush fail, its recovery has already freed the fresh tables no
+ * tree reaches, these hooks' among them: the rest are dropped, not queued to
+ * link freed frames, and the batch keeps the error for the caller (rule 5 of
+ * multicall.h).
+ */
+static void queue_deferred(void)
+{
+    struct { mpte_t *slot; mpte_t val; } todo[PENDING_MAX];
+    unsigned i, n = 0;
+
+    for (i = 0; i < nr_pending; i++)
+        if (pending[i].deferred) {
+            todo[n].slot = pending[i].slot;
+            todo[n].val = pending[i].val;
+            pending[i].deferred = false;
+            n++;
+        }
+    for (i = 0; i < n; i++) {
+        if (mc_mmu_update(entry_maddr(todo[i].slot) | MMU_NORMAL_PT_UPDATE, todo[i].val.v))
+            return;
+        if (!armed && pending_entry_add(todo[i].slot, todo[i].val))
+            return;
+    }
+}
+
+mpte_t entry_read(const mpte_t *slot)
+{
+    unsigned i;
+
+    for (i = nr_pending; i-- > 0;)
+        if (pending[i].slot == slot)
+            return pending[i].val;
+    return *(const volatile mpte_t *)slot;
+}
