@@ -70,6 +70,7 @@ check: hosted
 	@mkdir -p $(BUILD)/results
 	@tools/book.sh > $(BUILD)/book.txt || { echo "FAIL book: see above"; exit 1; }
 	@tests/test-run-check.sh > $(BUILD)/results/run-check.txt || { cat $(BUILD)/results/run-check.txt; echo "FAIL run-check: its spec (tests/test-run-check.sh) fails"; exit 1; }
+	@tests/test-rig-requires.sh > $(BUILD)/results/rig-requires.txt || { cat $(BUILD)/results/rig-requires.txt; echo "FAIL rig-requires: its spec (tests/test-rig-requires.sh) fails"; exit 1; }
 	@tests/run-check.sh $(BUILD)/results/check.counts $(UNIT_TESTS)
 
 # The code's story in reading order (lguest-style /*X:NNN ... :*/ comments).
