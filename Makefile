@@ -73,6 +73,7 @@ check: hosted
 	@tests/test-run-check.sh > $(BUILD)/results/run-check.txt || { cat $(BUILD)/results/run-check.txt; echo "FAIL run-check: its spec (tests/test-run-check.sh) fails"; exit 1; }
 	@tests/test-check-layers.sh > $(BUILD)/results/check-layers-spec.txt || { cat $(BUILD)/results/check-layers-spec.txt; echo "FAIL check-layers: its spec (tests/test-check-layers.sh) fails"; exit 1; }
 	@tools/check-layers.sh $(BUILD) || { echo "FAIL check-layers: a core folder uses one above it"; exit 1; }
+	@tests/test-rig-requires.sh > $(BUILD)/results/rig-requires.txt || { cat $(BUILD)/results/rig-requires.txt; echo "FAIL rig-requires: its spec (tests/test-rig-requires.sh) fails"; exit 1; }
 	@tests/run-check.sh $(BUILD)/results/check.counts $(UNIT_TESTS)
 
 # The code's story in reading order (lguest-style /*X:NNN ... :*/ comments).

@@ -23,13 +23,18 @@
 #               (default 300: every scenario prints far more often; a hang then costs minutes, not 15)
 #   QEMU_CPU    QEMU's -cpu (default qemu64; see below)     DOM0_VCPUS  full: dom0_max_vcpus (Xen's default)
 #   RIG_VERBOSE=1  stream every console line, not only pvmmu's and the rig's
+#   REQUIRES    what each guest's console must show besides "0 failed" (tests/rig/requires.sh:
+#               check=NAME[:K] saves=N boots=N passed=N; empty: one boot, at least one pass)
+#   SCENARIO    the scenario's name, for the requirements' failures (scenarios.sh sets both)
 #
 # Output: one line per phase with the seconds since QEMU started, pvmmu's own lines
 # as they come, `rig: PASS <scenario>` / `rig: FAIL <scenario>: <why>`, and a summary.
-# QEMU's exit code says nothing; the verdict is pvmmu's `pvmmu: N passed, N failed`.
+# QEMU's exit code says nothing; the verdict is pvmmu's `pvmmu: N passed, N failed`, and
+# the `requires` scenario: that each guest's console shows what REQUIRES names.
 # Exit status: 0 only if every scenario passed and pvmmu reported no failure.
 set -uo pipefail
 MODE=${1:?usage: run.sh quick|full}
+RIG_DIR=$(dirname "$0")
 : "${CACHE:?}" "${KERNEL:?}" "${WORK:?}" "${LOG:?}"
 GUEST_TIMEOUT=${GUEST_TIMEOUT:-900}
 mkdir -p "$WORK"
@@ -98,6 +103,12 @@ failure_context() {
   clean | grep -v '^$' | tail -25 | sed 's/^/  > /'
 }
 
+# How long dom0 may take after the (first) guest's verdict: a second guest may still be
+# running, and a guest that reboots boots again and runs to a second verdict.
+after_verdict() {
+  if [ "$k" -gt 1 ] || [[ " ${SAVE_MODES:-} " == *" reboot "* ]]; then echo "$GUEST_TIMEOUT"; else echo 120; fi
+}
+
 # The phases, in order: "pattern;name;seconds allowed since the previous one".
 VERDICT='pvmmu: [0-9]+ passed, [0-9]+ failed'
 if [ "$MODE" = quick ]; then
@@ -107,7 +118,7 @@ if [ "$MODE" = quick ]; then
 else
   PHASES=("Xen version;Xen up;60" "^@@RIG DOM0_UP;dom0 up;180" "^@@RIG TOOLSTACK_UP;toolstack up;120"
           "^@@RIG GUEST_CREATED;guest created;180" "^\[guest\] $VERDICT;guest verdict;$GUEST_TIMEOUT"
-          "^@@RIG DONE;dom0 done;$([ "$k" -gt 1 ] && echo "$GUEST_TIMEOUT" || echo 120)")
+          "^@@RIG DONE;dom0 done;$(after_verdict)")
 fi
 # A line after which nothing more will come: the run is over, whatever phase it reached.
 if [ "$MODE" = quick ]; then FINAL='Hardware Dom0 (halted|crashed)'; else FINAL='^@@RIG DONE'; fi
@@ -124,7 +135,7 @@ handle() {
   case $line in
     "@@SCENARIO "*) read -r _ sname sverdict swhy <<< "$line"; scenario "$sname" "$sverdict" "$swhy" ;;
     "@@RIG ABORT"*) broken="dom0-init gave up: ${line#@@RIG ABORT }" ;;
-    "@@RIG SAVE_"*|"@@RIG RESTORE_"*) phase "$(echo "${line#@@RIG }" | sed 's/ \[dom0 uptime.*//' | tr 'A-Z_' 'a-z ')" ;;
+    "@@RIG SAVE_"*|"@@RIG RESTORE_"*|"@@RIG REBOOTED"*) phase "$(echo "${line#@@RIG }" | sed 's/ \[dom0 uptime.*//' | tr 'A-Z_' 'a-z ')" ;;
   esac
   if [ "${RIG_VERBOSE:-0}" = 1 ]; then
     echo "  | $line"
@@ -187,6 +198,27 @@ else
   [ -n "$broken" ] && [ "$scen_fail" -eq 0 ] && scenario full-run FAIL "$broken"
   [ -z "$broken" ] && [ -n "$crashed" ] && scenario full-run FAIL "$crashed"
   [ "$scen_pass" -eq 0 ] && [ "$scen_fail" -eq 0 ] && scenario full-run FAIL "no scenario was judged"
+fi
+
+# What each guest had to show besides "0 failed": its lines, without the serial log's
+# "[guest] " ("[guest2] ", ...; the quick way's pvmmu prints bare), through requires.sh.
+# Its name ends in "/<guest name>" with several guests, as dom0-init's verdicts do.
+judge_requires() {   # judge_requires TAG AT
+  local console=$WORK/console-${1:-quick}.txt why
+  if [ -n "$1" ]; then clean | sed -n "s/^\[$1\] //p"; else clean; fi > "$console"
+  if why=$("$RIG_DIR/requires.sh" ${REQUIRES:-} < "$console"); then scenario "requires$2" PASS
+  else scenario "requires$2" FAIL "scenario ${SCENARIO:-of this run}: $(echo "$why" | paste -sd ';' | sed 's/;/; /g')"; fi
+}
+if [ "$MODE" = quick ]; then
+  judge_requires "" ""
+else
+  n=0
+  for cfg in $XL_CONFIG; do
+    n=$((n + 1)); tag=guest; at=""
+    [ $n -gt 1 ] && tag=guest$n
+    [ "$k" -gt 1 ] && at=/$(sed -n 's/^[[:space:]]*name[[:space:]]*=[[:space:]]*"\([^"]*\)".*/\1/p' "$cfg" | head -1)
+    judge_requires "$tag" "$at"
+  done
 fi
 
 # No verdict line at all is already a failed scenario: silence never passes.

@@ -5,7 +5,7 @@
 #
 # LIST has one scenario per line (blank lines and #-comments skipped):
 #
-#   NAME | pvmmu's command line (xl's extra=) | what dom0 does at each "ready for save" | settings
+#   NAME | pvmmu's command line (xl's extra=) | what dom0 does at each "ready for save" | settings | requires
 #
 # The third field is dom0-init's RIG_SAVE_MODES (restore, checkpoint, checkpoint-restore,
 # shutdown, reboot: one word per save, the last repeated).  The fourth, optional, is
@@ -16,8 +16,14 @@
 #   qemu_mem=MiB   the emulated machine's memory (run.sh's QEMU_MEM)
 #   dom0_mem=SIZE  dom0's memory, e.g. 2048M (run.sh's DOM0_MEM; xl save writes into dom0's RAM)
 #   timeout=S      seconds each guest may run (run.sh's GUEST_TIMEOUT)
+#   on_reboot=ACTION  the config's on_reboot (examples/pvmmu.cfg has destroy); "restart" for
+#                  a scenario whose guest must come back from xl reboot
 #
-# @CYCLES@ in the command line is replaced by $SAVE_CYCLES (default 10).
+# The fifth, optional, is what each guest's console must show besides "0 failed"
+# (tests/rig/requires.sh): check=NAME[:K] saves=N boots=N passed=N, e.g. "saves=10
+# check=save-resume:10"; without it, one boot with at least one check passed.
+#
+# @CYCLES@ in the command line and in the requirements is replaced by $SAVE_CYCLES (default 10).
 # Settings from the environment (rig.mk): CACHE, KERNEL, BASE_INITRD; SCENARIOS=NAME,...
 # runs only those.  COUNTS gets "PASSED FAILED" over all the scenarios' rig verdicts;
 # a scenario that leaves none is one failure.  Exit status 0 only if all passed.
@@ -32,40 +38,43 @@ passed=0 failed=0
 
 trim() { local s=$1; s=${s#"${s%%[![:space:]]*}"}; echo "${s%"${s##*[![:space:]]}"}"; }
 
-# guest_config NAME EXTRA MEMORY > file: examples/pvmmu.cfg with its name, extra= and memory replaced.
+# guest_config NAME EXTRA MEMORY ON_REBOOT > file: examples/pvmmu.cfg with its name, extra=,
+# and (if given) memory and on_reboot replaced.
 guest_config() {
   sed -E -e 's/^(name[[:space:]]*=[[:space:]]*)"[^"]*"/\1"'"$1"'"/' \
          -e 's/^(extra[[:space:]]*=[[:space:]]*)"[^"]*"/\1"'"$2"'"/' \
-         ${3:+-e 's/^(memory|maxmem)([[:space:]]*=[[:space:]]*)[0-9]+/\1\2'"$3"'/'} "$base_cfg"
+         ${3:+-e 's/^(memory|maxmem)([[:space:]]*=[[:space:]]*)[0-9]+/\1\2'"$3"'/'} \
+         ${4:+-e 's/^(on_reboot[[:space:]]*=[[:space:]]*)"[^"]*"/\1"'"$4"'"/'} "$base_cfg"
 }
 
 # wanted NAME: whether SCENARIOS (if set) names it.
 wanted() { [ -z "${SCENARIOS:-}" ] || [[ ",$SCENARIOS," == *",$1,"* ]]; }
 
-while IFS='|' read -r name extra modes settings; do
+while IFS='|' read -r name extra modes settings requires; do
   name=$(trim "$name")
   case "$name" in ''|'#'*) continue ;; esac
   wanted "$name" || continue
   extra=$(trim "$extra"); modes=$(trim "$modes"); settings=$(trim "${settings:-}")
-  extra=${extra//@CYCLES@/${SAVE_CYCLES:-10}}
-  memory="" guests=1 qemu_mem="" dom0_mem="" timeout=""
+  requires=$(trim "${requires:-}")
+  extra=${extra//@CYCLES@/${SAVE_CYCLES:-10}} requires=${requires//@CYCLES@/${SAVE_CYCLES:-10}}
+  memory="" guests=1 qemu_mem="" dom0_mem="" timeout="" on_reboot=""
   for kv in $settings; do
     case "$kv" in
-      memory=*|guests=*|qemu_mem=*|dom0_mem=*|timeout=*) declare "${kv%%=*}=${kv#*=}" ;;
-      *) echo "rig: FAIL $name: unknown setting '$kv' in $list (memory= guests= qemu_mem= dom0_mem= timeout=)"
+      memory=*|guests=*|qemu_mem=*|dom0_mem=*|timeout=*|on_reboot=*) declare "${kv%%=*}=${kv#*=}" ;;
+      *) echo "rig: FAIL $name: unknown setting '$kv' in $list (memory= guests= qemu_mem= dom0_mem= timeout= on_reboot=)"
          failed=$((failed + 1)); continue 2 ;;
     esac
   done
   cfgs=""
   for k in $(seq 1 "$guests"); do
     gname=pvmmu; [ "$k" -gt 1 ] && gname=pvmmu-$k
-    guest_config "$gname" "$extra" "$memory" > "$work/$name-$k.cfg"
+    guest_config "$gname" "$extra" "$memory" "$on_reboot" > "$work/$name-$k.cfg"
     cfgs="$cfgs $work/$name-$k.cfg"
   done
-  echo "-- $name: extra=\"$extra\", saves: ${modes:-none}${settings:+, $settings}"
+  echo "-- $name: extra=\"$extra\", saves: ${modes:-none}${settings:+, $settings}${requires:+, requires: $requires}"
   out=$work/$name.out
   env ${qemu_mem:+QEMU_MEM=$qemu_mem} ${dom0_mem:+DOM0_MEM=$dom0_mem} ${timeout:+GUEST_TIMEOUT=$timeout} \
-    SAVE_MODES="$modes" WORK="$work/$name" LOG="$work/$name.log" XL_CONFIG="${cfgs# }" \
+    SAVE_MODES="$modes" SCENARIO="$name" REQUIRES="$requires" WORK="$work/$name" LOG="$work/$name.log" XL_CONFIG="${cfgs# }" \
     COUNTS="$work/$name.counts" "$rig/run.sh" full > "$out" 2>&1
   grep -E '^rig: (PASS|FAIL)|\| (PASS|FAIL) |pvmmu: [0-9]+ passed|stat: (save|negative|spaces|frames)|rig: \[.*done' "$out"
   if [ -s "$work/$name.counts" ]; then read -r p f < "$work/$name.counts"
