@@ -16,6 +16,7 @@ void fuzz_xenstore(const uint8_t *data, size_t size);
 void fuzz_pv_backend(const uint8_t *data, size_t size);
 void fuzz_options(const uint8_t *data, size_t size);
 void fuzz_shadow(const uint8_t *data, size_t size);
+void fuzz_hypercalls(const uint8_t *data, size_t size);
 
 void fuzz_fail(const char *target, const char *why) __attribute__((noreturn));
 

@@ -61,6 +61,12 @@ static void test_shadow_corpus_replays_clean(void **state)
     assert_true(replay("shadow", fuzz_shadow) > 0);
 }
 
+static void test_hypercalls_corpus_replays_clean(void **state)
+{
+    (void)state;
+    assert_true(replay("hypercalls", fuzz_hypercalls) > 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -68,6 +74,7 @@ int main(void)
         cmocka_unit_test(test_pv_backend_corpus_replays_clean),
         cmocka_unit_test(test_options_corpus_replays_clean),
         cmocka_unit_test(test_shadow_corpus_replays_clean),
+        cmocka_unit_test(test_hypercalls_corpus_replays_clean),
     };
     return cmocka_run_group_tests_name("fuzz corpora", tests, NULL, NULL);
 }
