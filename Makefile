@@ -60,7 +60,7 @@ $(BUILD)/hosted/test_%: $(BUILD)/hosted/obj/tests/unit/test_%.o $(HOSTED_CORE_OB
 $(BUILD)/hosted/test_workloads: $(patsubst %.c,$(BUILD)/hosted/obj/%.o,$(WORKLOAD_SRCS))
 $(BUILD)/hosted/test_fault_injection: $(BUILD)/hosted/obj/workloads/inject_scenario.o
 $(BUILD)/hosted/test_bad_input: $(BUILD)/hosted/obj/arch/x86/xen/options.o
-$(BUILD)/hosted/test_fuzz_corpora: $(patsubst %.c,$(BUILD)/hosted/obj/%.o,$(wildcard tests/fuzz/fuzz_*.c) tests/fuzz/fail.c arch/x86/xen/options.c)
+$(BUILD)/hosted/test_fuzz_corpora: $(patsubst %.c,$(BUILD)/hosted/obj/%.o,$(wildcard tests/fuzz/fuzz_*.c) tests/fuzz/fail.c tests/fuzz/pv_ops.c arch/x86/xen/options.c)
 
 hosted: $(UNIT_TESTS)
 

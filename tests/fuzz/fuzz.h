@@ -16,7 +16,13 @@ void fuzz_xenstore(const uint8_t *data, size_t size);
 void fuzz_pv_backend(const uint8_t *data, size_t size);
 void fuzz_options(const uint8_t *data, size_t size);
 void fuzz_shadow(const uint8_t *data, size_t size);
+void fuzz_hypercalls(const uint8_t *data, size_t size);
+void fuzz_m2p(const uint8_t *data, size_t size);
+void fuzz_start_info(const uint8_t *data, size_t size);
+void fuzz_console(const uint8_t *data, size_t size);
 
 void fuzz_fail(const char *target, const char *why) __attribute__((noreturn));
+/* The same, with the reason printf-formatted. */
+void fuzz_failf(const char *target, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
 
 #endif

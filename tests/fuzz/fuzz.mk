@@ -4,6 +4,10 @@
 # in $(BUILD)/fuzz/crash-<target>-*: add it to tests/fuzz/corpus/<target>/ once
 # fixed, so make check replays it for ever.
 FUZZ_SECONDS ?= 60
+# libFuzzer is clang's, and its runtime (-fsanitize=fuzzer) is a package of its
+# own on Debian 12.  Only make fuzz needs them, so only make fuzz installs them,
+# the way make deps installs the rest (a plain make installs nothing).
+FUZZ_DEB_PACKAGES := clang libclang-rt-14-dev
 FUZZ_TARGETS := $(patsubst tests/fuzz/libfuzzer_%.c,%,$(wildcard tests/fuzz/libfuzzer_*.c))
 FUZZ_CFLAGS := -std=c11 -g -O1 -D_GNU_SOURCE -Iinclude -I. -fsanitize=fuzzer,address,undefined \
                -fno-sanitize-recover=undefined
@@ -11,17 +15,37 @@ FUZZ_CFLAGS := -std=c11 -g -O1 -D_GNU_SOURCE -Iinclude -I. -fsanitize=fuzzer,add
 # built without coverage (sanitizers still on), so its loops over every frame,
 # run after every operation, neither count as new features nor cost most of
 # each run in coverage callbacks (pv_backend ran 1.65x faster for this alone).
-FUZZ_ORACLE_SRCS := tests/model/invariants.c
+# So are the model's page walk (hardware.c) and the pv_ops driver, whose
+# reference checks every page of every address space after every operation.
+FUZZ_ORACLE_SRCS := tests/model/invariants.c tests/model/hardware.c tests/fuzz/pv_ops.c
 FUZZ_ORACLE_OBJS := $(patsubst %.c,$(BUILD)/fuzz/oracle/%.o,$(FUZZ_ORACLE_SRCS))
-FUZZ_COMMON := tests/fuzz/fail.c $(CORE_SRCS) $(filter-out $(FUZZ_ORACLE_SRCS),$(MODEL_SRCS)) \
+# Kernel files run hosted (tests/fuzz/arch_hosted.h): unchanged, but built with
+# the hosted machine's VIRT_BASE and m2p.  console.c comes in through
+# tests/fuzz/arch_hosted.c, which includes it so as to reset its state.
+FUZZ_ARCH_SRCS := arch/x86/xen/boot_tables.c
+FUZZ_ARCH_FLAGS := -include tests/fuzz/arch_hosted.h
+FUZZ_ARCH_OBJS := $(patsubst %.c,$(BUILD)/fuzz/arch/%.o,$(FUZZ_ARCH_SRCS))
+FUZZ_COMMON := tests/fuzz/fail.c tests/fuzz/arch_hosted.c $(CORE_SRCS) $(filter-out $(FUZZ_ORACLE_SRCS),$(MODEL_SRCS)) \
                arch/x86/xen/options.c
 
-.SECONDARY: $(FUZZ_ORACLE_OBJS)
-$(BUILD)/fuzz/oracle/%.o: %.c | deps
+.PHONY: fuzz-deps
+fuzz-deps: deps
+	@$(MAKE) --no-print-directory deps DEB_PACKAGES="$(FUZZ_DEB_PACKAGES)"
+
+.SECONDARY: $(FUZZ_ORACLE_OBJS) $(FUZZ_ARCH_OBJS)
+$(BUILD)/fuzz/arch/%.o: %.c tests/fuzz/arch_hosted.h | fuzz-deps
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) $(FUZZ_ARCH_FLAGS) -c -o $@ $<
+
+# make check replays the corpora: the same kernel files, built the same way.
+$(BUILD)/hosted/test_fuzz_corpora: $(patsubst %.c,$(BUILD)/hosted/obj/%.o,$(FUZZ_ARCH_SRCS) tests/fuzz/arch_hosted.c)
+$(patsubst %.c,$(BUILD)/hosted/obj/%.o,$(FUZZ_ARCH_SRCS)): HOSTED_CFLAGS += $(FUZZ_ARCH_FLAGS)
+
+$(BUILD)/fuzz/oracle/%.o: %.c | fuzz-deps
 	@mkdir -p $(dir $@)
 	clang $(filter-out -fsanitize=fuzzer%,$(FUZZ_CFLAGS)) -fsanitize=address,undefined -c -o $@ $<
 
-$(BUILD)/fuzz/%: tests/fuzz/libfuzzer_%.c tests/fuzz/fuzz_%.c $(FUZZ_COMMON) $(FUZZ_ORACLE_OBJS) | deps
+$(BUILD)/fuzz/%: tests/fuzz/libfuzzer_%.c tests/fuzz/fuzz_%.c $(FUZZ_COMMON) $(FUZZ_ORACLE_OBJS) $(FUZZ_ARCH_OBJS) | fuzz-deps
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $^
 

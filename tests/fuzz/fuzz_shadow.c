@@ -90,17 +90,7 @@ static struct {
 static uint64_t seen[GUEST_PAGES][PT_ENTRIES];
 static unsigned long seen_at[GUEST_PAGES], checks;
 
-static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-static void fail(const char *fmt, ...)
-{
-    char why[512];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(why, sizeof(why), fmt, ap);
-    va_end(ap);
-    fuzz_fail("shadow", why);
-}
+#define fail(...) fuzz_failf("shadow", __VA_ARGS__)
 
 /* PVMMU_FUZZ_TRACE=1: every operation and what came of it, to read a crash by. */
 static void trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -16,8 +16,9 @@
  *     MMU walks them, to the frame and permission the reference says (and the
  *     user-mode root agrees with the kernel-mode one).
  *
- * A failure prints the seed and the steps so far; PVMMU_SEED=N replays one
- * sequence, PVMMU_SEQUENCES=N changes how many run.
+ * A failure prints the seed and the steps, then shrinks the sequence (delta
+ * debugging, see shrink()) and prints the minimal one that still fails;
+ * PVMMU_SEED=N replays one sequence, PVMMU_SEQUENCES=N changes how many run.
  */
 #include <stdlib.h>
 #include "pvmmu_test.h"
@@ -275,43 +276,112 @@ static bool state_is_right(char *why, size_t len)
     return true;
 }
 
-static bool run_sequence(uint64_t seed)
+/*
+ * A sequence is a list of steps, each an operation and the seed its random
+ * choices come from, so that a step means the same thing whichever steps are
+ * dropped around it: that is what lets a failing sequence be shrunk.  (A step
+ * may still do less without its neighbours: a map of a space never created is
+ * no step at all.)
+ */
+struct step { unsigned op; uint64_t seed; };
+
+/* What is checked after every step outside a lazy section; the shrinker's own test injects another. */
+static bool (*property)(char *why, size_t len) = state_is_right;
+/* The operations the steps so far ran, for an injected property to look at. */
+static int (*ran[STEPS])(void);
+static unsigned nr_ran;
+
+static void generate(uint64_t seed, struct step *steps)
 {
-    char why[256];
-    unsigned step;
+    unsigned i;
 
     rng = seed * 2654435761ULL + 1;
+    for (i = 0; i < STEPS; i++) {
+        steps[i].op = pick(ARRAY_SIZE(ops));
+        steps[i].seed = next_random() | 1;
+    }
+}
+
+/* Runs the steps on a fresh guest.  True if the property held after each; else why (and the log) say what broke. */
+static bool run_steps(const struct step *steps, unsigned n, char *why, size_t len)
+{
+    bool ok = true;
+    unsigned i;
+
     log_len = 0;
     log_text[0] = '\0';
+    nr_ran = 0;
     boot_guest(1024);
     memset(spaces, 0, sizeof(spaces));
     alloc_frames(data, DATA_FRAMES);
-    for (step = 0; step < STEPS; step++) {
-        int rc = ops[pick(ARRAY_SIZE(ops))]();
+    for (i = 0; ok && i < n; i++) {
+        int rc;
 
+        rng = steps[i].seed;
+        rc = ops[steps[i].op]();
+        ran[nr_ran++] = ops[steps[i].op];
         if (rc && !pvmmu_error_count())
-            snprintf(why, sizeof(why), "an operation returned %d without a report", rc);
-        else if (lazy_mmu_active() && !rc)
-            continue;
-        else if (!rc && state_is_right(why, sizeof(why)))
-            continue;
+            snprintf(why, len, "step %u returned %d without a report", i, rc), ok = false;
         else if (rc)
-            snprintf(why, sizeof(why), "an operation failed: %s", pvmmu_last_error());
-        print_error("property: seed %llu failed at step %u: %s\n  steps: %s\n",
-                    (unsigned long long)seed, step, why, log_text);
-        teardown_guest(NULL);
-        return false;
+            snprintf(why, len, "step %u failed: %s", i, pvmmu_last_error()), ok = false;
+        else if (!lazy_mmu_active() && !property(why, len))
+            ok = false;
     }
-    while (lazy_mmu_active())
+    while (ok && lazy_mmu_active())
         lazy_mmu_leave();
-    if (!state_is_right(why, sizeof(why))) {
-        print_error("property: seed %llu failed at the end: %s\n  steps: %s\n",
-                    (unsigned long long)seed, why, log_text);
-        teardown_guest(NULL);
-        return false;
-    }
+    if (ok && !property(why, len))
+        ok = false;
     teardown_guest(NULL);
-    return true;
+    return ok;
+}
+
+/*
+ * Delta debugging: drop a chunk of steps, run again, and keep the shorter
+ * sequence if it still fails; when no chunk of this size can go, try halves.
+ * What is left fails, and fails no more without any one of its steps.
+ */
+static unsigned shrink(struct step *steps, unsigned n)
+{
+    struct step trial[STEPS];
+    unsigned chunk = n / 2 ? n / 2 : 1, start, i, m;
+    char why[256];
+
+    while (chunk) {
+        bool dropped = false;
+
+        for (start = 0; start < n;) {
+            for (i = m = 0; i < n; i++)
+                if (i < start || i >= start + chunk)
+                    trial[m++] = steps[i];
+            if (!run_steps(trial, m, why, sizeof(why))) {
+                memcpy(steps, trial, m * sizeof(*steps));
+                n = m;
+                dropped = true;
+            } else {
+                start += chunk;
+            }
+        }
+        if (!dropped)
+            chunk /= 2;
+    }
+    return n;
+}
+
+/* Runs one seed's sequence; a failure is shrunk, and the minimal sequence printed with the seed. */
+static bool run_sequence(uint64_t seed)
+{
+    struct step steps[STEPS];
+    char why[256];
+    unsigned n;
+
+    generate(seed, steps);
+    if (run_steps(steps, STEPS, why, sizeof(why)))
+        return true;
+    print_error("property: seed %llu failed: %s\n  steps: %s\n", (unsigned long long)seed, why, log_text);
+    n = shrink(steps, STEPS);
+    run_steps(steps, n, why, sizeof(why));
+    print_error("  shrunk to %u steps (%s): %s\n", n, why, log_text);
+    return false;
 }
 
 static void test_random_operation_sequences_keep_every_invariant(void **state)
@@ -330,10 +400,59 @@ static void test_random_operation_sequences_keep_every_invariant(void **state)
         fail_msg("%lu of %lu sequences failed (replay one with PVMMU_SEED=N)", failed, i - 1);
 }
 
+/* An injected property that breaks once a pin_all has been followed, at any distance, by an unpin_all. */
+static bool no_unpin_all_after_pin_all(char *why, size_t len)
+{
+    bool pinned_all = false;
+    unsigned i;
+
+    for (i = 0; i < nr_ran; i++) {
+        if (ran[i] == op_pin_all)
+            pinned_all = true;
+        if (ran[i] == op_unpin_all && pinned_all) {
+            snprintf(why, len, "unpin_all after pin_all");
+            return false;
+        }
+    }
+    return true;
+}
+
+/*
+ * The shrinker, on a property whose minimal failing sequence is known: exactly
+ * two steps, pin_all then unpin_all (both always run, whatever came before).
+ * From the first seed whose sequence breaks it, shrinking must end at those two.
+ */
+static void test_the_shrinker_finds_the_minimal_failing_pair(void **state)
+{
+    struct step steps[STEPS];
+    char why[256];
+    uint64_t seed;
+    unsigned n;
+
+    (void)state;
+    property = no_unpin_all_after_pin_all;
+    for (seed = 1; seed < 1000; seed++) {
+        generate(seed, steps);
+        if (!run_steps(steps, STEPS, why, sizeof(why)))
+            break;
+    }
+    assert_true(seed < 1000);
+    n = shrink(steps, STEPS);
+    property = state_is_right;
+    assert_int_equal(n, 2);
+    assert_ptr_equal(ops[steps[0].op], op_pin_all);
+    assert_ptr_equal(ops[steps[1].op], op_unpin_all);
+    property = no_unpin_all_after_pin_all;
+    assert_false(run_steps(steps, n, why, sizeof(why)));
+    property = state_is_right;
+    assert_string_equal(log_text, "pin_all; unpin_all; ");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_random_operation_sequences_keep_every_invariant),
+        cmocka_unit_test(test_the_shrinker_finds_the_minimal_failing_pair),
     };
     return cmocka_run_group_tests_name("property", tests, NULL, NULL);
 }
