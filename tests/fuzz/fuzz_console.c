@@ -27,9 +27,10 @@
 #include "tests/fuzz/arch_hosted_hooks.h"
 #include "tests/fuzz/fuzz.h"
 #include "tests/fuzz/pv_ops.h"
+#include "tests/harness/harness.h"
 
-#define CONSOLE_MFN 0x123
 #define CONSOLE_PFN (FUZZ_IMAGE_PAGES + 5)
+#define GUEST_PAGES 64
 #define MAX_WRITES 64
 #define MAX_LEN 2112   /* longer than the ring: a write that must wait half way */
 
@@ -139,15 +140,36 @@ static void one_write(unsigned len)
         fail("the producer ran more than a ring ahead of the consumer");
 }
 
+/*
+ * A start_info as the builder makes it, around the console page: console_init
+ * believes the page only when the m2p (the model's, read through the platform's
+ * m2p_read_raw) and mfn_list agree on it, and it is a bootstrap page, below the
+ * page tables.  A machine is booted for the m2p once, and again whenever another
+ * target has replaced it.
+ */
+static void console_start_info(start_info_t *si)
+{
+    static unsigned long generation;
+
+    if (!generation || generation != harness_machine_generation()) {
+        harness_boot(GUEST_PAGES);
+        generation = harness_machine_generation();
+    }
+    si->nr_pages = harness_nr_pages();
+    si->mfn_list = (uint64_t)(uintptr_t)harness_mfn_list();
+    si->pt_base = VIRT_BASE + (CONSOLE_PFN + 1) * 4096ULL;
+    si->nr_pt_frames = 1;
+    si->console.domU.mfn = mfn_x(harness_pfn_to_mfn(_pfn(CONSOLE_PFN)));
+    si->console.domU.evtchn = 3;
+}
+
 void fuzz_console(const uint8_t *data, size_t size)
 {
     struct cursor c = { data, data + size };
     start_info_t si = { 0 };
 
     fuzz_arch_reset();
-    fuzz_m2p_table[CONSOLE_MFN] = CONSOLE_PFN;
-    si.console.domU.mfn = CONSOLE_MFN;
-    si.console.domU.evtchn = 3;
+    console_start_info(&si);
     console_init(&si);
     memset(&b, 0, sizeof(b));
     b.c = &c;

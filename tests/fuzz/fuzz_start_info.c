@@ -114,12 +114,21 @@ static void build_start_info(struct cursor *c)
 
 /* --- the console ---------------------------------------------------------------------- */
 
-/* The pfn the console's mfn is by the m2p, if mfn_list agrees it is that page of ours; else -1. */
+/*
+ * The pfn the console's mfn is by the m2p, if mfn_list agrees it is that page of
+ * ours and it is one of the builder's bootstrap pages (they end with the page
+ * tables and a one-page stack: beyond them VIRT_BASE maps nothing); else -1.
+ */
 static int64_t own_console_pfn(void)
 {
-    uint64_t mfn = si.console.domU.mfn, pfn;
+    uint64_t mfn = si.console.domU.mfn, pfn, pt_first;
 
     if (!model_m2p_read(_mfn(mfn), &pfn) || pfn >= si.nr_pages || mfn_list[pfn] != mfn)
+        return -1;
+    if (si.pt_base < virt_base() || si.nr_pt_frames >= si.nr_pages)
+        return -1;
+    pt_first = (si.pt_base - virt_base()) / PAGE_SIZE;
+    if (pt_first >= si.nr_pages - si.nr_pt_frames || pfn > pt_first + si.nr_pt_frames)
         return -1;
     return pfn >= FUZZ_IMAGE_PAGES && pfn < FUZZ_IMAGE_PAGES + FUZZ_BOOT_PAGES ? (int64_t)pfn : -1;
 }

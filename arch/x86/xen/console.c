@@ -24,20 +24,35 @@ static bool stalled;                      /* the backend stalled: don't wait aga
  * 1:1 from VIRT_BASE (pfn p at VIRT_BASE + p * 4096).  start_info names it by
  * mfn; the read-only m2p turns that into our pfn.
  */
+/*
+ * start_info is input.  Its console page must be one of the builder's bootstrap
+ * pages (which end with the page tables and a one-page stack), and the m2p and
+ * mfn_list must agree on which: otherwise the ring pointer would point anywhere.
+ * The sums are checked for wrapping before they are made.
+ */
+static bool console_pfn(const start_info_t *si, uint64_t *pfn)
+{
+    const uint64_t *mfn_list = (const uint64_t *)si->mfn_list;
+    uint64_t mfn = si->console.domU.mfn, pt_first;
+
+    if (si->pt_base < VIRT_BASE || si->nr_pt_frames >= si->nr_pages)
+        return false;
+    pt_first = (si->pt_base - VIRT_BASE) >> PAGE_SHIFT;
+    if (pt_first >= si->nr_pages - si->nr_pt_frames)
+        return false;
+    if (!m2p_read_raw(_mfn(mfn), pfn) || *pfn > pt_first + si->nr_pt_frames || *pfn >= si->nr_pages)
+        return false;
+    return mfn_list[*pfn] == mfn;
+}
+
 void console_init(const start_info_t *si)
 {
-    /* The builder's bootstrap pages end with the page tables and a one-page stack. */
-    uint64_t pfn, boot_end = ((si->pt_base - VIRT_BASE) >> PAGE_SHIFT) + si->nr_pt_frames + 1;
+    uint64_t pfn;
 
     if (si->flags & SIF_INITDOMAIN)
         return;
-    /*
-     * start_info is input: an mfn the m2p cannot answer for, or whose pfn is
-     * not one of the bootstrap pages, would make the ring pointer
-     * point anywhere.  Then console_io carries the output instead (to Xen's log).
-     */
-    if (si->pt_base < VIRT_BASE || !m2p_read_raw(_mfn(si->console.domU.mfn), &pfn) || pfn >= boot_end) {
-        kprintf("console: start_info's console mfn 0x%llx is not a bootstrap page; "
+    if (!console_pfn(si, &pfn)) {    /* then console_io carries the output (to Xen's log) */
+        kprintf("console: start_info's console mfn 0x%llx is not one of our bootstrap pages; "
                 "writing through console_io", (unsigned long long)si->console.domU.mfn);
         return;
     }
