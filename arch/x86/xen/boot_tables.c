@@ -96,10 +96,13 @@ int boot_tables_adopt(const start_info_t *si)
     boot.pt_first = va_to_boot_pfn(si->pt_base);
     boot.nr_pt = si->nr_pt_frames;
     boot.l4 = _pfn(boot.pt_first);
-    /* The builder's one-page bootstrap stack follows the tables. */
-    boot.kernel_end = boot.pt_first + boot.nr_pt + 1;
-
-    if (si->pt_base < VIRT_BASE || boot.pt_first < image_pages || boot.kernel_end >= boot.nr_pages) {
+    /*
+     * The builder's one-page bootstrap stack follows the tables, and all of it
+     * must lie below nr_pages: checked before the sum is made, which a
+     * nr_pt_frames near 2^64 would wrap (found by the start_info fuzzer).
+     */
+    if (si->pt_base < VIRT_BASE || boot.pt_first < image_pages || boot.nr_pt == 0 ||
+        boot.nr_pt >= boot.nr_pages || boot.pt_first >= boot.nr_pages - boot.nr_pt - 1) {
         pvmmu_error("boot: start_info makes no sense: pt_base 0x%llx (pfn 0x%llx) nr_pt_frames %llu, "
                     "image ends at pfn 0x%llx, nr_pages %llu",
                     (unsigned long long)si->pt_base, (unsigned long long)boot.pt_first,
@@ -107,6 +110,7 @@ int boot_tables_adopt(const start_info_t *si)
                     (unsigned long long)boot.nr_pages);
         return -XEN_EINVAL;
     }
+    boot.kernel_end = boot.pt_first + boot.nr_pt + 1;
     if (!boot_table(boot_pfn_to_mfn(boot.l4))) {
         pvmmu_error("boot: the L4 at pt_base (pfn 0x%llx, mfn 0x%llx) is not where the m2p says",
                     (unsigned long long)pfn_x(boot.l4),
