@@ -124,10 +124,17 @@ static void recover_after_failed_batch(void)
     pending_forget();       /* what was asked is not what is: read the tables as they are */
     for (i = 0; i < nr_fresh; i++)
         fresh_reached[i] = false;
+    /*
+     * Every tree counts for "reached", pinned or not: a callback that ran before
+     * this one may already have brought a space back to unpinned (a pin in the
+     * same batch that failed), and its tables are still linked (found by the
+     * hypercalls fuzzer: the table was freed, then pinned again with its tree).
+     */
     for (as = registry_first(); as; as = registry_next(as)) {
-        if (!as->pinned || as->is_kernel)
+        if (as->is_kernel)
             continue;
-        reconcile_pinned(as);
+        if (as->pinned)
+            reconcile_pinned(as);
         pt_walk(as, note_reached, as);
     }
     for (i = 0; i < nr_fresh; i++) {
