@@ -312,6 +312,30 @@ static void leave_linear_mode(void)
     }
 }
 
+/*
+ * A root not cached: a slot for it, and a fresh root.  The root we are leaving
+ * is fair game for the room that takes, whether the room is a slot (slot_take)
+ * or pool frames (scache_make_room): while a switch is under way nothing is
+ * current.  Sparing it would be LRU's instinct and the loop's undoing, since
+ * in a loop the root just left is the one needed last (S:700).
+ */
+static struct shadow_root *build_root(pfn_t groot)
+{
+    struct shadow_root *leaving = current, *r;
+
+    note_miss(groot);
+    current = NULL;
+    r = slot_take(groot, false);
+    if (!r) {
+        current = leaving && leaving->used ? leaving : NULL;
+        return NULL;
+    }
+    shadow_counts.root_builds++;
+    /* It may sit in the very frame, even the very slot, of the root just thrown out. */
+    tlb_flush_needed = true;
+    return r;
+}
+
 int shadow_new_root(pfn_t groot)
 {
     struct shadow_root *r;
@@ -324,16 +348,14 @@ int shadow_new_root(pfn_t groot)
     r = scache_find(groot);
     if (r) {
         shadow_counts.root_hits++;
+        if (r != current)
+            tlb_flush_needed = true;
     } else {
-        note_miss(groot);
-        r = slot_take(groot, false);
+        r = build_root(groot);
         if (!r)
             return -XEN_ENOMEM;
-        shadow_counts.root_builds++;
     }
     r->last_used = ++clock;
-    if (r != current)
-        tlb_flush_needed = true;
     current = r;
     return 0;
 }
