@@ -26,11 +26,14 @@
  * root learnt about the kernel is still true for the new one.  A slot thrown
  * out because the pool ran dry goes whole, frames and all. :*/
 /*M:940 The adaptive policy knows one pattern, the loop; within it, it keeps
- * cache_roots - 1 roots for good and rotates one slot, which is the best a
- * fixed set can do but still a rebuild on most switches.  The real win is
- * holding every root the guest cycles through, which costs memory: a cache
- * sized from the pool (roots are cheap while their working sets are small)
- * rather than a fixed count of roots would get it on smaller budgets. :*/
+ * all but one of the roots that fit (in the slots, or in the pool, whichever
+ * is smaller) for good and rotates the last, which is the best any choice of
+ * whole roots can do but still a rebuild on most switches: at an equal pool it
+ * is 0.84 of lguest's rebuild faults (docs/bench-shadow.md), and prefetch
+ * (demand.c) is what makes each rebuild cheap.  Holding every root the guest
+ * cycles through costs the memory of its whole working set; keeping only the
+ * hot part of each root (its L1s, not whole trees) would stretch a small pool
+ * further, at the price of a per-table rather than per-root eviction. :*/
 /*M:950 Pinning a root only makes it the last to go: when every root in the
  * cache is pinned, a pinned one is evicted anyway rather than refusing a
  * switch.  A guest that pins more roots than the cache holds gets no error,
