@@ -26,11 +26,14 @@
  * root learnt about the kernel is still true for the new one.  A slot thrown
  * out because the pool ran dry goes whole, frames and all. :*/
 /*M:940 The adaptive policy knows one pattern, the loop; within it, it keeps
- * cache_roots - 1 roots for good and rotates one slot, which is the best a
- * fixed set can do but still a rebuild on most switches.  The real win is
- * holding every root the guest cycles through, which costs memory: a cache
- * sized from the pool (roots are cheap while their working sets are small)
- * rather than a fixed count of roots would get it on smaller budgets. :*/
+ * all but one of the roots that fit (in the slots, or in the pool, whichever
+ * is smaller) for good and rotates the last, which is the best any choice of
+ * whole roots can do but still a rebuild on most switches: at an equal pool it
+ * is 0.84 of lguest's rebuild faults (docs/bench-shadow.md), and prefetch
+ * (demand.c) is what makes each rebuild cheap.  Holding every root the guest
+ * cycles through costs the memory of its whole working set; keeping only the
+ * hot part of each root (its L1s, not whole trees) would stretch a small pool
+ * further, at the price of a per-table rather than per-root eviction. :*/
 /*M:950 Pinning a root only makes it the last to go: when every root in the
  * cache is pinned, a pinned one is evicted anyway rather than refusing a
  * switch.  A guest that pins more roots than the cache holds gets no error,
@@ -312,6 +315,30 @@ static void leave_linear_mode(void)
     }
 }
 
+/*
+ * A root not cached: a slot for it, and a fresh root.  The root we are leaving
+ * is fair game for the room that takes, whether the room is a slot (slot_take)
+ * or pool frames (scache_make_room): while a switch is under way nothing is
+ * current.  Sparing it would be LRU's instinct and the loop's undoing, since
+ * in a loop the root just left is the one needed last (S:700).
+ */
+static struct shadow_root *build_root(pfn_t groot)
+{
+    struct shadow_root *leaving = current, *r;
+
+    note_miss(groot);
+    current = NULL;
+    r = slot_take(groot, false);
+    if (!r) {
+        current = leaving && leaving->used ? leaving : NULL;
+        return NULL;
+    }
+    shadow_counts.root_builds++;
+    /* It may sit in the very frame, even the very slot, of the root just thrown out. */
+    tlb_flush_needed = true;
+    return r;
+}
+
 int shadow_new_root(pfn_t groot)
 {
     struct shadow_root *r;
@@ -324,16 +351,14 @@ int shadow_new_root(pfn_t groot)
     r = scache_find(groot);
     if (r) {
         shadow_counts.root_hits++;
+        if (r != current)
+            tlb_flush_needed = true;
     } else {
-        note_miss(groot);
-        r = slot_take(groot, false);
+        r = build_root(groot);
         if (!r)
             return -XEN_ENOMEM;
-        shadow_counts.root_builds++;
     }
     r->last_used = ++clock;
-    if (r != current)
-        tlb_flush_needed = true;
     current = r;
     return 0;
 }

@@ -54,21 +54,36 @@ bool va_is_host_slot(uint64_t va)
     return l4_slot_is_xen(pt_index(va, 4));
 }
 
+static bool beyond_the_guest(pfn_t pfn)
+{
+    return pfn_x(pfn) >= shadow_cfg.guest_pfns;
+}
+
+/* Why the guest may not name pfn, a pfn below its limit, or NULL if it may. */
+static const char *frame_refusal(pfn_t pfn)
+{
+    if (shadow_is_host_frame(pfn))
+        return "which is the host's";
+    if (!mfn_valid_value(p2m_lookup(pfn)))
+        return "which has no memory behind it";
+    return NULL;
+}
+
 bool sguest_frame_ok(pfn_t pfn, const char *what, uint64_t va)
 {
-    if (pfn_x(pfn) >= shadow_cfg.guest_pfns)
+    const char *why;
+
+    if (beyond_the_guest(pfn)) {
         shadow_kill_guest("%s for va 0x%llx names pfn 0x%llx, beyond the guest's %llu pfns", what,
                           (unsigned long long)va, (unsigned long long)pfn_x(pfn),
                           (unsigned long long)shadow_cfg.guest_pfns);
-    else if (shadow_is_host_frame(pfn))
-        shadow_kill_guest("%s for va 0x%llx names pfn 0x%llx, which is the host's", what,
-                          (unsigned long long)va, (unsigned long long)pfn_x(pfn));
-    else if (!mfn_valid_value(p2m_lookup(pfn)))
-        shadow_kill_guest("%s for va 0x%llx names pfn 0x%llx, which has no memory behind it", what,
-                          (unsigned long long)va, (unsigned long long)pfn_x(pfn));
-    else
-        return true;
-    return false;
+        return false;
+    }
+    why = frame_refusal(pfn);
+    if (why)
+        shadow_kill_guest("%s for va 0x%llx names pfn 0x%llx, %s", what, (unsigned long long)va,
+                          (unsigned long long)pfn_x(pfn), why);
+    return !why;
 }
 
 static const char *const level_name[] = { "", "L1 entry", "L2 entry", "L3 entry", "L4 entry" };
@@ -103,6 +118,18 @@ bool sguest_entry_ok(pte_t gentry, int level, uint64_t va)
         return false;
     }
     return sguest_frame_ok(pte_pfn(gentry), level_name[level], va);
+}
+
+/*
+ * The same judgement, kept to ourselves: for an entry the guest has not made
+ * the hardware walk (a prefetch neighbour, demand.c).  The guest may keep a
+ * bad entry it never uses; the hardware would never have looked at it, so
+ * neither do we, and the touch that does use it kills as it always did.
+ */
+bool sguest_entry_fits(pte_t gentry, int level)
+{
+    return !refused_flags(gentry, level) && !beyond_the_guest(pte_pfn(gentry)) &&
+           !frame_refusal(pte_pfn(gentry));
 }
 
 /*S:340 Turning a guest entry into a shadow one.  The flags are (almost) the

@@ -20,10 +20,11 @@
  * Accessed on the way down, and Dirty on a write.  And we fill the shadow path,
  * allocating any shadow table that is missing, in one go: one fault per first
  * touch, however many levels were empty. :*/
-/*M:980 One fault fills one page.  When the guest's L1 says its neighbours are
- * Accessed too, the fault could fill them at the same time (KVM's
- * prefetching), trading a little copying for the faults of a process that
- * walks its working set in order. :*/
+/*M:980 The prefetch window is fixed (shadow_config.prefetch) and trusts the
+ * Accessed bits the guest never clears.  A guest that ages its pages (clears
+ * Accessed to find the cold ones) would make it fill only what is hot, which
+ * is the point; a guest that never does makes it fill everything it ever
+ * touched in the window, which costs copying but never a fault. :*/
 /*M:990 The error code is trusted for its access bits and not checked further:
  * a reserved-bit fault (PF_RSVD) cannot come from tables we build (check.c
  * keeps every reserved bit clear), so it is treated like any other fault
@@ -152,7 +153,7 @@ static mpte_t *spte_alloc(const struct shadow_root *r, uint64_t va, const struct
             shadow_counts.invalidations++;
         }
         if (!mpte_present(*sentry)) {
-            pfn_t fresh = spool_alloc();   /* room was made before the walk */
+            pfn_t fresh = spool_alloc();   /* room was made for it (make_room_for) */
 
             if (!pfn_valid_value(fresh))
                 return NULL;
@@ -165,6 +166,38 @@ static mpte_t *spte_alloc(const struct shadow_root *r, uint64_t va, const struct
             return NULL;
     }
     return &stable(table)[pt_index(va, 1)];
+}
+
+/*S:435 How many shadow tables the fault will take from the pool: those below
+ * the first upper entry on the path that is missing or stale, none if the L1
+ * is there.  lguest could take a page from the host whenever it liked; we
+ * have a pool, and making room means throwing out another root's tables, so
+ * we make exactly as much as the fault needs.  Asking for three every time
+ * would evict a root whenever the pool had fewer than three frames free, even
+ * for a fault that needs none, and 4 roots of 7 frames would never fit in 28.
+ * The count is taken after the guest's walk, which tells which of our entries
+ * are stale, and again after making room, in case that emptied the current
+ * root (cache.c): then the whole path is missing, and the pool has room for it. :*/
+static unsigned tables_needed(const struct shadow_root *r, uint64_t va, const struct gwalk *w)
+{
+    pfn_t table = r->sroot;
+    int l;
+
+    for (l = PT_LEVELS; l > 1; l--) {
+        mpte_t sentry = stable(table)[pt_index(va, l)];
+
+        if (!mpte_present(sentry) || sentry_stale(sentry, w->gentry[l]))
+            return (unsigned)(l - 1);
+        table = stable_below(sentry);
+        if (!pfn_valid_value(table))
+            return (unsigned)(l - 1);
+    }
+    return 0;
+}
+
+static bool make_room_for(const struct shadow_root *r, uint64_t va, const struct gwalk *w)
+{
+    return scache_make_room(tables_needed(r, va, w)) && scache_make_room(tables_needed(r, va, w));
 }
 
 static enum shadow_fault reflect(void)
@@ -180,6 +213,37 @@ static enum shadow_fault reflect(void)
  * it writable, the hardware would set Dirty in OUR entry, which the guest never
  * sees, and the guest would throw away a page it had changed.  A page that is
  * Dirty already has nothing more to tell, so it goes in writable at once. :*/
+/*S:440 Prefetching.  A root rebuilt after an eviction faults again on every
+ * page its process touches, though the guest's L1 says plainly which pages
+ * those are: the hardware set Accessed in each the first time.  So, as KVM's
+ * shadow MMU does (eight entries, aligned), the fault that fills one entry
+ * also fills the entries around it in an aligned window of shadow_cfg.prefetch
+ * that are present and Accessed in the guest's L1 and have no shadow yet.
+ * They are the same L1 under the same upper entries, so the rights the
+ * hardware ANDs down the path are the fault's own.  Each goes in by the rules
+ * of the pre-install (update.c): writable only if Dirty already, since we
+ * cannot see the guest write it otherwise, and never an entry the guest has
+ * not Accessed, since setting Accessed is the hardware's job and nobody
+ * touched it.  A neighbour we would refuse is skipped, not fatal: the guest
+ * has not asked the hardware to walk it (check.c).  The work is counted
+ * (prefetched) beside the faults it saves. :*/
+static void prefetch_neighbours(mpte_t *spte, const pte_t *gpte, uint64_t va)
+{
+    unsigned index = pt_index(va, 1), first = index & ~(shadow_cfg.prefetch - 1), i;
+    mpte_t *sl1 = spte - index;
+    const pte_t *gl1 = gpte - index;
+
+    for (i = first; i < first + shadow_cfg.prefetch; i++) {
+        pte_t g = gl1[i];
+
+        if (i == index || mpte_present(sl1[i]) || !pte_present(g) ||
+            !(pte_flags(g) & _PAGE_ACCESSED) || !sguest_entry_fits(g, 1))
+            continue;
+        sl1[i] = gpte_to_spte(g, pte_flags(g) & _PAGE_DIRTY);
+        shadow_counts.prefetched++;
+    }
+}
+
 enum shadow_fault shadow_demand_page(uint64_t va, unsigned errcode)
 {
     struct shadow_root *root = scache_current();
@@ -194,16 +258,16 @@ enum shadow_fault shadow_demand_page(uint64_t va, unsigned errcode)
     /* The host's slots are none of the guest's business, and never mapped for it. */
     if (!root || va_canonical(va) != va || va_is_host_slot(va))
         return reflect();
-    if (!scache_make_room(PT_LEVELS - 1)) {
-        shadow_kill_guest("the host is out of shadow table frames at va 0x%llx",
-                          (unsigned long long)va);
-        return SHADOW_KILLED;
-    }
     found = root->linear ? walk_linear(va, &w) : walk_guest(root->groot, va, &w);
     if (found == WALK_KILLED)
         return SHADOW_KILLED;
     if (found == WALK_NOT_MAPPED || guests_own_fault(&w, errcode))
         return reflect();
+    if (!make_room_for(root, va, &w)) {
+        shadow_kill_guest("the host is out of shadow table frames at va 0x%llx",
+                          (unsigned long long)va);
+        return SHADOW_KILLED;
+    }
     mark_guest_entries(&w, errcode);
     spte = spte_alloc(root, va, &w);
     if (!spte) {
@@ -213,6 +277,8 @@ enum shadow_fault shadow_demand_page(uint64_t va, unsigned errcode)
     }
     gpte = w.gentry[1];
     *spte = gpte_to_spte(gpte, pte_flags(gpte) & _PAGE_DIRTY);
+    if (shadow_cfg.prefetch && w.gslot[1])   /* linear mode has no guest L1 to read */
+        prefetch_neighbours(spte, w.gslot[1], va);
     shadow_counts.fixed++;
     return SHADOW_FIXED;
 }

@@ -34,13 +34,20 @@
  * process touches.  We keep 32, and throw out the one used longest ago unless
  * the guest is cycling through more roots than we keep (cache.c); the pool of
  * 1024 frames (4 MiB) is what really bounds the memory, since a root with a
- * small working set costs only a handful of frames (docs/shadow.md). :*/
+ * small working set costs only a handful of frames (docs/shadow.md).
+ *
+ * And a root that was thrown out anyway comes back cheaper: a fault fills the
+ * entries beside its own that the guest's L1 says were touched (demand.c), 8
+ * at a time as KVM does, so a rebuild takes a fault per 8 pages instead of
+ * one per page.  lguest did not; its configuration keeps that off, and
+ * docs/bench-shadow.md measures each choice alone at equal pools. :*/
 const struct shadow_config shadow_default_config = {
     .guest_pfns = 0,
     .cache_roots = 32,
     .policy = SHADOW_EVICT_ADAPTIVE,
     .pool_frames = 1024,
     .seed = 1,
+    .prefetch = 8,
 };
 
 const struct shadow_config shadow_lguest_config = {
@@ -49,6 +56,7 @@ const struct shadow_config shadow_lguest_config = {
     .policy = SHADOW_EVICT_RANDOM,
     .pool_frames = 1024,
     .seed = 1,
+    .prefetch = 0,
 };
 
 struct shadow_config shadow_cfg;
@@ -66,6 +74,9 @@ static bool config_ok(const struct shadow_config *cfg)
     else if (cfg->pool_frames < 8 || cfg->pool_frames > SHADOW_POOL_MAX)
         pvmmu_error("shadow_init: pool_frames %u is not in 8..%u", cfg->pool_frames,
                     SHADOW_POOL_MAX);
+    else if (cfg->prefetch > PT_ENTRIES || (cfg->prefetch & (cfg->prefetch - 1)))
+        pvmmu_error("shadow_init: prefetch %u is not 0 or a power of two up to %u", cfg->prefetch,
+                    PT_ENTRIES);
     else if (cfg->policy != SHADOW_EVICT_LRU && cfg->policy != SHADOW_EVICT_RANDOM &&
              cfg->policy != SHADOW_EVICT_ADAPTIVE)
         pvmmu_error("shadow_init: unknown eviction policy %d", (int)cfg->policy);

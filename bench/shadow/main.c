@@ -15,16 +15,35 @@
  *   lguest_shadow_rebuild_faults_16_spaces the same run, lguest's policy: 4 roots,
  *                                          random eviction.
  *   shadow_lru4_rebuild_faults_16_spaces   4 roots, plain LRU: the worst policy for
- *                                          a loop bigger than the cache.
+ *                                          a loop bigger than the cache (this row
+ *                                          and the next without prefetch, so they
+ *                                          measure eviction alone).
  *   shadow_adaptive4_rebuild_faults_16_spaces  4 roots, pvmmu's policy: what the
  *                                          policy alone buys, at lguest's size.
  *   *_shadow_frames_16_spaces              shadow table frames in use at the end:
  *                                          what each policy's cache costs.
  *
+ * Then the same run at equal budgets: for each pool of B frames (the most the
+ * shadow backend may use for shadow tables, shadow_config.pool_frames), and
+ * each policy,
+ *   shadow_rebuilds_<B>_<policy>    rebuild faults (as above);
+ *   shadow_prefetched_<B>_<policy>  entries filled beside those faults without
+ *                                   a fault of their own: the work prefetch does;
+ *   shadow_frames_<B>_<policy>      frames in use at the end, at most B.
+ * The policies, each one choice away from the next:
+ *   lguest           lguest's: 4 roots, random eviction, one page a fault;
+ *   lguest_prefetch  lguest's cache with pvmmu's prefetch of 8;
+ *   adaptive         pvmmu's cache (up to 32 roots, as many as fit in B,
+ *                    adaptive eviction), one page a fault;
+ *   pvmmu            pvmmu's default: that cache and the prefetch.
+ * `shadow_bench --markdown` prints the same figures as the table of
+ * docs/bench-shadow.md.
+ *
  * The hardware is the software MMU of the hosted tests (test_shadow_hw.h).
  * Prints "bench: NAME VALUE UNIT"; exits non-zero if anything went wrong.
  */
 #include <stdio.h>
+#include <string.h>
 #include "tests/unit/test_shadow_hw.h"
 
 #define GUEST_PAGES 16384
@@ -80,7 +99,7 @@ static void run_process(struct aspace *as)
 }
 
 struct cycle_result {
-    unsigned long rebuild_faults, frames_in_use;
+    unsigned long rebuild_faults, prefetched, frames_in_use;
 };
 
 static struct cycle_result cycle_16_spaces(const struct shadow_config *cfg)
@@ -99,6 +118,7 @@ static struct cycle_result cycle_16_spaces(const struct shadow_config *cfg)
         for (i = 0; i < SPACES; i++)
             run_process(spaces[i]);
     r.rebuild_faults = shadow_stats()->fixed;
+    r.prefetched = shadow_stats()->prefetched;
     r.frames_in_use = cfg->pool_frames - shadow_pool_free();
     expect(!shadow_guest_dead(), "the guest survived");
     shadow_halt();
@@ -161,16 +181,129 @@ static double faults_per_preinstalled_touch(void)
     return (double)faults / (FIRST_TOUCH_PAGES - 1);
 }
 
-int main(void)
+/* The budgets swept: below lguest's, lguest's (4 roots of 7 frames), and up past the working set. */
+static const unsigned budgets[] = { 16, 28, 56, 112, 224 };
+#define LGUEST_BUDGET 28
+
+enum policy { LGUEST, LGUEST_PREFETCH, ADAPTIVE, PVMMU, POLICIES };
+
+static const char *const policy_name[POLICIES] = {
+    [LGUEST] = "lguest",
+    [LGUEST_PREFETCH] = "lguest_prefetch",
+    [ADAPTIVE] = "adaptive",
+    [PVMMU] = "pvmmu",
+};
+
+static struct shadow_config policy_config(enum policy p, unsigned budget)
+{
+    struct shadow_config c = p == LGUEST || p == LGUEST_PREFETCH ? shadow_lguest_config
+                                                                 : shadow_default_config;
+
+    c.pool_frames = budget;
+    if (p == LGUEST_PREFETCH)
+        c.prefetch = shadow_default_config.prefetch;
+    if (p == ADAPTIVE)
+        c.prefetch = 0;
+    return c;
+}
+
+static struct cycle_result sweep[ARRAY_SIZE(budgets)][POLICIES];
+
+static void run_sweep(void)
+{
+    unsigned b;
+    int p;
+
+    for (b = 0; b < ARRAY_SIZE(budgets); b++)
+        for (p = 0; p < POLICIES; p++) {
+            struct shadow_config c = policy_config((enum policy)p, budgets[b]);
+
+            sweep[b][p] = cycle_16_spaces(&c);
+        }
+}
+
+static void print_sweep(void)
+{
+    unsigned b;
+    int p;
+
+    for (b = 0; b < ARRAY_SIZE(budgets); b++)
+        for (p = 0; p < POLICIES; p++) {
+            const struct cycle_result *r = &sweep[b][p];
+
+            printf("bench: shadow_rebuilds_%u_%s %lu faults\n", budgets[b], policy_name[p],
+                   r->rebuild_faults);
+            printf("bench: shadow_prefetched_%u_%s %lu entries\n", budgets[b], policy_name[p],
+                   r->prefetched);
+            printf("bench: shadow_frames_%u_%s %lu frames\n", budgets[b], policy_name[p],
+                   r->frames_in_use);
+        }
+}
+
+/*
+ * One row a budget and policy; faults beside lguest's at the same budget, and
+ * every entry filled (by a fault or beside one), which prefetch does not
+ * shrink: it saves traps, not copying.
+ */
+static void print_markdown(void)
+{
+    unsigned b;
+    int p;
+
+    printf("| budget (frames) | policy | rebuild faults | vs lguest | prefetched entries | "
+           "entries filled | frames used |\n|---:|---|---:|---:|---:|---:|---:|\n");
+    for (b = 0; b < ARRAY_SIZE(budgets); b++)
+        for (p = 0; p < POLICIES; p++) {
+            const struct cycle_result *r = &sweep[b][p];
+            unsigned long base = sweep[b][LGUEST].rebuild_faults;
+
+            printf("| %u | %s | %lu | %.2f | %lu | %lu | %lu |\n", budgets[b], policy_name[p],
+                   r->rebuild_faults, base ? (double)r->rebuild_faults / base : 0.0,
+                   r->prefetched, r->rebuild_faults + r->prefetched, r->frames_in_use);
+        }
+}
+
+static const struct cycle_result *at_budget(unsigned budget, enum policy p)
+{
+    unsigned b;
+
+    for (b = 0; b < ARRAY_SIZE(budgets); b++)
+        if (budgets[b] == budget)
+            return &sweep[b][p];
+    return NULL;
+}
+
+/* The target: at lguest's own budget, at most half of lguest's rebuild faults. */
+static void check_equal_budget_target(void)
+{
+    const struct cycle_result *ours = at_budget(LGUEST_BUDGET, PVMMU);
+    const struct cycle_result *lguest = at_budget(LGUEST_BUDGET, LGUEST);
+    unsigned b;
+    int p;
+
+    if (ours->rebuild_faults * 2 > lguest->rebuild_faults) {
+        fprintf(stderr, "bench-shadow: at %u frames, %lu rebuild faults is more than half of "
+                "lguest's %lu\n", LGUEST_BUDGET, ours->rebuild_faults, lguest->rebuild_faults);
+        failed = 1;
+    }
+    for (b = 0; b < ARRAY_SIZE(budgets); b++)
+        for (p = 0; p < POLICIES; p++)
+            if (sweep[b][p].frames_in_use > budgets[b]) {
+                fprintf(stderr, "bench-shadow: %s used %lu frames of a budget of %u\n",
+                        policy_name[p], sweep[b][p].frames_in_use, budgets[b]);
+                failed = 1;
+            }
+}
+
+static void print_16_spaces(void)
 {
     struct shadow_config lru4 = shadow_default_config, adaptive4 = shadow_default_config;
     struct cycle_result ours, lguest, lru_small, adaptive_small;
 
+    /* These rows predate prefetch: the cache policies alone, one page a fault. */
     lru4.cache_roots = adaptive4.cache_roots = 4;
     lru4.policy = SHADOW_EVICT_LRU;
-    printf("bench: shadow_demand_faults_per_first_touch %g faults\n", faults_per_first_touch());
-    printf("bench: shadow_demand_faults_per_first_touch_preinstalled %g faults\n",
-           faults_per_preinstalled_touch());
+    lru4.prefetch = adaptive4.prefetch = 0;
     ours = cycle_16_spaces(&shadow_default_config);
     lguest = cycle_16_spaces(&shadow_lguest_config);
     lru_small = cycle_16_spaces(&lru4);
@@ -187,5 +320,24 @@ int main(void)
                 "%lu\n", ours.rebuild_faults, lguest.rebuild_faults);
         failed = 1;
     }
+}
+
+int main(int argc, char **argv)
+{
+    bool markdown = argc > 1 && !strcmp(argv[1], "--markdown");
+
+    if (!markdown) {
+        printf("bench: shadow_demand_faults_per_first_touch %g faults\n",
+               faults_per_first_touch());
+        printf("bench: shadow_demand_faults_per_first_touch_preinstalled %g faults\n",
+               faults_per_preinstalled_touch());
+        print_16_spaces();
+    }
+    run_sweep();
+    if (markdown)
+        print_markdown();
+    else
+        print_sweep();
+    check_equal_budget_target();
     return failed;
 }

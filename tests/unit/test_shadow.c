@@ -845,6 +845,266 @@ static void test_linear_mode_until_the_first_root(void **state)
     expect_ok(VA, HW_USER, page, 1);
 }
 
+/* A new machine with the host configured as c (the setup's is replaced). */
+static void reboot_with(const struct shadow_config *c)
+{
+    shadow_halt();
+    shadow_boot(1024, c);
+}
+
+/* --- prefetch: a fault fills the touched entries beside its own (demand.c S:440) ---- */
+
+/* n pages at VA in a new space, switched to and touched (read, then written if `write`). */
+static struct aspace *touched_space(pfn_t *pages, unsigned n, unsigned written)
+{
+    struct aspace *as = shadow_backend.create();
+    unsigned i;
+
+    assert_non_null(as);
+    for (i = 0; i < n; i++) {
+        pages[i] = data_frame();
+        assert_int_equal(shadow_backend.map_range(as, VA + i * PAGE_SIZE, &pages[i], 1, RW_USER),
+                         0);
+    }
+    assert_int_equal(shadow_backend.switch_to(as), 0);
+    for (i = 0; i < n; i++) {
+        struct hw_xlat x;
+
+        assert_int_equal(hw_access(VA + i * PAGE_SIZE, HW_USER, &x), HW_OK);
+        if (i < written)
+            assert_int_equal(hw_access(VA + i * PAGE_SIZE, HW_USER | HW_WRITE, &x), HW_OK);
+    }
+    return as;
+}
+
+/* What a root thrown out and built again sees: no user mappings, the guest's A/D bits as they were. */
+static void forget_the_shadow(void)
+{
+    assert_int_equal(shadow_backend.flush_tlb(), 0);
+    shadow_reset_stats();
+}
+
+static void test_a_fault_fills_the_touched_neighbours_in_its_aligned_window(void **state)
+{
+    pfn_t pages[16];
+    unsigned i;
+
+    (void)state;
+    touched_space(pages, 16, 16);
+    forget_the_shadow();
+    /* The default window is KVM's 8; a fault in the middle fills the whole aligned window. */
+    assert_int_equal(shadow_default_config.prefetch, 8);
+    expect_ok(VA + 5 * PAGE_SIZE, HW_USER, pages[5], 1);
+    for (i = 0; i < 8; i++)
+        expect_ok(VA + i * PAGE_SIZE, HW_USER | HW_WRITE, pages[i], 0);   /* Dirty: writable */
+    assert_int_equal(shadow_stats()->prefetched, 7);
+    /* The next window is not this fault's business. */
+    expect_ok(VA + 8 * PAGE_SIZE, HW_USER, pages[8], 1);
+    assert_int_equal(shadow_stats()->prefetched, 14);
+    assert_int_equal(shadow_stats()->fixed, 2);
+}
+
+/* Setting Accessed is the hardware's job: a page nobody touched must not look touched, nor be mapped. */
+static void test_prefetch_leaves_untouched_neighbours_alone(void **state)
+{
+    pfn_t pages[8];
+    struct aspace *as;
+
+    (void)state;
+    as = touched_space(pages, 1, 1);
+    pages[1] = data_frame();
+    assert_int_equal(shadow_backend.map_range(as, VA + PAGE_SIZE, &pages[1], 1, RW_USER), 0);
+    forget_the_shadow();
+    expect_ok(VA, HW_USER, pages[0], 1);
+    assert_int_equal(shadow_stats()->prefetched, 0);
+    assert_false(pte_flags(gpte_of(as, VA + PAGE_SIZE)) & _PAGE_ACCESSED);
+    expect_ok(VA + PAGE_SIZE, HW_USER, pages[1], 1);
+    assert_true(pte_flags(gpte_of(as, VA + PAGE_SIZE)) & _PAGE_ACCESSED);
+}
+
+/* The Dirty rule of demand.c S:420: a neighbour read but never written goes in read-only. */
+static void test_a_prefetched_clean_neighbour_is_read_only_until_written(void **state)
+{
+    pfn_t pages[2];
+    struct aspace *as;
+
+    (void)state;
+    as = touched_space(pages, 2, 0);
+    forget_the_shadow();
+    expect_ok(VA, HW_USER, pages[0], 1);
+    expect_ok(VA + PAGE_SIZE, HW_USER, pages[1], 0);
+    assert_false(pte_flags(gpte_of(as, VA + PAGE_SIZE)) & _PAGE_DIRTY);
+    expect_ok(VA + PAGE_SIZE, HW_USER | HW_WRITE, pages[1], 1);
+    assert_true(pte_flags(gpte_of(as, VA + PAGE_SIZE)) & _PAGE_DIRTY);
+}
+
+/*
+ * A neighbour naming a shadow table is never mapped, and does not kill a guest
+ * that never asked the hardware to walk it; the touch that does still kills.
+ */
+static void test_a_bad_neighbour_is_skipped_and_kills_only_when_touched(void **state)
+{
+    pfn_t pages[2];
+    struct aspace *as;
+    pfn_t sroot;
+
+    (void)state;
+    as = touched_space(pages, 2, 2);
+    sroot = harness_mfn_to_pfn(shadow_cr3());
+    *shadow_guest_entry(as, VA + PAGE_SIZE, 1) =
+        pte_make(sroot, RW_USER | _PAGE_PRESENT | _PAGE_ACCESSED | _PAGE_DIRTY);
+    forget_the_shadow();
+    expect_ok(VA, HW_USER, pages[0], 1);
+    assert_int_equal(shadow_stats()->prefetched, 0);
+    assert_false(shadow_guest_dead());
+    assert_no_errors();
+    expect_killed(VA + PAGE_SIZE, HW_USER, "which is the host's");
+}
+
+static void test_a_prefetched_entry_is_dropped_when_the_guest_changes_it(void **state)
+{
+    pfn_t pages[2], moved = data_frame();
+    struct aspace *as;
+
+    (void)state;
+    as = touched_space(pages, 2, 2);
+    forget_the_shadow();
+    expect_ok(VA, HW_USER, pages[0], 1);
+    assert_int_equal(shadow_stats()->prefetched, 1);
+    assert_int_equal(shadow_backend.map_range(as, VA + PAGE_SIZE, &moved, 1, RW_USER), 0);
+    assert_true(shadow_tlb_flush_needed());
+    expect_ok(VA + PAGE_SIZE, HW_USER, moved, 1);
+}
+
+/* lguest's configuration keeps lguest's one page a fault, so the bench's lguest rows are lguest's. */
+static void test_without_prefetch_each_page_faults_alone(void **state)
+{
+    struct shadow_config c = ours();
+    pfn_t pages[2];
+
+    (void)state;
+    assert_int_equal(shadow_lguest_config.prefetch, 0);
+    c.prefetch = 0;
+    reboot_with(&c);
+    touched_space(pages, 2, 2);
+    forget_the_shadow();
+    expect_ok(VA, HW_USER, pages[0], 1);
+    expect_ok(VA + PAGE_SIZE, HW_USER, pages[1], 1);
+    assert_int_equal(shadow_stats()->prefetched, 0);
+}
+
+static void test_a_prefetch_window_that_is_not_a_power_of_two_is_refused(void **state)
+{
+    static const unsigned bad[] = { 3, 12, 1024 };
+    unsigned i;
+
+    (void)state;
+    shadow_shutdown();
+    for (i = 0; i < ARRAY_SIZE(bad); i++) {
+        struct shadow_config c = ours();
+
+        c.guest_pfns = 1024;
+        c.prefetch = bad[i];
+        assert_int_equal(shadow_init(&c), -XEN_EINVAL);
+        assert_error_contains("is not 0 or a power of two up to 512");
+    }
+    {
+        struct shadow_config c = ours();
+
+        c.guest_pfns = 1024;
+        c.prefetch = 512;
+        assert_int_equal(shadow_init(&c), 0);
+    }
+}
+
+/* --- the budget: pool_frames bounds the cache, and a fault takes only what it needs --- */
+
+/*
+ * Two roots of 4 frames fill a pool of 8.  A fault in an L1 that is there
+ * already takes no frame, so it must not throw the other root out (it did when
+ * every fault made room for three).
+ */
+static void test_a_fault_that_needs_no_table_evicts_nothing(void **state)
+{
+    struct shadow_config c = lru(4, 8);
+    pfn_t page, second;
+    struct aspace *a, *b;
+
+    (void)state;
+    reboot_with(&c);
+    page = data_frame();
+    second = data_frame();
+    a = space_with(VA, page, RW_USER);
+    assert_int_equal(shadow_backend.map_range(a, VA + PAGE_SIZE, &second, 1, RW_USER), 0);
+    expect_ok(VA, HW_USER, page, 1);
+    b = space_with(VA, page, RW_USER);
+    expect_ok(VA, HW_USER, page, 1);
+    assert_int_equal(shadow_pool_free(), 0);
+    assert_int_equal(shadow_backend.switch_to(a), 0);
+    expect_ok(VA + PAGE_SIZE, HW_USER, second, 1);
+    assert_int_equal(shadow_stats()->evictions, 0);
+    assert_true(mfn_valid_value(shadow_sroot_of(b->root)));
+}
+
+/*
+ * A cache bounded by its pool, not its slots, looping through more roots than
+ * fit: the root being left is the one needed last, so the adaptive policy must
+ * be free to throw it out for pool room, as it is for a slot.  Sparing it, the
+ * cache kept fewer roots for good than a cache of as many slots does.
+ */
+static void test_a_pool_bound_loop_keeps_as_much_as_a_slot_bound_one(void **state)
+{
+    struct shadow_config c = ours();
+    struct aspace *s[16];
+    pfn_t page;
+    unsigned i;
+
+    (void)state;
+    c.pool_frames = 16;   /* four roots of one page each: 4 frames a root */
+    reboot_with(&c);
+    page = data_frame();
+    for (i = 0; i < 16; i++)
+        s[i] = shadow_backend.create();
+    for (i = 0; i < 16; i++)
+        assert_int_equal(shadow_backend.map_range(s[i], VA, &page, 1, RW_USER), 0);
+    for (i = 0; i < 16 * 6; i++) {
+        struct hw_xlat x;
+
+        if (i == 16 * 2)   /* two laps to see the loop, then four counted */
+            shadow_reset_stats();
+        assert_int_equal(shadow_backend.switch_to(s[i % 16]), 0);
+        assert_int_equal(hw_access(VA, HW_USER, &x), HW_OK);
+    }
+    /* The best any choice of whole roots can do: keep 3 of the 4 for good, a hit each a lap. */
+    assert_int_equal(shadow_stats()->root_hits, 3 * 4);
+    assert_true(shadow_pool_free() < 4);
+}
+
+/* The new root may take the frame, even the slot, of the root it threw out: CR3 looks unchanged. */
+static void test_a_root_built_where_the_evicted_one_was_asks_for_a_flush(void **state)
+{
+    struct shadow_config c = lru(4, 8);
+    pfn_t mine = data_frame(), theirs = data_frame();
+    uint64_t far = VA + (1ULL << 39), other_l1 = VA + (1ULL << 21);
+    struct aspace *a;
+    mfn_t a_cr3;
+
+    (void)state;
+    reboot_with(&c);
+    a = space_with(VA, mine, RW_USER);
+    /* 1 + 3 + 3 + 1 = 8 frames: the whole pool. */
+    assert_int_equal(shadow_backend.map_range(a, far, &mine, 1, RW_USER), 0);
+    assert_int_equal(shadow_backend.map_range(a, other_l1, &mine, 1, RW_USER), 0);
+    expect_ok(VA, HW_USER, mine, 1);
+    expect_ok(far, HW_USER, mine, 1);
+    expect_ok(other_l1, HW_USER, mine, 1);
+    assert_int_equal(shadow_pool_free(), 0);
+    a_cr3 = shadow_cr3();
+    space_with(VA, theirs, RW_USER);
+    assert_int_equal(mfn_x(shadow_cr3()), mfn_x(a_cr3));   /* the case this guards */
+    expect_ok(VA, HW_USER, theirs, 1);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -890,6 +1150,16 @@ int main(void)
         T(test_linear_mode_until_the_first_root),
         T(test_a_prot_that_is_none_of_the_three_is_refused),
         T(test_a_page_count_that_wraps_around_is_refused),
+        T(test_a_fault_fills_the_touched_neighbours_in_its_aligned_window),
+        T(test_prefetch_leaves_untouched_neighbours_alone),
+        T(test_a_prefetched_clean_neighbour_is_read_only_until_written),
+        T(test_a_bad_neighbour_is_skipped_and_kills_only_when_touched),
+        T(test_a_prefetched_entry_is_dropped_when_the_guest_changes_it),
+        T(test_without_prefetch_each_page_faults_alone),
+        T(test_a_prefetch_window_that_is_not_a_power_of_two_is_refused),
+        T(test_a_fault_that_needs_no_table_evicts_nothing),
+        T(test_a_pool_bound_loop_keeps_as_much_as_a_slot_bound_one),
+        T(test_a_root_built_where_the_evicted_one_was_asks_for_a_flush),
     };
 #undef T
     return cmocka_run_group_tests_name("shadow", tests, NULL, NULL);

@@ -359,16 +359,22 @@ static const char *const policy_name[] = {
     [SHADOW_EVICT_ADAPTIVE] = "adaptive",
 };
 
-/* Each sequence picks the shadow host's settings too: a cache of 1..16, either policy, any pool. */
+/*
+ * Each sequence picks the shadow host's settings too: a cache of 1..16, any
+ * policy, any pool, and a prefetch window of none, KVM's 8 or a whole L1 (the
+ * prefetched entries must translate as the PV backend's do, like any other).
+ */
 static void draw_config(void)
 {
     static const unsigned roots[] = { 1, 2, 3, 16 }, pools[] = { 12, 40, 256 };
+    static const unsigned prefetch[] = { 0, 8, PT_ENTRIES };
 
     config = shadow_default_config;
     config.cache_roots = roots[draw(ARRAY_SIZE(roots))];
     config.pool_frames = pools[draw(ARRAY_SIZE(pools))];
     config.policy = (enum shadow_evict)draw(3);
     config.seed = draw(1000);
+    config.prefetch = prefetch[draw(ARRAY_SIZE(prefetch))];
 }
 
 static bool run_one(uint64_t seed)
@@ -401,10 +407,9 @@ static bool run_one(uint64_t seed)
         }
     }
     if (!ok)
-        print_error("shadow-diff: seed %llu failed at step %u (cache %u, %s, pool %u): %s\n"
-                    "  steps: %s\n", (unsigned long long)seed, step - 1, config.cache_roots,
-                    policy_name[config.policy], config.pool_frames, why,
-                    steps);
+        print_error("shadow-diff: seed %llu failed at step %u (cache %u, %s, pool %u, prefetch %u): "
+                    "%s\n  steps: %s\n", (unsigned long long)seed, step - 1, config.cache_roots,
+                    policy_name[config.policy], config.pool_frames, config.prefetch, why, steps);
     shadow_halt();
     return ok;
 }

@@ -48,13 +48,19 @@ struct shadow_config {
     uint64_t guest_pfns;       /* the guest's memory: pfns [0, guest_pfns) */
     unsigned cache_roots;      /* shadow roots kept at once, 1..SHADOW_CACHE_MAX */
     enum shadow_evict policy;
-    unsigned pool_frames;      /* frames set aside for shadow tables, at least 8 */
+    unsigned pool_frames;      /* frames set aside for shadow tables, at least 8: the budget */
     uint64_t seed;             /* for SHADOW_EVICT_RANDOM */
+    /*
+     * A fault also fills the Accessed neighbours of its L1 entry, in the
+     * aligned window of this many entries (demand.c): 0 (off) or a power of
+     * two up to 512.
+     */
+    unsigned prefetch;
 };
 
-/* pvmmu's choice (docs/shadow.md says why): 32 roots, adaptive LRU, a 1024-frame pool. */
+/* pvmmu's choice (docs/shadow.md says why): 32 roots, adaptive LRU, a 1024-frame pool, prefetch 8. */
 extern const struct shadow_config shadow_default_config;
-/* lguest's: 4 roots, random eviction (the same pool, so only the policy differs). */
+/* lguest's: 4 roots, random eviction, no prefetch (the same pool, so only the policy differs). */
 extern const struct shadow_config shadow_lguest_config;
 
 /*
@@ -129,6 +135,7 @@ struct shadow_stats {
     unsigned long fixed;             /* ... that installed an entry */
     unsigned long reflected;         /* ... that were the guest's own */
     unsigned long preinstalls;       /* sptes put in by shadow_set_pte (A set) */
+    unsigned long prefetched;        /* sptes put in beside a fault's (A set): work, not faults */
     unsigned long invalidations;     /* shadow entries dropped because the guest changed one */
     unsigned long root_hits;         /* shadow_new_root found the root cached */
     unsigned long root_builds;       /* ... had to start one */
@@ -197,6 +204,7 @@ void shadow_kill_forget(void);
 /* check.c: what the host accepts from a guest entry */
 bool sguest_frame_ok(pfn_t pfn, const char *what, uint64_t va);
 bool sguest_entry_ok(pte_t gentry, int level, uint64_t va);
+bool sguest_entry_fits(pte_t gentry, int level);
 mpte_t gpte_to_spte(pte_t gpte, bool writable);
 mpte_t gtable_to_sentry(pfn_t spfn, pte_t gentry);
 pte_t *gtable(pfn_t gpfn);
