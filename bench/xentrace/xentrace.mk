@@ -12,7 +12,7 @@ XT_DOM0_CPIO := $(XT_BUILD)/dom0.cpio
 
 # Needs the rig's dom0 archive (tests/rig's toolstack, packed by rig-prepare).
 $(XT_DOM0_CPIO): $(RIG_BASE_INITRD) $(KERNEL_ELF) $(XT_DIR)/build.sh $(XT_DIR)/dom0-init $(XT_DIR)/guest-init \
-                 $(XT_DIR)/wl.c $(XT_DIR)/pvmmu.cfg $(XT_DIR)/linux.cfg
+                 $(XT_DIR)/wl.c $(XT_DIR)/pvmmu.cfg $(XT_DIR)/pvmmu-fa1.cfg $(XT_DIR)/linux.cfg
 	@echo "bench-xen: packing the trace rig's initramfs"
 	@$(XT_DIR)/build.sh $(CACHE) $(RIG_BASE_INITRD) $(KERNEL_ELF) $(XT_BUILD)
 
