@@ -23,3 +23,13 @@ bench-xen: kernel rig-prepare
 	@python3 $(XT_DIR)/report.py $(XT_BUILD)/run $(BUILD)/bench
 	@gnuplot -e "data='$(BUILD)/bench/entries.dat'; out='$(BUILD)/bench/entries.png'" $(XT_DIR)/entries.gp \
 	  && echo "bench-xen: chart $(BUILD)/bench/entries.png"
+
+# The figures in docs/bench.md and README.md are the last run's, spliced in by a
+# program (bench/xentrace/splice.py) between their GENERATED markers, never copied by
+# hand; the chart is copied beside them.  Run after `make bench-xen`; needs no rig.
+.PHONY: bench-xen-docs
+bench-xen-docs:
+	@test -s $(BUILD)/bench/entries.md || { echo "bench-xen-docs: no $(BUILD)/bench/entries.md: run make bench-xen first"; exit 1; }
+	@python3 $(XT_DIR)/splice.py docs/bench.md figures $(BUILD)/bench/entries.md
+	@python3 $(XT_DIR)/splice.py README.md headline $(BUILD)/bench/headline.md
+	@cp $(BUILD)/bench/entries.png docs/bench-entries.png && echo "bench-xen-docs: docs/bench-entries.png copied"
