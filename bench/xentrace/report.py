@@ -129,7 +129,9 @@ def row_work(row, work):
         out[guest] = {k: counters[k] for k in keys}
     if out['pvmmu'] != out['linux']:
         die('%s: unequal work, pvmmu %s, Linux %s' % (row.name, out['pvmmu'], out['linux']))
-    if 'faulted_in' in work['linux'].get(lx_block, {}):
+    # The kernel's own count of pages faulted in (wl.c's getrusage), over the whole workload:
+    # beside a row whose work maps pages, never beside a phase that maps none.
+    if 'mapped' in keys and 'faulted_in' in work['linux'].get(lx_block, {}):
         out['linux_faulted_in'] = work['linux'][lx_block]['faulted_in']
     return out
 
@@ -185,7 +187,7 @@ def table(rows, results):
                                                                '**missed**')
         work = describe(r['work']['pvmmu'])
         if 'linux_faulted_in' in r['work']:
-            work += ' (Linux faulted in %s)' % format(r['work']['linux_faulted_in'], ',')
+            work += ' (Linux\'s kernel: %s pages faulted in over the workload)' % format(r['work']['linux_faulted_in'], ',')
         lines.append('| %s (%s) | %s | %s | %s | %s | %s | %s x | %s | %s | %s |' % (
             row.name, ' + '.join(row.phases['pvmmu']) + ' / ' + ' + '.join(row.phases['linux']), r['policy'], work,
             format(a, ','), format(restarts, ','), format(b, ','), ratio_text(a, b), format(pa, ','), format(pb, ','),

@@ -106,6 +106,8 @@ class Work(unittest.TestCase):
         self.assertEqual(got['pvmmu'], {'spaces': 100, 'mapped': 102400, 'touched': 102400, 'unmapped': 102400})
         self.assertEqual(got['pvmmu'], got['linux'])
         self.assertEqual(got['linux_faulted_in'], 104200)
+        unmap_row = report.Row('X', 'pvmmu', [], [], report.NO_POLICY, True, ('w1', 'w1_populate', ('unmapped',)))
+        self.assertNotIn('linux_faulted_in', report.row_work(unmap_row, self.work(102400)))
 
     def test_a_row_of_unequal_work_is_refused(self):
         # pvmmu's W1 child used to be torn down without unmapping its 4 MiB, while wl.c's
