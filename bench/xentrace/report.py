@@ -12,6 +12,7 @@ in its boot log; prints, per row (ROWS below),
     bench: wall_<ROW>_<pvmmu|linux> VALUE s
     bench: ratio_<ROW>_linux_over_pvmmu VALUE x
     bench: floor_entries_<PHASE> VALUE entries     (only if bench/xentrace/floors.txt exists)
+    bench-xen: work <ROW> <guest> key=N ...      (the work, by the guest's own counters)
 
 and writes into BENCHDIR: entries.dat (gnuplot's input), entries.md (the tables for
 docs/bench.md), headline.md (README's table) and entries-detail.txt (what the
@@ -242,6 +243,9 @@ def main():
             print('bench: xen_entries_%s_%s %d entries' % (row.name, guest, entries))
             print('bench: xen_ptes_%s_%s %d ptes' % (row.name, guest, ptes))
             print('bench: wall_%s_%s %.6f s' % (row.name, guest, ticks / hz))
+        for guest in ('pvmmu', 'linux'):
+            print('bench-xen: work %s %s %s' % (row.name, guest, ' '.join(
+                '%s=%d' % kv for kv in r['work'][guest].items()) or 'none'))
         a, b = r['pvmmu'][0], r['linux'][0]
         print('bench: ratio_%s_linux_over_pvmmu %s x' % (row.name, '%.1f' % (b / a) if a else 'inf'))
         print('bench-xen: %-20s pvmmu %8d  linux %8d  %-5s x  %s' % (row.name, a, b, ratio_text(a, b),
