@@ -8,3 +8,13 @@ $(BUILD)/bench/core_bench: $(BUILD)/hosted/obj/bench/core_bench.o $(BUILD)/hoste
 .PHONY: bench-core
 bench-core: $(BUILD)/bench/core_bench
 	@$(BUILD)/bench/core_bench
+
+# bench-xen's counting and reporting (bench/xentrace/test_xentrace.py) need no rig:
+# they run in `make check`, summed with the C tests (the script prints cmocka's summary).
+XT_TEST := $(BUILD)/hosted/test_xentrace
+UNIT_TESTS += $(XT_TEST)
+hosted: $(XT_TEST)
+
+$(XT_TEST): bench/xentrace/test_xentrace.py
+	@mkdir -p $(dir $@)
+	@printf '#!/bin/sh\nexec python3 "%s/bench/xentrace/test_xentrace.py"\n' "$(CURDIR)" > $@ && chmod +x $@

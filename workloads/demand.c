@@ -18,7 +18,7 @@ static struct {
     struct aspace *as;
     uint64_t start, pages;
     unsigned window;
-    uint64_t faults;
+    uint64_t faults, mapped;   /* since the region was set: faults taken, pages they mapped */
 } region;
 
 /* Every frame demand paging handed out, so the workload can give them back. */
@@ -31,11 +31,6 @@ void wl_demand_free_frames(void)
         frame_free(given[--nr_given]);
 }
 
-void wl_demand_forget_frames(void)
-{
-    nr_given = 0;
-}
-
 void wl_demand_region(struct aspace *as, uint64_t start, uint64_t pages, unsigned window)
 {
     region.as = as;
@@ -43,11 +38,18 @@ void wl_demand_region(struct aspace *as, uint64_t start, uint64_t pages, unsigne
     region.pages = pages;
     region.window = window ? window : 1;
     region.faults = 0;
+    region.mapped = 0;
 }
 
 uint64_t wl_demand_faults(void)
 {
     return region.faults;
+}
+
+/* The work demand paging did: pages it mapped in the current region (a window per fault). */
+uint64_t wl_demand_mapped(void)
+{
+    return region.mapped;
 }
 
 bool wl_demand_fault(uint64_t va, bool write)
@@ -75,5 +77,8 @@ bool wl_demand_fault(uint64_t va, bool write)
         }
     }
     region.faults++;
-    return !wl_mmu->ops->map_range(region.as, region.start + first * PAGE_SIZE, frames, n, _PAGE_RW | _PAGE_USER);
+    if (wl_mmu->ops->map_range(region.as, region.start + first * PAGE_SIZE, frames, n, _PAGE_RW | _PAGE_USER))
+        return false;
+    region.mapped += n;
+    return true;
 }

@@ -5,7 +5,8 @@
 #   /init                 bench/xentrace/dom0-init (replaces the rig's /init)
 #   xentrace, xenalyze    (their libraries are xl's, already in the base)
 #   virtio modules        the trace leaves the machine as a tar on a virtio disk
-#   /guests/pvmmu.elf     the pvmmu kernel under test, with its xl config
+#   /guests/pvmmu.elf     the pvmmu kernel under test, with its xl configs (pvmmu.cfg,
+#                         pvmmu-fa1.cfg: the same kernel at fault_around=1)
 #   /guests/vmlinuz, linux-initrd.cpio, linux.cfg
 #                         the Linux PV guest: the same Debian kernel as dom0, an
 #                         initramfs of busybox + wl (static) + xen-privcmd.ko
@@ -62,7 +63,7 @@ for m in virtio/virtio_ring virtio/virtio virtio/virtio_pci_modern_dev virtio/vi
   module "drivers/$m" "$O/modules/$(basename "$m").ko"
 done
 cp "$ELF" "$O/guests/pvmmu.elf"
-cp "$HERE/pvmmu.cfg" "$O/guests/pvmmu.cfg"
+cp "$HERE/pvmmu.cfg" "$HERE/pvmmu-fa1.cfg" "$O/guests/"
 cp "$CACHE/vmlinuz" "$O/guests/vmlinuz"
 cp "$OUT/linux-initrd.cpio" "$O/guests/linux-initrd.cpio"
 cp "$HERE/linux.cfg" "$O/guests/linux.cfg"

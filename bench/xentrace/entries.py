@@ -11,17 +11,26 @@ parse_trace.py (the lab's), reduced to what the benchmark needs, plus a breakdow
 per phase (which hypercalls, how many PTE updates they carried, which exceptions)
 so that a figure can be explained from the same trace that gave it.
 
+Beside the entries, each phase's page-table entries Xen wrote for the guest, as far
+as the trace shows them (ptes_of: mmu_update requests, update_va_mapping calls,
+emulated PTE writes).
+
 usage: entries.py TRACE DOMID [DOMID...]   -> one line per (domain, phase):
-       "DOMID PHASE ENTRIES TSC_TICKS"; with -v, the breakdown after each line
+       "DOMID PHASE ENTRIES TSC_TICKS PTES"; with -v, the breakdown after each line
 """
 import collections
 import struct
 import sys
 
-PHASES = {0x11: 'W1', 0x21: 'W2_MMAP', 0x22: 'W2_TOUCH', 0x23: 'W2_MPROT_RO', 0x24: 'W2_MPROT_RW',
-          0x25: 'W2_RETOUCH', 0x26: 'W2_MUNMAP',
-          0x31: 'W1_demand', 0x41: 'W2_MMAP_demand', 0x42: 'W2_TOUCH_demand', 0x43: 'W2_MPROT_RO_demand',
-          0x44: 'W2_MPROT_RW_demand', 0x45: 'W2_RETOUCH_demand', 0x46: 'W2_MUNMAP_demand'}
+# Marker id -> phase.  One block of ids per mapping policy (workloads/w1w2.c, wl.c):
+#   0x11.. pvmmu eager / Linux by default (on demand, a page per fault)
+#   0x31.. pvmmu on demand, its default fault-around window            (+0x20, DEMAND)
+#   0x51.. pvmmu on demand at fault_around=1, a page per fault         (+0x40, DEMAND_ONE_PAGE)
+#   0x91.. Linux with every mmap MAP_POPULATE: eager                    (+0x80, wl.c's POPULATE)
+W_PHASES = {0x11: 'W1', 0x21: 'W2_MMAP', 0x22: 'W2_TOUCH', 0x23: 'W2_MPROT_RO', 0x24: 'W2_MPROT_RW',
+            0x25: 'W2_RETOUCH', 0x26: 'W2_MUNMAP'}
+POLICY_BLOCKS = {0x00: '', 0x20: '_demand', 0x40: '_demand_fa1', 0x80: '_populate'}
+PHASES = {off + i: name + suffix for off, suffix in POLICY_BLOCKS.items() for i, name in W_PHASES.items()}
 TRC_LOST_RECORDS = 0x0001f001
 TRC_TRACE_CPU_CHANGE = 0x0001f003
 TRC_SCHED_SWITCH = 0x0002800a
@@ -31,6 +40,8 @@ TRC_PV_HYPERCALL_SUBCALL = 0x0020200e
 HYPERCALL_SCHED_OP = 29
 RESTARTS = 'entries that were Xen restarting a preempted hypercall'
 PREEMPTED = 0x80000000              # MMU_UPDATE_PREEMPTED, set in the count of a continuation
+MMU_UPDATE, UPDATE_VA_MAPPING, UPDATE_VA_MAPPING_OTHERDOMAIN = 1, 14, 22
+PTWR_EVENTS = (0x100b, 0x100c)       # TRC_PV_PTWR_EMULATION(_PAE): one trapped PTE write, emulated
 
 HYPERCALLS = {0: 'set_trap_table', 1: 'mmu_update', 2: 'set_gdt', 3: 'stack_switch', 4: 'set_callbacks',
               5: 'fpu_taskswitch', 6: 'sched_op_compat', 7: 'platform_op', 8: 'set_debugreg',
@@ -53,6 +64,7 @@ class Phase:
 
     def __init__(self, tsc):
         self.entries, self.first, self.last = 0, tsc, tsc
+        self.ptes = 0                    # page-table entries the guest asked Xen to write (ptes_of)
         self.lost = 0                    # lost-records events on the domain's CPU inside the phase
         self.why = collections.Counter()
 
@@ -117,6 +129,19 @@ def explain(why, op, args, sub):
         why['%s%s cmd %d' % (prefix, name, args.get(0, -1))] += 1
 
 
+def ptes_of(op, args):
+    """Page-table entries one recorded call asks Xen to write and validate, as far as
+    the trace shows: an mmu_update's request count (its continuations, which carry
+    MMU_UPDATE_PREEMPTED and the count still to do, repeat requests already counted:
+    0), one for an update_va_mapping.  The trace records a call's arguments, not its
+    requests: an mmu_update request that is not a PTE write (MMU_MACHPHYS_UPDATE)
+    counts too, and a pin, which validates whole tables, cannot be counted at all."""
+    if op == MMU_UPDATE:
+        count = args.get(1, 0)
+        return 0 if count & PREEMPTED else count
+    return 1 if op in (UPDATE_VA_MAPPING, UPDATE_VA_MAPPING_OTHERDOMAIN) else 0
+
+
 def count(path, domids):
     """{domid: OrderedDict(phase name: Phase)}, in the order the phases began."""
     recs = sorted(enumerate(records(path)), key=lambda r: (r[1][1], r[0]))
@@ -155,6 +180,7 @@ def count(path, domids):
                 mc[1] += 1
             if current:
                 explain(current.why, op, args, sub=True)
+                current.ptes += ptes_of(op, args)
             continue
         previous_mc, last_mc[dom] = last_mc[dom], None
         if base == TRC_PV_HYPERCALL_V2:
@@ -173,12 +199,14 @@ def count(path, domids):
                 continue
             if current:
                 current.entries += 1
+                current.ptes += ptes_of(op, args)
                 explain(current.why, op, args, sub=False)
                 if restarted:
                     current.why[RESTARTS] += 1
             continue
         if current:
             current.entries += 1
+            current.ptes += (base & 0xffff) in PTWR_EVENTS
             current.why[PV_EVENTS.get(base & 0xffff, 'pv event 0x%x' % base)] += 1
     return out
 
@@ -189,7 +217,7 @@ def main():
         sys.exit(__doc__)
     for dom, phases in count(args[0], [int(d) for d in args[1:]]).items():
         for name, p in phases.items():
-            print('%d %s %d %d' % (dom, name, p.entries, p.ticks))
+            print('%d %s %d %d %d' % (dom, name, p.entries, p.ticks, p.ptes))
             if '-v' in sys.argv:
                 for what, n in sorted(p.why.items()):
                     print('    %-50s %9d' % (what, n))

@@ -1,17 +1,24 @@
 #!/usr/bin/env python3
 """bench-xen's figures from one run of the trace rig (bench/xentrace/run.sh's OUTDIR).
 
-Reads the two xentrace files, the domids dom0 recorded when it created the guests,
-and the TSC frequency Xen reported in its boot log; prints, per phase,
+Reads the three xentrace files (pvmmu at its default fault-around window, pvmmu at
+fault_around=1, Linux plain then MAP_POPULATE), the domids dom0 recorded when it
+created the guests, the guests' consoles (the work each did, by its own counters:
+pvmmu's `stat:` lines, wl.c's `@@WL work` lines) and the TSC frequency Xen reported
+in its boot log; prints, per row (ROWS below),
 
-    bench: xen_entries_<PHASE>_<guest> VALUE entries
-    bench: wall_<PHASE>_<guest> VALUE s
-    bench: ratio_<PHASE>_linux_over_pvmmu VALUE x
+    bench: xen_entries_<ROW>_<pvmmu|linux> VALUE entries
+    bench: xen_ptes_<ROW>_<pvmmu|linux> VALUE ptes
+    bench: wall_<ROW>_<pvmmu|linux> VALUE s
+    bench: ratio_<ROW>_linux_over_pvmmu VALUE x
+    bench: floor_entries_<PHASE> VALUE entries     (only if bench/xentrace/floors.txt exists)
+    bench-xen: work <ROW> <guest> key=N ...      (the work, by the guest's own counters)
 
-and writes into BENCHDIR: entries.dat (gnuplot's input), entries.md (the table for
-docs/bench.md) and entries-detail.txt (what the entries were, per phase).
-Every figure comes from the traces of this run; a phase missing from a trace, or
-records lost inside a measured phase, is an error, not a zero.
+and writes into BENCHDIR: entries.dat (gnuplot's input), entries.md (the tables for
+docs/bench.md), headline.md (README's table) and entries-detail.txt (what the
+entries were, per phase).  Every figure comes from this run's traces and consoles;
+a phase missing from a trace, records lost inside a measured phase, or a row whose
+two guests did not do the same work, is an error, not a figure.
 
 usage: report.py OUTDIR BENCHDIR
 """
@@ -23,12 +30,61 @@ sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from entries import RESTARTS, count  # noqa: E402
 
-# The phases the issue sets targets for.  Linux has no eager mode: its demand-faulting
-# W1 / W2_TOUCH are what pvmmu's demand phases are compared with.
-#   (pvmmu's phase, Linux's phase, the target: pvmmu at most 1/N of Linux)
-PHASES = [('W1', 'W1', 100), ('W2_TOUCH', 'W2_TOUCH', 300), ('W2_MPROT_RO', 'W2_MPROT_RO', 20),
-          ('W2_MPROT_RW', 'W2_MPROT_RW', 20), ('W2_MUNMAP', 'W2_MUNMAP', 500),
-          ('W1_demand', 'W1', 8), ('W2_TOUCH_demand', 'W2_TOUCH', 8)]
+GUESTS = ('pvmmu', 'pvmmu-fa1', 'linux')
+FLOORS = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'floors.txt')
+
+EAGER = 'eager: pvmmu maps at fork/mmap; Linux mmap(MAP_POPULATE)'
+DEMAND_1 = 'on demand, one page per fault: pvmmu fault_around=1; Linux'
+NO_POLICY = 'none: every page present in both'
+EAGER_WIN = 'policy win, eager mapping: pvmmu eager; Linux on demand'
+WINDOW_WIN = 'policy win, fault-around window: pvmmu %s pages per fault; Linux 1'
+
+
+class Row:
+    """One comparison: pvmmu's phases (summed) in one guest beside Linux's phases.
+
+    same: True when both guests did the same work under the same mapping policy
+    (the headline); False for a row that shows a policy of pvmmu's winning, which
+    its policy text names.  work: (block, keys) of the counters that must agree.
+    target: the issue's target for the row, pvmmu at most 1/N of Linux (or None)."""
+
+    def __init__(self, name, pvmmu_guest, pvmmu_phases, linux_phases, policy, same, work, target=None):
+        self.name, self.pvmmu_guest, self.policy, self.same = name, pvmmu_guest, policy, same
+        self.phases = {'pvmmu': pvmmu_phases, 'linux': linux_phases}
+        self.work, self.target = work, target
+
+
+W1_WORK = ('spaces', 'mapped', 'touched', 'unmapped')
+ROWS = [
+    Row('W1_populate', 'pvmmu', ['W1'], ['W1_populate'], EAGER, True, ('w1', 'w1_populate', W1_WORK)),
+    Row('W1_demand_fa1', 'pvmmu-fa1', ['W1_demand_fa1'], ['W1'], DEMAND_1, True, ('w1_demand', 'w1', W1_WORK)),
+    Row('W2_populate', 'pvmmu', ['W2_MMAP', 'W2_TOUCH'], ['W2_MMAP_populate', 'W2_TOUCH_populate'], EAGER, True,
+        ('w2', 'w2_populate', ('mapped', 'touched'))),
+    Row('W2_MMAP_populate', 'pvmmu', ['W2_MMAP'], ['W2_MMAP_populate'], EAGER, True, ('w2', 'w2_populate', ('mapped',))),
+    Row('W2_TOUCH_populate', 'pvmmu', ['W2_TOUCH'], ['W2_TOUCH_populate'], EAGER, True,
+        ('w2', 'w2_populate', ('touched',))),
+    Row('W2_demand_fa1', 'pvmmu-fa1', ['W2_MMAP_demand_fa1', 'W2_TOUCH_demand_fa1'], ['W2_MMAP', 'W2_TOUCH'], DEMAND_1,
+        True, ('w2_demand', 'w2', ('mapped', 'touched'))),
+    Row('W2_TOUCH_demand_fa1', 'pvmmu-fa1', ['W2_TOUCH_demand_fa1'], ['W2_TOUCH'], DEMAND_1, True,
+        ('w2_demand', 'w2', ('touched',))),
+    Row('W2_MPROT_RO', 'pvmmu', ['W2_MPROT_RO'], ['W2_MPROT_RO'], NO_POLICY, True, ('w2', 'w2', ('protected_ro',)), 20),
+    Row('W2_MPROT_RW', 'pvmmu', ['W2_MPROT_RW'], ['W2_MPROT_RW'], NO_POLICY, True, ('w2', 'w2', ('protected_rw',)), 20),
+    Row('W2_MUNMAP', 'pvmmu', ['W2_MUNMAP'], ['W2_MUNMAP'], NO_POLICY, True, ('w2', 'w2', ('unmapped',)), 500),
+    # What pvmmu's own policies win, each named: same work, different policy.
+    Row('W1', 'pvmmu', ['W1'], ['W1'], EAGER_WIN, False, ('w1', 'w1', W1_WORK), 100),
+    Row('W2', 'pvmmu', ['W2_MMAP', 'W2_TOUCH'], ['W2_MMAP', 'W2_TOUCH'], EAGER_WIN, False,
+        ('w2', 'w2', ('mapped', 'touched'))),
+    Row('W2_MMAP', 'pvmmu', ['W2_MMAP'], ['W2_MMAP'], EAGER_WIN + ' (its mmap maps nothing yet)', False,
+        ('w2', 'w2', ())),
+    Row('W2_TOUCH', 'pvmmu', ['W2_TOUCH'], ['W2_TOUCH'], EAGER_WIN + ' (pvmmu mapped in W2_MMAP)', False,
+        ('w2', 'w2', ('touched',)), 300),
+    Row('W1_demand', 'pvmmu', ['W1_demand'], ['W1'], WINDOW_WIN, False, ('w1_demand', 'w1', W1_WORK), 8),
+    Row('W2_TOUCH_demand', 'pvmmu', ['W2_TOUCH_demand'], ['W2_TOUCH'], WINDOW_WIN, False,
+        ('w2_demand', 'w2', ('touched',)), 8),
+]
+# README's headline: the same-policy rows of whole workloads, then the policy wins.
+README_ROWS = ('W1_populate', 'W1_demand_fa1', 'W2_populate', 'W2_TOUCH_demand_fa1', 'W2_MPROT_RO', 'W2_MPROT_RW',
+               'W2_MUNMAP', 'W1', 'W2', 'W1_demand', 'W2_TOUCH_demand')
 
 
 def die(msg):
@@ -43,6 +99,103 @@ def tsc_hz(serial_log):
     return float(m.group(1)) * 1e6
 
 
+def pvmmu_work(console):
+    """{block: {key: value}} from pvmmu's `stat: <block>_<key> N` lines (workloads/w1w2.c's
+    print_work: w1_spaces, w1_pages_mapped, w2_demand_pages_touched, ...)."""
+    work = {}
+    for m in re.finditer(r'^stat: (w[12](?:_demand)?)_(spaces|pages_(\w+)) ([0-9]+)\s*$', console, re.M):
+        work.setdefault(m.group(1), {})[m.group(3) or m.group(2)] = int(m.group(4))
+    return work
+
+
+def linux_work(console):
+    """{block: {key: value}} from wl.c's `@@WL work <block> key=N ...` lines, in pvmmu's
+    words: the pages wl mmapped are the pages it mapped, munmapped the ones unmapped."""
+    rename = {'mmapped': 'mapped', 'munmapped': 'unmapped'}
+    work = {}
+    for m in re.finditer(r'^@@WL work (\w+) (.*?)\s*$', console, re.M):
+        work[m.group(1)] = {rename.get(k, k): int(v) for k, v in re.findall(r'(\w+)=(-?[0-9]+)', m.group(2))}
+    return work
+
+
+def row_work(row, work):
+    """The work both guests did in the row, each from its own counters: {guest: {key: N}}.
+    Dies if a counter is missing or the two disagree: such a row would compare unequal work."""
+    pv_block, lx_block, keys = row.work
+    out = {}
+    for guest, block in (('pvmmu', pv_block), ('linux', lx_block)):
+        counters = work[row.pvmmu_guest if guest == 'pvmmu' else 'linux'].get(block)
+        if counters is None or any(k not in counters for k in keys):
+            die('%s: no work counters "%s" (%s) in %s\'s console' % (row.name, block, ', '.join(keys), guest))
+        out[guest] = {k: counters[k] for k in keys}
+    if out['pvmmu'] != out['linux']:
+        die('%s: unequal work, pvmmu %s, Linux %s' % (row.name, out['pvmmu'], out['linux']))
+    # The kernel's own count of pages faulted in (wl.c's getrusage), over the whole workload:
+    # beside a row whose work maps pages, never beside a phase that maps none.
+    if 'mapped' in keys and 'faulted_in' in work['linux'].get(lx_block, {}):
+        out['linux_faulted_in'] = work['linux'][lx_block]['faulted_in']
+    return out
+
+
+def row_sum(phases, names):
+    """(entries, ptes, restarts, ticks) of the named phases of one guest, summed."""
+    got = [phases[n] for n in names]
+    return (sum(p.entries for p in got), sum(p.ptes for p in got), sum(p.why[RESTARTS] for p in got),
+            sum(p.ticks for p in got))
+
+
+def floors(path):
+    """[(phase, N, reason)] from floors.txt (another helper's: `PHASE N reason` lines), or []."""
+    if not os.path.exists(path):
+        return []
+    out = []
+    for line in open(path):
+        parts = line.split(None, 2)
+        if len(parts) >= 2 and not line.startswith('#') and parts[1].isdigit():
+            out.append((parts[0], int(parts[1]), parts[2].strip() if len(parts) > 2 else ''))
+    return out
+
+
+def policy_text(row, work):
+    """The row's policy, with pvmmu's default window read from its own counters."""
+    if '%s' not in row.policy:
+        return row.policy
+    w = work['pvmmu'].get('w2_demand', {})
+    faults = work['pvmmu'].get('w2_demand_faults')
+    return row.policy % (w.get('mapped', 0) // faults if faults else '?')
+
+
+def describe(counters):
+    names = {'spaces': 'spaces', 'mapped': 'mapped', 'touched': 'touched', 'unmapped': 'unmapped',
+             'protected_ro': 'made read-only', 'protected_rw': 'made writable'}
+    pages = ['%s %s' % (format(v, ','), names[k]) for k, v in counters.items() if k != 'spaces']
+    spaces = ['%d address spaces' % counters['spaces']] if 'spaces' in counters else []
+    return ', '.join(spaces + (['pages: ' + ', '.join(pages)] if pages else [])) or 'nothing (a reservation)'
+
+
+def ratio_text(a, b):
+    return ('%.1f' % (b / a) if b / a < 10 else '%.0f' % (b / a)) if a else 'inf'
+
+
+def table(rows, results):
+    head = ('| phase | policy | work, each guest by its own counters | pvmmu | of which Xen restarting | Linux 6.1 | '
+            'Linux / pvmmu | PTEs written, pvmmu | Linux | target |\n|---|---|---|---:|---:|---:|---:|---:|---:|---|\n')
+    lines = []
+    for row in rows:
+        r = results[row.name]
+        (a, pa, restarts, _), (b, pb, _, _) = r['pvmmu'], r['linux']
+        target = '—' if row.target is None else '1/%d: %s' % (row.target, 'met' if a * row.target <= b else
+                                                               '**missed**')
+        work = describe(r['work']['pvmmu'])
+        if 'linux_faulted_in' in r['work']:
+            work += ' (Linux\'s kernel: %s pages faulted in over the workload)' % format(r['work']['linux_faulted_in'], ',')
+        lines.append('| %s (%s) | %s | %s | %s | %s | %s | %s x | %s | %s | %s |' % (
+            row.name, ' + '.join(row.phases['pvmmu']) + ' / ' + ' + '.join(row.phases['linux']), r['policy'], work,
+            format(a, ','), format(restarts, ','), format(b, ','), ratio_text(a, b), format(pa, ','), format(pb, ','),
+            target))
+    return head + '\n'.join(lines) + '\n'
+
+
 def main():
     if len(sys.argv) != 3:
         sys.exit(__doc__)
@@ -51,59 +204,72 @@ def main():
     domid = dict(line.split() for line in open(os.path.join(run, 'domids')) if line.strip())
     hz = tsc_hz(os.path.join(run, 'serial.log'))
 
-    figures, detail = {}, []
-    for guest in ('pvmmu', 'linux'):
+    figures, work, detail = {}, {}, []
+    for guest in GUESTS:
         if guest not in domid or not domid[guest].isdigit():
             die('no domid for %s in %s/domids' % (guest, run))
         dom = int(domid[guest])
         phases = count(os.path.join(run, guest + '.bin'), [dom])[dom]
         figures[guest] = phases
+        log = os.path.join(run, 'guest-%s.log' % guest)
+        console = open(log, errors='replace').read().replace('\r', '') if os.path.exists(log) else ''
+        work[guest] = linux_work(console) if guest == 'linux' else pvmmu_work(console)
+        m = re.search(r'^stat: w2_demand_faults ([0-9]+)', console, re.M)
+        if m:
+            work[guest]['w2_demand_faults'] = int(m.group(1))
         detail.append('== %s (domain %d)' % (guest, dom))
         for name, p in phases.items():
-            detail.append('-- %s: %d entries, %.6f s%s' % (name, p.entries, p.ticks / hz,
-                                                           ', %d LOST-RECORDS events' % p.lost if p.lost else ''))
+            detail.append('-- %s: %d entries, %d PTEs, %.6f s%s' % (
+                name, p.entries, p.ptes, p.ticks / hz, ', %d LOST-RECORDS events' % p.lost if p.lost else ''))
             detail += ['    %-50s %9d' % (what, n) for what, n in sorted(p.why.items())]
     open(os.path.join(bench, 'entries-detail.txt'), 'w').write('\n'.join(detail) + '\n')
 
-    needed = {'pvmmu': [p for p, _, _ in PHASES], 'linux': sorted({lp for _, lp, _ in PHASES})}
-    for guest, names in needed.items():
-        for name in names:
-            p = figures[guest].get(name)
-            if p is None:
-                die('phase %s missing from %s\'s trace (its markers were not traced)' % (name, guest))
-            if p.lost:
-                die('xentrace lost records inside %s\'s %s: its count would be short' % (guest, name))
+    for row in ROWS:
+        for guest in ('pvmmu', 'linux'):
+            source = row.pvmmu_guest if guest == 'pvmmu' else 'linux'
+            for name in row.phases[guest]:
+                p = figures[source].get(name)
+                if p is None:
+                    die('phase %s missing from %s\'s trace (its markers were not traced)' % (name, source))
+                if p.lost:
+                    die('xentrace lost records inside %s\'s %s: its count would be short' % (source, name))
 
-    shown = set()
-    for pv, lx, _ in PHASES:
-        for guest, name in (('pvmmu', pv), ('linux', lx)):
-            if (guest, name) in shown:
-                continue
-            shown.add((guest, name))
-            p = figures[guest][name]
-            print('bench: xen_entries_%s_%s %d entries' % (name, guest, p.entries))
-            print('bench: wall_%s_%s %.6f s' % (name, guest, p.ticks / hz))
-
-    rows, dat = [], []
-    for pv, lx, n in PHASES:
-        a, b = figures['pvmmu'][pv].entries, figures['linux'][lx].entries
-        ratio = b / a if a else float('inf')
-        met = a * n <= b
-        print('bench: ratio_%s_linux_over_pvmmu %s x' % (pv, '%.1f' % ratio if a else 'inf'))
-        restarts = figures['pvmmu'][pv].why[RESTARTS]
-        rows.append('| %s | %s | %s | %s | %s | 1/%d | %s |' % (
-            pv.replace('_', ' '), format(a, ','), format(restarts, ','),
-            format(b, ',') + ('' if pv == lx else ' (%s)' % lx),
-            '%.0f x' % ratio if a else 'inf', n, 'met' if met else '**missed**'))
-        print('bench-xen: %-16s pvmmu %8d  linux %8d  target 1/%-3d %s' % (pv, a, b, n, 'met' if met else 'MISSED'))
+    results, dat = {}, []
+    for row in ROWS:
+        r = results[row.name] = {'work': row_work(row, work), 'policy': policy_text(row, work)}
+        for guest in ('pvmmu', 'linux'):
+            r[guest] = row_sum(figures[row.pvmmu_guest if guest == 'pvmmu' else 'linux'], row.phases[guest])
+            entries, ptes, _, ticks = r[guest]
+            print('bench: xen_entries_%s_%s %d entries' % (row.name, guest, entries))
+            print('bench: xen_ptes_%s_%s %d ptes' % (row.name, guest, ptes))
+            print('bench: wall_%s_%s %.6f s' % (row.name, guest, ticks / hz))
+        for guest in ('pvmmu', 'linux'):
+            print('bench-xen: work %s %s %s' % (row.name, guest, ' '.join(
+                '%s=%d' % kv for kv in r['work'][guest].items()) or 'none'))
+        a, b = r['pvmmu'][0], r['linux'][0]
+        print('bench: ratio_%s_linux_over_pvmmu %s x' % (row.name, '%.1f' % (b / a) if a else 'inf'))
+        print('bench-xen: %-20s pvmmu %8d  linux %8d  %-5s x  %s' % (row.name, a, b, ratio_text(a, b),
+                                                                   'same policy' if row.same else 'POLICY WIN'))
         # gnuplot: a zero cannot sit on a log scale; it is drawn as a bar of 0.5 labelled "0"
-        dat.append('"%s" %s %d %d %d' % (pv, max(a, 0.5), b, a, b))
-    open(os.path.join(bench, 'entries.dat'), 'w').write('# phase pvmmu(plotted) linux pvmmu linux\n' +
+        dat.append('"%s" %s %d %d %d' % (row.name, max(a, 0.5), b, a, b))
+    for phase, n, reason in floors(FLOORS):
+        print('bench: floor_entries_%s %d entries' % (phase, n))
+
+    open(os.path.join(bench, 'entries.dat'), 'w').write('# row pvmmu(plotted) linux pvmmu linux\n' +
                                                        '\n'.join(dat) + '\n')
+    same = [row for row in ROWS if row.same]
+    wins = [row for row in ROWS if not row.same]
+    floor_lines = ''.join('- floor for %s: %s entries (%s)\n' % (p, format(n, ','), why) for p, n, why in floors(FLOORS))
     open(os.path.join(bench, 'entries.md'), 'w').write(
-        '| phase | pvmmu | of which Xen restarting a preempted call | Linux 6.1 | Linux / pvmmu | target | |\n'
-        '|---|---:|---:|---:|---:|---:|---|\n' +
-        '\n'.join(rows) + '\n')
+        '**Same work, same policy**\n\n' + table(same, results) +
+        '\n**Policy wins: same work, a policy of pvmmu\'s named in the row**\n\n' + table(wins, results) +
+        ('\nFloors (bench/xentrace/floors.txt):\n\n' + floor_lines if floor_lines else ''))
+    headline = ['| phase | policy | pvmmu | Linux 6.1 | Linux / pvmmu |', '|---|---|---:|---:|---:|']
+    for row in (row for row in ROWS if row.name in README_ROWS):
+        (a, _, _, _), (b, _, _, _) = results[row.name]['pvmmu'], results[row.name]['linux']
+        headline.append('| %s | %s | %s | %s | %s x |' % (row.name, results[row.name]['policy'], format(a, ','),
+                                                        format(b, ','), ratio_text(a, b)))
+    open(os.path.join(bench, 'headline.md'), 'w').write('\n'.join(headline) + '\n')
 
 
 if __name__ == '__main__':

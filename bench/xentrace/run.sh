@@ -1,8 +1,8 @@
 #!/bin/bash
 # Boots the trace rig once: real Xen 4.17 under QEMU (software emulation), dom0 with
-# the toolstack and xentrace (bench/xentrace/dom0-init), pvmmu then Linux traced,
+# the toolstack and xentrace (bench/xentrace/dom0-init), pvmmu (twice) then Linux traced,
 # and unpacks what dom0 wrote to the virtio disk into OUTDIR:
-#   pvmmu.bin linux.bin   the two xentrace files         domids   "NAME DOMID" lines
+#   pvmmu.bin pvmmu-fa1.bin linux.bin  the xentrace files        domids   "NAME DOMID" lines
 #   guest-*.log           the guests' consoles           xl-dmesg.txt, xl-info.txt
 #   serial.log            the whole serial console (Xen's boot log: its TSC frequency)
 #
@@ -46,6 +46,7 @@ fail() {
 # "pattern;name;seconds allowed since the previous phase"
 PHASES=("Xen version;Xen up;60" "^@@XT DOM0_UP;dom0 up;180" "^@@XT TOOLSTACK_UP;toolstack up;120"
         "^@@XT PVMMU_RUNNING;pvmmu created and traced;60" "^@@XT PVMMU_DONE;pvmmu done;300"
+        "^@@XT PVMMU_FA1_RUNNING;pvmmu-fa1 created and traced;60" "^@@XT PVMMU_FA1_DONE;pvmmu-fa1 done;300"
         "^@@XT LINUX_CREATED;Linux guest created;120" "^@@XT LINUX_TRACED;Linux guest ready, traced;200"
         "^@@XT LINUX_DONE;wl done;330" "^@@XT OUT_WRITTEN;traces written to the virtio disk;120")
 for p in "${PHASES[@]}"; do
@@ -64,6 +65,6 @@ done
 for i in $(seq 20); do kill -0 $QPID 2>/dev/null || break; sleep 0.5; done
 
 tar xf "$IMG" -C "$OUT" || fail "no tar on the virtio disk"
-for f in pvmmu.bin linux.bin domids; do [ -s "$OUT/$f" ] || fail "the tar lacks $f"; done
+for f in pvmmu.bin pvmmu-fa1.bin linux.bin domids; do [ -s "$OUT/$f" ] || fail "the tar lacks $f"; done
 rm -f "$IMG"
 phase "done"

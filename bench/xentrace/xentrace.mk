@@ -12,7 +12,7 @@ XT_DOM0_CPIO := $(XT_BUILD)/dom0.cpio
 
 # Needs the rig's dom0 archive (tests/rig's toolstack, packed by rig-prepare).
 $(XT_DOM0_CPIO): $(RIG_BASE_INITRD) $(KERNEL_ELF) $(XT_DIR)/build.sh $(XT_DIR)/dom0-init $(XT_DIR)/guest-init \
-                 $(XT_DIR)/wl.c $(XT_DIR)/pvmmu.cfg $(XT_DIR)/linux.cfg
+                 $(XT_DIR)/wl.c $(XT_DIR)/pvmmu.cfg $(XT_DIR)/pvmmu-fa1.cfg $(XT_DIR)/linux.cfg
 	@echo "bench-xen: packing the trace rig's initramfs"
 	@$(XT_DIR)/build.sh $(CACHE) $(RIG_BASE_INITRD) $(KERNEL_ELF) $(XT_BUILD)
 
@@ -23,3 +23,13 @@ bench-xen: kernel rig-prepare
 	@python3 $(XT_DIR)/report.py $(XT_BUILD)/run $(BUILD)/bench
 	@gnuplot -e "data='$(BUILD)/bench/entries.dat'; out='$(BUILD)/bench/entries.png'" $(XT_DIR)/entries.gp \
 	  && echo "bench-xen: chart $(BUILD)/bench/entries.png"
+
+# The figures in docs/bench.md and README.md are the last run's, spliced in by a
+# program (bench/xentrace/splice.py) between their GENERATED markers, never copied by
+# hand; the chart is copied beside them.  Run after `make bench-xen`; needs no rig.
+.PHONY: bench-xen-docs
+bench-xen-docs:
+	@test -s $(BUILD)/bench/entries.md || { echo "bench-xen-docs: no $(BUILD)/bench/entries.md: run make bench-xen first"; exit 1; }
+	@python3 $(XT_DIR)/splice.py docs/bench.md figures $(BUILD)/bench/entries.md
+	@python3 $(XT_DIR)/splice.py README.md headline $(BUILD)/bench/headline.md
+	@cp $(BUILD)/bench/entries.png docs/bench-entries.png && echo "bench-xen-docs: docs/bench-entries.png copied"
