@@ -64,11 +64,13 @@ $(BUILD)/hosted/test_fuzz_corpora: $(patsubst %.c,$(BUILD)/hosted/obj/%.o,$(wild
 
 hosted: $(UNIT_TESTS)
 
-# The book's page numbers must be unique: a duplicate fails check like any test.
-# So does run-check.sh's own spec: the script that sums the suites must not count silence as a pass.
+# The book must hold every page: a duplicate number, a page of no part or an empty part fails
+# check like any test (tools/test-book.sh is book.sh's spec).  So does run-check.sh's own spec:
+# the script that sums the suites must not count silence as a pass.
 check: hosted
 	@mkdir -p $(BUILD)/results
 	@tools/book.sh > $(BUILD)/book.txt || { echo "FAIL book: see above"; exit 1; }
+	@tools/test-book.sh > $(BUILD)/results/book.txt || { cat $(BUILD)/results/book.txt; echo "FAIL book: its spec (tools/test-book.sh) fails"; exit 1; }
 	@tests/test-run-check.sh > $(BUILD)/results/run-check.txt || { cat $(BUILD)/results/run-check.txt; echo "FAIL run-check: its spec (tests/test-run-check.sh) fails"; exit 1; }
 	@tests/run-check.sh $(BUILD)/results/check.counts $(UNIT_TESTS)
 
