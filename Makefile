@@ -74,16 +74,19 @@ $(BUILD)/hosted/test_fuzz_corpora: $(patsubst %.c,$(BUILD)/hosted/obj/%.o,$(wild
 
 hosted: $(UNIT_TESTS)
 
-# The book must hold every page: a duplicate number, a page of no part or an empty part fails
-# check like any test (tools/test-book.sh is book.sh's spec; tools/test-deps.sh that of the
-# deps rules above).  So does run-check.sh's own spec: the script that sums the suites must not
-# count silence as a pass.
+# Before the suites, the specs of the scripts and rules they rest on; each fails check like
+# any test.  The book must hold every page (tools/test-book.sh: no number twice, no page of
+# no part, no empty part); building installs nothing (tools/test-deps.sh); every ABI fact of
+# lib/abi_check.c is guarded (tools/test-abi-check.sh); and the script that sums the suites
+# does not count silence as a pass (tests/test-run-check.sh).
+run_spec = $(1) > $(BUILD)/results/$(2).txt || { cat $(BUILD)/results/$(2).txt; echo "FAIL $(2): its spec ($(1)) fails"; exit 1; }
 check: hosted
 	@mkdir -p $(BUILD)/results
 	@tools/book.sh > $(BUILD)/book.txt || { echo "FAIL book: see above"; exit 1; }
-	@tools/test-book.sh > $(BUILD)/results/book.txt || { cat $(BUILD)/results/book.txt; echo "FAIL book: its spec (tools/test-book.sh) fails"; exit 1; }
-	@tools/test-deps.sh > $(BUILD)/results/deps.txt || { cat $(BUILD)/results/deps.txt; echo "FAIL deps: its spec (tools/test-deps.sh) fails"; exit 1; }
-	@tests/test-run-check.sh > $(BUILD)/results/run-check.txt || { cat $(BUILD)/results/run-check.txt; echo "FAIL run-check: its spec (tests/test-run-check.sh) fails"; exit 1; }
+	@$(call run_spec,tools/test-book.sh,book)
+	@$(call run_spec,tools/test-deps.sh,deps)
+	@$(call run_spec,tools/test-abi-check.sh,abi-check)
+	@$(call run_spec,tests/test-run-check.sh,run-check)
 	@tests/run-check.sh $(BUILD)/results/check.counts $(UNIT_TESTS)
 
 # The code's story in reading order (lguest-style /*X:NNN ... :*/ comments).
