@@ -3,8 +3,9 @@
  * traps_init hands Xen the table of entry stubs (entry.S), one per vector.
  * trap_handler then answers every trap in this order:
  *   1. a page fault the workloads' demand-paging hook maps: the instruction
- *      runs again (unless it faults again on the same address at once: then
- *      the hook is wrong, and it is treated as any other fault);
+ *      runs again (unless the same instruction faults on the same address
+ *      right after the hook mapped it: then the hook is wrong, and the fault
+ *      goes on as any other);
  *   2. a fault at an instruction listed in the exception table (the accesses
  *      that are allowed to fault, such as safe_read64): it resumes at its
  *      fixup, and is counted;
