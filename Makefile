@@ -1,11 +1,12 @@
 # pvmmu: see README.md for the commands, docs/ for the design.
 #
-#   make          build the hosted tests and the PV kernel
+#   make          build the hosted tests, the PV kernel and the bare-metal kernel; installs nothing
 #   make check    hosted unit, model and property tests (ASan + UBSan), seconds
 #   make test     check + the real-Xen and bare-metal suites; last line "N passed, N failed"
 #   make run      the main job: real Xen under QEMU, xl create pvmmu, its workloads
 #   make bench    "bench: NAME VALUE UNIT" lines
-#   make deps     install the Debian packages the above need (run by them too)
+#   make deps     install the Debian packages all of these need; run, test, bench and fuzz
+#                 run it first, while make and make check only say what is missing
 
 .DEFAULT_GOAL := all
 SHELL := /bin/bash
@@ -27,28 +28,37 @@ HOSTED_CFLAGS := -std=c11 -Wall -Wextra -Werror -g -O1 -D_GNU_SOURCE -Iinclude -
                  -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 HOSTED_LDLIBS := -lcmocka -fsanitize=address,undefined
 
-DEB_PACKAGES := libxen-dev libcmocka-dev valgrind qemu-system-x86 busybox-static cpio gnuplot-nox
+# What `make` and `make check` need to build: they check for these and install nothing.
+BUILD_PACKAGES := gcc libc6-dev libxen-dev libcmocka-dev
+# What `make deps` installs: the above, plus what the rig (QEMU, the dom0 initramfs), the
+# benchmarks (valgrind, gnuplot) and the fuzzers (clang) need.  Fragments may add to it.
+DEB_PACKAGES := $(BUILD_PACKAGES) valgrind qemu-system-x86 busybox-static cpio gnuplot-nox clang
 
 all: hosted
 
-.PHONY: all hosted check test run bench deps fuzz clean book
+.PHONY: all hosted check test run bench deps have-deps fuzz clean book
 
 # --- Debian packages ----------------------------------------------------------
-# Installs what is missing when run as root, otherwise says the one command to run.
+# `make deps` installs what is missing (as root; otherwise it says the one command to run).
+# The goals that run things go through it: run, test, bench, fuzz, and so CI (.ci/run).
+# Building never installs: every object waits for have-deps, which only checks BUILD_PACKAGES
+# and, if some are missing, fails naming them and `make deps` (tools/deps.sh).
 deps:
-	@missing=$$(for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
-	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "deps: installing $$missing"; \
-	    apt-get -o APT::Sandbox::User=root update -qq >/dev/null 2>&1 || true; \
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || { echo "deps: apt-get install $$missing failed"; exit 1; }; \
-	  else \
-	    echo "deps: missing Debian packages; run: sudo apt-get install -y $$missing"; exit 1; \
-	  fi; \
-	fi
+	@tools/deps.sh install $(DEB_PACKAGES)
+
+have-deps:
+	@tools/deps.sh check $(BUILD_PACKAGES)
+
+# Under make -j, a goal that installs must do so before anything checks.
+INSTALLING_GOALS := deps run test bench fuzz soak rig-quick rig-prepare
+have-deps: $(if $(filter $(INSTALLING_GOALS),$(MAKECMDGOALS)),deps)
+
+test: deps
+fuzz: deps
+bench: deps
 
 # --- hosted build ---------------------------------------------------------------
-$(BUILD)/hosted/obj/%.o: %.c | deps
+$(BUILD)/hosted/obj/%.o: %.c | have-deps
 	@mkdir -p $(dir $@)
 	$(CC) $(HOSTED_CFLAGS) -MMD -MP -c $< -o $@
 
@@ -64,16 +74,24 @@ $(BUILD)/hosted/test_fuzz_corpora: $(patsubst %.c,$(BUILD)/hosted/obj/%.o,$(wild
 
 hosted: $(UNIT_TESTS)
 
-# The book's page numbers must be unique: a duplicate fails check like any test.
-# So does run-check.sh's own spec: the script that sums the suites must not count silence as a pass.
-# And the core's folders must form a line (tools/check-layers.sh, with its own spec): no cycles.
+# Before the suites, the specs of the scripts and rules they rest on; each fails check like
+# any test.  The book must hold every page (tools/test-book.sh: no number twice, no page of
+# no part, no empty part); building installs nothing (tools/test-deps.sh); every ABI fact of
+# lib/abi_check.c is guarded (tools/test-abi-check.sh); the script that sums the suites
+# does not count silence as a pass (tests/test-run-check.sh); the rig's verdicts need what each
+# scenario requires (tests/test-rig-requires.sh); and the core's folders form a line, no cycles
+# (tools/check-layers.sh, with its spec tests/test-check-layers.sh).
+run_spec = $(1) > $(BUILD)/results/$(2).txt || { cat $(BUILD)/results/$(2).txt; echo "FAIL $(2): its spec ($(1)) fails"; exit 1; }
 check: hosted
 	@mkdir -p $(BUILD)/results
 	@tools/book.sh > $(BUILD)/book.txt || { echo "FAIL book: see above"; exit 1; }
-	@tests/test-run-check.sh > $(BUILD)/results/run-check.txt || { cat $(BUILD)/results/run-check.txt; echo "FAIL run-check: its spec (tests/test-run-check.sh) fails"; exit 1; }
-	@tests/test-check-layers.sh > $(BUILD)/results/check-layers-spec.txt || { cat $(BUILD)/results/check-layers-spec.txt; echo "FAIL check-layers: its spec (tests/test-check-layers.sh) fails"; exit 1; }
+	@$(call run_spec,tools/test-book.sh,book)
+	@$(call run_spec,tools/test-deps.sh,deps)
+	@$(call run_spec,tools/test-abi-check.sh,abi-check)
+	@$(call run_spec,tests/test-run-check.sh,run-check)
+	@$(call run_spec,tests/test-rig-requires.sh,rig-requires)
+	@$(call run_spec,tests/test-check-layers.sh,check-layers-spec)
 	@tools/check-layers.sh $(BUILD) || { echo "FAIL check-layers: a core folder uses one above it"; exit 1; }
-	@tests/test-rig-requires.sh > $(BUILD)/results/rig-requires.txt || { cat $(BUILD)/results/rig-requires.txt; echo "FAIL rig-requires: its spec (tests/test-rig-requires.sh) fails"; exit 1; }
 	@tests/run-check.sh $(BUILD)/results/check.counts $(UNIT_TESTS)
 
 # The code's story in reading order (lguest-style /*X:NNN ... :*/ comments).

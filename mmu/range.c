@@ -23,12 +23,26 @@
 #include <xen/pvmmu/platform.h>
 #include <xen/pvmmu/report.h>
 
-static int (*const set_level[])(struct aspace *, mpte_t *, pte_t) = {
+/*
+ * Levels, as this file names them.  A table's level (table_level) is 1 for an L1,
+ * which maps pages, up to 4 for the root.  A slot's level (slot_level) is that of the
+ * table it sits in, so a slot of slot_level links a table of slot_level - 1.  The
+ * names are never mixed: what takes one takes no other.
+ */
+
+/* How a slot of each level is written (by its slot_level; L1 slots by set_pte). */
+static int (*const set_slot[])(struct aspace *, mpte_t *, pte_t) = {
     NULL, set_pte, set_pmd, set_pud, set_pgd,
 };
 
+/* How many bytes one table of `table_level` covers: one slot of the level above. */
+static uint64_t table_span(int table_level)
+{
+    return pt_entry_span(table_level + 1);
+}
+
 /*
- * The walk down to the level-`level` entry of `as` that translates `va`.  "No
+ * The walk down to the slot of `slot_level` of `as` that translates `va`.  "No
  * entry" has two meanings that must not be confused:
  *  - a table above is not there: nothing is mapped at va (0, and *slot is NULL);
  *  - an entry above links a frame whose m2p entry is foreign or stale: the table
@@ -36,14 +50,14 @@ static int (*const set_level[])(struct aspace *, mpte_t *, pte_t) = {
  * An unmap or protect that took the second for the first would report success
  * and leave the page mapped read-write; so it is refused, by name.
  */
-int entry_find(const struct aspace *as, uint64_t va, int level, mpte_t **slot)
+int entry_find(const struct aspace *as, uint64_t va, int slot_level, mpte_t **slot)
 {
     pfn_t table = as->root;
-    int l;
+    int table_level;
 
     *slot = NULL;
-    for (l = 4; l > level; l--) {
-        mpte_t e = entry_read(table_entry(table, pt_index(va, l)));
+    for (table_level = 4; table_level > slot_level; table_level--) {
+        mpte_t e = entry_read(table_entry(table, pt_index(va, table_level)));
 
         if (!mpte_present(e))
             return 0;
@@ -51,29 +65,29 @@ int entry_find(const struct aspace *as, uint64_t va, int level, mpte_t **slot)
         if (!pfn_valid_value(table)) {
             pvmmu_error("address space %u, va 0x%llx: its L%d entry 0x%llx links a frame that is "
                         "not ours, so the L%d table below cannot be read", as->id,
-                        (unsigned long long)va, l, (unsigned long long)e.v, l - 1);
+                        (unsigned long long)va, table_level, (unsigned long long)e.v, table_level - 1);
             return -XEN_EINVAL;
         }
     }
-    *slot = table_entry(table, pt_index(va, level));
+    *slot = table_entry(table, pt_index(va, slot_level));
     return 0;
 }
 
-mpte_t *entry_slot(const struct aspace *as, uint64_t va, int level)
+mpte_t *entry_slot(const struct aspace *as, uint64_t va, int slot_level)
 {
     mpte_t *slot;
 
-    return entry_find(as, va, level, &slot) ? NULL : slot;
+    return entry_find(as, va, slot_level, &slot) ? NULL : slot;
 }
 
-/* Like entry_slot(), but grows the tree: missing tables above `level` are allocated and hooked. */
-static mpte_t *entry_slot_alloc(struct aspace *as, uint64_t va, int level)
+/* Like entry_slot(), but grows the tree: missing tables above `slot_level` are allocated and hooked. */
+static mpte_t *entry_slot_alloc(struct aspace *as, uint64_t va, int slot_level)
 {
     pfn_t table = as->root;
-    int l;
+    int table_level;
 
-    for (l = 4; l > level; l--) {
-        mpte_t *slot = table_entry(table, pt_index(va, l));
+    for (table_level = 4; table_level > slot_level; table_level--) {
+        mpte_t *slot = table_entry(table, pt_index(va, table_level));
         mpte_t e = entry_read(slot);
 
         if (!mpte_present(e)) {
@@ -81,10 +95,10 @@ static mpte_t *entry_slot_alloc(struct aspace *as, uint64_t va, int level)
 
             if (!pfn_valid_value(fresh)) {
                 pvmmu_error("map of va 0x%llx in address space %u: out of frames for an L%d table",
-                            (unsigned long long)va, as->id, l - 1);
+                            (unsigned long long)va, as->id, table_level - 1);
                 return NULL;
             }
-            if (set_level[l](as, slot, pte_make(fresh, TABLE_FLAGS))) {
+            if (set_slot[table_level](as, slot, pte_make(fresh, TABLE_FLAGS))) {
                 frame_free(fresh);
                 return NULL;
             }
@@ -96,7 +110,7 @@ static mpte_t *entry_slot_alloc(struct aspace *as, uint64_t va, int level)
         if (!pfn_valid_value(table))
             return NULL;
     }
-    return table_entry(table, pt_index(va, level));
+    return table_entry(table, pt_index(va, slot_level));
 }
 
 static int check_range(const char *op, const struct aspace *as, uint64_t va, uint64_t count)
@@ -195,25 +209,23 @@ static void free_doomed(void *unused, int result)
     }
 }
 
-static int doom(pfn_t table, int level, void *ctx)
+static int doom(pfn_t table, int table_level, void *ctx)
 {
-    (void)level;
+    (void)table_level;
     (void)ctx;
     doomed[nr_doomed++] = table;
     return 0;
 }
 
 /*
- * Unhook the table the entry `slot` (of level `level`) links, with everything
- * below it, and free them all: at once if the tree is plain memory, after the
- * batch if Xen holds it.
+ * Unhook the table that `slot` (of `slot_level`) links, with everything below it,
+ * and free them all: at once if the tree is plain memory, after the batch if Xen
+ * holds it.
  */
-static int unmap_subtree(struct aspace *as, mpte_t *slot, int level)
+static int unmap_subtree(struct aspace *as, mpte_t *slot, int slot_level)
 {
-    static int (*const set_level[])(struct aspace *, mpte_t *, pte_t) = {
-        NULL, set_pte, set_pmd, set_pud, set_pgd,
-    };
     pfn_t table = mpte_linked_pfn(entry_read(slot));
+    int table_level = slot_level - 1;
     unsigned before;
     int rc;
 
@@ -224,12 +236,12 @@ static int unmap_subtree(struct aspace *as, mpte_t *slot, int level)
     if (!nr_doomed && as->pinned && (rc = mc_callback(free_doomed, NULL)))
         return rc;
     before = nr_doomed;
-    rc = pt_walk_subtree(table, level - 1, doom, NULL);
+    rc = pt_walk_subtree(table, table_level, doom, NULL);
     if (rc) {               /* a table below links a frame not ours: unhook nothing */
         nr_doomed = before;
         return rc;
     }
-    rc = set_level[level](as, slot, PTE_NONE);
+    rc = set_slot[slot_level](as, slot, PTE_NONE);
     if (!as->pinned)
         free_doomed(NULL, rc);
     return rc;
@@ -244,7 +256,7 @@ static int unmap_subtree(struct aspace *as, mpte_t *slot, int level)
  */
 static int whole_l2(const struct aspace *as, uint64_t va, uint64_t end, mpte_t **whole)
 {
-    uint64_t base = va & ~(pt_entry_span(3) - 1);
+    uint64_t base = va & ~(table_span(2) - 1);
     mpte_t *l3e;
     pfn_t l2;
     unsigned i;
@@ -257,9 +269,9 @@ static int whole_l2(const struct aspace *as, uint64_t va, uint64_t end, mpte_t *
     if (!pfn_valid_value(l2))
         return -XEN_EINVAL;    /* mpte_linked_pfn has said which frame */
     for (i = 0; i < PT_ENTRIES; i++) {
-        uint64_t lo = base + i * pt_entry_span(2);
+        uint64_t lo = base + i * table_span(1);
 
-        if (mpte_present(entry_read(table_entry(l2, i))) && (lo < va || lo + pt_entry_span(2) > end))
+        if (mpte_present(entry_read(table_entry(l2, i))) && (lo < va || lo + table_span(1) > end))
             return 0;
     }
     *whole = l3e;
@@ -277,7 +289,7 @@ int mmu_unmap_range(struct aspace *as, uint64_t va, uint64_t count)
         return rc;
     lazy_mmu_enter();
     while (va < end && !rc) {
-        uint64_t l1_span = pt_entry_span(2), l2_span = pt_entry_span(3);
+        uint64_t l1_span = table_span(1), l2_span = table_span(2);
         mpte_t *slot;
 
         rc = whole_l2(as, va, end, &slot);

@@ -17,7 +17,7 @@ P2M_BENCH_CFLAGS := -std=c11 -Wall -Wextra -Werror -O2 -g -D_GNU_SOURCE -Iinclud
 # core is not measured here, and need not compile warning-free at -O2 for this.
 P2M_BENCH_SRCS := bench/p2m/main.c $(sort $(wildcard lib/*.c p2m/*.c)) $(MODEL_SRCS)
 
-$(P2M_BENCH_BIN): $(P2M_BENCH_SRCS) | deps
+$(P2M_BENCH_BIN): $(P2M_BENCH_SRCS) | have-deps
 	@mkdir -p $(dir $@)
 	$(CC) $(P2M_BENCH_CFLAGS) -o $@ $^
 

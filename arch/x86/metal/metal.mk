@@ -29,11 +29,11 @@ METAL_SRCS := $(sort $(wildcard $(METAL_DIR)/*.c)) $(METAL_SHARED_SRCS) \
 METAL_OBJS := $(patsubst %.S,$(METAL_OBJDIR)/%.o,$(sort $(wildcard $(METAL_DIR)/*.S))) \
               $(patsubst %.c,$(METAL_OBJDIR)/%.o,$(METAL_SRCS))
 
-$(METAL_OBJDIR)/%.o: %.c | deps
+$(METAL_OBJDIR)/%.o: %.c | have-deps
 	@mkdir -p $(dir $@)
 	$(CC) $(METAL_CFLAGS) -MMD -MP -c $< -o $@
 
-$(METAL_OBJDIR)/%.o: %.S | deps
+$(METAL_OBJDIR)/%.o: %.S | have-deps
 	@mkdir -p $(dir $@)
 	$(CC) $(METAL_ASFLAGS) -MMD -MP -c $< -o $@
 

@@ -1,11 +1,9 @@
-/*
- * Adopting the bootstrap page tables Xen's builder made for us.
+/*A:400 Adopting the bootstrap page tables Xen's builder made for us.
  *
  * They are already pinned and loaded, so there is nothing to validate: we only
  * learn where they are (start_info's pt_base and nr_pt_frames) and which frames
  * they are, so that the direct map can map them read-only, and we give the
- * builder's padding back to the allocator.
- */
+ * builder's padding back to the allocator. :*/
 #include <xen/pvmmu/lib.h>
 #include <xen/pvmmu/multicall.h>
 #include <xen/pvmmu/platform.h>

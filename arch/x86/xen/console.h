@@ -1,11 +1,9 @@
-/*
- * The console: where every line of pvmmu's output goes.
+/*A:200 The console: where every line of pvmmu's output goes.
  *
  * Started as Xen's initial domain (the rig's quick way) we own no console ring;
  * Xen's console_io hypercall prints straight to the serial line.  Started by a
  * toolstack as a domU, we write to the console ring page and kick its event
- * channel; xenconsoled copies it out (and logs it).
- */
+ * channel; xenconsoled copies it out (and logs it). :*/
 #ifndef PVMMU_ARCH_CONSOLE_H
 #define PVMMU_ARCH_CONSOLE_H
 

@@ -1,5 +1,4 @@
-/*
- * Building the direct map, the careful way.
+/*A:410 Building the direct map, the careful way.
  *
  * Xen accepts a frame as a page table only if nothing maps it writable, and it
  * validates a whole subtree at the moment the subtree is linked into a pinned
@@ -17,8 +16,7 @@
  *      that single call.
  *
  * For a 64 MiB guest that is 34 tables, 35 update_va_mappings and one
- * mmu_update.  One L3 covers 512 GiB, the most the p2m's frame lists allow.
- */
+ * mmu_update.  One L3 covers 512 GiB, the most the p2m's frame lists allow. :*/
 #include <xen/pvmmu/lib.h>
 #include <xen/pvmmu/pte.h>
 #include <xen/pvmmu/report.h>

@@ -1,5 +1,4 @@
-/*
- * Exception entry and exit, the PV way.
+/*A:310 Exception entry and exit, the PV way.
  *
  * A PV kernel has no IDT: it gives Xen a trap table (traps.c) and Xen "bounces"
  * each exception onto our current stack, in ring 3 like everything we run.  The
@@ -14,8 +13,7 @@
  *
  * There is no iretq either (it would fault in ring 3 with Xen's selectors): the
  * way back is the iret hypercall, entered by JUMPING to its stub with one more
- * word (flags, 0 here) pushed below the rip..ss part of the frame.
- */
+ * word (flags, 0 here) pushed below the rip..ss part of the frame. :*/
 #define __ASSEMBLY__
 #include <xen/xen.h>
 

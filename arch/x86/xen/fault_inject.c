@@ -1,7 +1,5 @@
-/*
- * The counters and the one armed fault behind fault_inject.h.  Single vCPU, and
- * the MMU layer never makes a hypercall from an interrupt: plain variables do.
- */
+/*A:640 The counters and the one armed fault behind fault_inject.h.  Single vCPU, and
+ * the MMU layer never makes a hypercall from an interrupt: plain variables do. :*/
 #include "fault_inject.h"
 
 static unsigned long calls, entries;          /* made since boot */

@@ -1,5 +1,4 @@
-/*
- * A bitmap allocator, one bit per pfn (set: free), kept in frames of its own.
+/*A:420 A bitmap allocator, one bit per pfn (set: free), kept in frames of its own.
  *
  * The bitmap is what lets frame_free catch a double free or a frame that was
  * never ours, instead of silently corrupting a free list.  A cursor remembers
@@ -9,8 +8,7 @@
  * Every frame is zeroed on the way out, through the direct map.  A frame still
  * mapped read-only there is a page table someone freed too early: zeroing it
  * would fault, and handing it out would give one frame two owners, so it is
- * reported and set aside instead.
- */
+ * reported and set aside instead. :*/
 #include <xen/pvmmu/lib.h>
 #include <xen/pvmmu/platform.h>
 #include <xen/pvmmu/pte.h>

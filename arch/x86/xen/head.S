@@ -1,12 +1,10 @@
-/*
- * Where Xen starts us, and what it reads before it does.
+/*A:100 Where Xen starts us, and what it reads before it does.
  *
  * A PV kernel has no boot loader: Xen's domain builder reads the notes below
  * straight out of the ELF file, maps the image at VIRT_BASE, builds the
  * bootstrap page tables, and jumps to ENTRY with %rsi pointing at start_info.
  * The notes are written with the constants from Debian's <xen/elfnote.h>; only
- * the values are ours.
- */
+ * the values are ours. :*/
 #include <xen/elfnote.h>
 #include "layout.h"
 

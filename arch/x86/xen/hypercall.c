@@ -1,10 +1,8 @@
-/*
- * Typed hypercall wrappers: the MMU layer's five (include/xen/pvmmu/hypercall.h,
+/*A:500 Typed hypercall wrappers: the MMU layer's five (include/xen/pvmmu/hypercall.h,
  * served in hosted tests by the model of Xen) and the kernel's own.
  *
  * They only translate types; checking the result is the caller's job, because
- * only the caller knows what the call was for and can say so in its report.
- */
+ * only the caller knows what the call was for and can say so in its report. :*/
 #include <xen/pvmmu/lib.h>
 #include <xen/pvmmu/multicall.h>
 #include "fault_inject.h"

@@ -28,11 +28,11 @@ KERNEL_PORTABLE_SRCS := $(sort $(CORE_SRCS) $(WORKLOAD_SRCS) $(wildcard xenstore
 KERNEL_OBJS := $(patsubst %.S,$(KERNEL_OBJDIR)/%.o,$(KERNEL_ARCH_S)) \
                $(patsubst %.c,$(KERNEL_OBJDIR)/%.o,$(KERNEL_ARCH_C) $(KERNEL_PORTABLE_SRCS))
 
-$(KERNEL_OBJDIR)/%.o: %.c | deps
+$(KERNEL_OBJDIR)/%.o: %.c | have-deps
 	@mkdir -p $(dir $@)
 	$(CC) $(KERNEL_CFLAGS) -MMD -MP -c $< -o $@
 
-$(KERNEL_OBJDIR)/%.o: %.S | deps
+$(KERNEL_OBJDIR)/%.o: %.S | have-deps
 	@mkdir -p $(dir $@)
 	$(CC) $(KERNEL_ASFLAGS) -MMD -MP -c $< -o $@
 

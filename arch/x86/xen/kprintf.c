@@ -1,7 +1,5 @@
-/*
- * kprintf: one formatted line through the carrier's kputs().  Shared by the PV
- * kernel and the bare-metal one (each has its own console, and its own kputs).
- */
+/*A:210 kprintf: one formatted line through the carrier's kputs().  Shared by the PV
+ * kernel and the bare-metal one (each has its own console, and its own kputs). :*/
 #include <stdarg.h>
 #include <xen/pvmmu/report.h>
 

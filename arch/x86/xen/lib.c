@@ -1,5 +1,4 @@
-/*
- * memcpy, memset, memmove and memcmp for a kernel without libc.
+/*A:510 memcpy, memset, memmove and memcmp for a kernel without libc.
  *
  * The core writes mem_copy() and friends (include/xen/pvmmu/lib.h), which are
  * compiler built-ins; the compiler turns the ones it cannot inline into calls to
@@ -7,8 +6,7 @@
  *
  * The string instructions do the work: short, fast enough on every CPU QEMU
  * emulates, and, unlike a byte loop, the compiler cannot "optimise" them back
- * into a call to the very function being defined.
- */
+ * into a call to the very function being defined. :*/
 #include <stddef.h>
 
 void *memcpy(void *restrict dst, const void *restrict src, size_t n);

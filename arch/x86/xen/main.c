@@ -1,5 +1,4 @@
-/*
- * kmain: from start_info to the last line of output.
+/*A:000 kmain: from start_info to the last line of output.
  *
  *   1. shared_info, the console and the trap table: from here on, anything that
  *      goes wrong can be said, and an unexpected fault is reported, not silent;
@@ -11,8 +10,7 @@
  *      as the first address space;
  *   5. the suites; with saves=N (a domU), N rounds of xl save / xl restore served
  *      (saves.c); the tally, and shutdown: poweroff, or crash if the platform
- *      could not even be set up.
- */
+ *      could not even be set up. :*/
 #include <xen/pvmmu/aspace.h>
 #include <xen/pvmmu/lib.h>
 #include <xen/pvmmu/p2m.h>

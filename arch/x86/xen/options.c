@@ -1,11 +1,9 @@
-/*
- * The command-line parser: a table of known options and one loop over words.
+/*A:350 The command-line parser: a table of known options and one loop over words.
  *
  * Adding an option is adding a line to the table.  A number is decimal or
  * 0x-hex and must fit its range; `suites` is a comma-separated list of names
  * made of [a-z0-9_-].  Nothing here trusts the input: every word is bounded by
- * `len`, every copy by its destination, and a bad word changes nothing.
- */
+ * `len`, every copy by its destination, and a bad word changes nothing. :*/
 #include <stdint.h>
 #include "options.h"
 

@@ -1,9 +1,7 @@
-/*
- * The command line's sizes and counts, handed to the workloads.  Its own file,
+/*A:630 The command line's sizes and counts, handed to the workloads.  Its own file,
  * shared by the PV kernel and the bare-metal one, so that an option added to
  * options.c reaches the workloads on both the same way; options.c itself stays
- * free of any other header (the fuzzer links it alone).
- */
+ * free of any other header (the fuzzer links it alone). :*/
 #include "workloads/workloads.h"
 #include "options.h"
 

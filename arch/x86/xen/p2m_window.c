@@ -1,5 +1,4 @@
-/*
- * The p2m window: L4 slot 273, where the core keeps its linear p2m table.
+/*A:430 The p2m window: L4 slot 273, where the core keeps its linear p2m table.
  *
  * The core asks for a range of virtual addresses (p2m_window_reserve) and then
  * points each page of it at a frame, read-only or writable (p2m_window_map);
@@ -10,8 +9,7 @@
  * The window's L3 is linked into the kernel's L4 when the first range is
  * reserved, i.e. at boot, before any address space exists: address spaces copy
  * the kernel half of the kernel's L4 when they are created, so everything the
- * window grows later is below an L3 they already share.
- */
+ * window grows later is below an L3 they already share. :*/
 #include <xen/pvmmu/lib.h>
 #include <xen/pvmmu/platform.h>
 #include <xen/pvmmu/pte.h>

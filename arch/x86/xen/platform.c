@@ -1,8 +1,6 @@
-/*
- * The platform the portable core runs on (include/xen/pvmmu/platform.h), as
+/*A:440 The platform the portable core runs on (include/xen/pvmmu/platform.h), as
  * this kernel provides it.  The frame allocator is frames.c, the p2m window
- * p2m_window.c; the rest is here.
- */
+ * p2m_window.c; the rest is here. :*/
 #include <xen/pvmmu/platform.h>
 #include <xen/pvmmu/pte.h>
 #include <xen/pvmmu/report.h>

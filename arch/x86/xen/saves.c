@@ -1,5 +1,4 @@
-/*
- * Save and restore, the kernel's part.
+/*A:700 Save and restore, the kernel's part.
  *
  * The portable sequence is suspend/suspend.c (docs/suspend.md); the kernel
  * supplies its steps (start_info, shared_info, console, xenstore, the hypercall)
@@ -12,8 +11,7 @@
  *   4. back in a new domain, the workload checks every page's translation and
  *      contents, writes new ones, and we wait for the next save.
  *
- * Every wait is bounded: a toolstack that never asks ends the wait with a FAIL.
- */
+ * Every wait is bounded: a toolstack that never asks ends the wait with a FAIL. :*/
 #include <xen/pvmmu/lib.h>
 #include <xen/pvmmu/platform.h>
 #include <xen/pvmmu/report.h>

@@ -1,6 +1,9 @@
-/*
- * shared_info, and the clock in it.
- */
+/*A:150 shared_info, and the clock in it.
+ *
+ * Xen names the shared_info frame by its machine address; we map it over a
+ * page of our own image with one update_va_mapping, and unmap it the same way
+ * around a save.  Its vcpu_info holds the clock (system time and the TSC
+ * scale) and a page fault's address, which a PV kernel cannot read from CR2. :*/
 #include <stddef.h>
 #include <xen/pvmmu/pte.h>
 #include "hypercall_arch.h"

@@ -1,7 +1,5 @@
-/*
- * The "boot" suite: what the kernel built before any MMU workload runs, checked
- * on the real thing.  Each check can fail, and says how.
- */
+/*A:610 The "boot" suite: what the kernel built before any MMU workload runs, checked
+ * on the real thing.  Each check can fail, and says how. :*/
 #include <xen/pvmmu/lib.h>
 #include <xen/pvmmu/abi.h>
 #include <xen/pvmmu/platform.h>

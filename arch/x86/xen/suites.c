@@ -1,8 +1,6 @@
-/*
- * The suite list.  The kernel's own suites come first, each one line of the
+/*A:600 The suite list.  The kernel's own suites come first, each one line of the
  * table; then the MMU workloads (workloads/run.c keeps their list) get every
- * name this table does not claim, and fail any name they do not know either.
- */
+ * name this table does not claim, and fail any name they do not know either. :*/
 #include <xen/pvmmu/lib.h>
 #include "workloads/workloads.h"
 #include "console.h"

@@ -1,6 +1,16 @@
-/*
- * The trap table, and what happens when something traps.
- */
+/*A:300 The trap table, and what happens when something traps.
+ *
+ * traps_init hands Xen the table of entry stubs (entry.S), one per vector.
+ * trap_handler then answers every trap in this order:
+ *   1. a page fault the workloads' demand-paging hook maps: the instruction
+ *      runs again (unless the same instruction faults on the same address
+ *      right after the hook mapped it: then the hook is wrong, and the fault
+ *      goes on as any other);
+ *   2. a fault at an instruction listed in the exception table (the accesses
+ *      that are allowed to fault, such as safe_read64): it resumes at its
+ *      fixup, and is counted;
+ *   3. anything else: the fault, the registers and the stack are printed and
+ *      the domain crashes.  A fault while printing crashes it at once. :*/
 #include <xen/pvmmu/lib.h>
 #include <xen/pvmmu/report.h>
 #include "console.h"

@@ -1,9 +1,7 @@
-/*
- * What the MMU workloads (workloads/) need from the kernel that carries them:
+/*A:620 What the MMU workloads (workloads/) need from the kernel that carries them:
  * memory accesses through the current address space that may fault, demand
  * paging on real page faults, output, and a few facts.  In hosted tests
- * tests/unit/test_workloads.c plays the same part against the model.
- */
+ * tests/unit/test_workloads.c plays the same part against the model. :*/
 #include <xen/pvmmu/platform.h>
 #include "workloads/workloads.h"
 #include "boot.h"
