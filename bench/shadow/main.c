@@ -35,7 +35,8 @@
  *   lguest_prefetch  lguest's cache with pvmmu's prefetch of 8;
  *   adaptive         pvmmu's cache (up to 32 roots, as many as fit in B,
  *                    adaptive eviction), one page a fault;
- *   pvmmu            pvmmu's default: that cache and the prefetch.
+ *   pvmmu            that cache and the prefetch (an opt-in policy: off in
+ *                    shadow_default_config, shadow.h says why).
  * `shadow_bench --markdown` prints the same figures as the table of
  * docs/bench-shadow.md.
  *
@@ -200,10 +201,7 @@ static struct shadow_config policy_config(enum policy p, unsigned budget)
                                                                  : shadow_default_config;
 
     c.pool_frames = budget;
-    if (p == LGUEST_PREFETCH)
-        c.prefetch = shadow_default_config.prefetch;
-    if (p == ADAPTIVE)
-        c.prefetch = 0;
+    c.prefetch = p == LGUEST_PREFETCH || p == PVMMU ? SHADOW_PREFETCH_WINDOW : 0;
     return c;
 }
 

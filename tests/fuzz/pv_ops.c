@@ -361,7 +361,8 @@ static uint64_t any_va(struct cursor *c)
 
     if (a == 0xff)
         return (uint64_t)b << 40 | 0xffff800000000000ULL;   /* not the user half */
-    return USER_BASE + ((uint64_t)(a & 3) << 30) + (uint64_t)b * PAGE_SIZE - (a & 4 ? WINDOW_BELOW * PAGE_SIZE : 0);
+    return USER_BASE + ((uint64_t)(a & 3) << 30) + (uint64_t)b * PAGE_SIZE - (a & 4 ? WINDOW_BELOW * PAGE_SIZE : 0) +
+           (a & 8 ? 8 * (1 + (a >> 4)) : 0);   /* now and then not page aligned */
 }
 
 /*
@@ -426,12 +427,56 @@ static int op_destroy(struct cursor *c, unsigned s)
     return rc;
 }
 
+static int (*const set_level_fn[])(struct aspace *, mpte_t *, pte_t) = {
+    set_pte, set_pte, set_pmd, set_pud, set_pgd,
+};
+
+/* A live space other than `as` that has a level-`level` entry for va, and that entry. */
+static mpte_t *slot_of_another(struct cursor *c, const struct aspace *as, uint64_t va, int level)
+{
+    struct aspace *other = spaces[next(c) % SPACES];
+
+    if (!aspace_exists(other) || other == as)
+        return NULL;
+    return entry_slot(other, va, level);
+}
+
+/*
+ * issue 13.2: an entry of another space's table, written through this one's
+ * set_pXd, must be refused, whatever the level; the reference check after the
+ * operation sees that nothing changed.
+ */
+static int op_foreign_slot(struct cursor *c, struct aspace *as, uint64_t va)
+{
+    int level = 1 + (int)(next(c) % 4);
+    mpte_t *e = slot_of_another(c, as, va, level);
+
+    if (!e || !aspace_exists(as))
+        return 0;
+    if (!set_level_fn[level](as, e, PTE_NONE))
+        fuzz_failf(hooks->target, "set_pXd (L%d) of address space %u wrote an entry of another space's table",
+                   level, as->id);
+    return 0;
+}
+
+/* issue 13.3: a table that is linked already (another space's L1) linked again must be refused. */
+static int op_link_twice(struct cursor *c, struct aspace *as, uint64_t va)
+{
+    mpte_t *theirs = slot_of_another(c, as, va, 1), *l2e;
+
+    if (!theirs || !aspace_exists(as))
+        return 0;
+    l2e = entry_slot(as, any_va(c), 2);
+    if (!l2e || mpte_present(entry_read(l2e)))
+        return 0;
+    if (!set_pmd(as, l2e, pte_make(virt_to_pfn(theirs), TABLE_FLAGS)))
+        fuzz_failf(hooks->target, "address space %u linked an L1 that another space links already", as->id);
+    return 0;
+}
+
 /* A table entry cleared at its level; sometimes with the wrong level's function. */
 static int op_clear_entry(struct cursor *c, struct aspace *as, uint64_t va)
 {
-    static int (*const set_level[])(struct aspace *, mpte_t *, pte_t) = {
-        set_pte, set_pte, set_pmd, set_pud, set_pgd,
-    };
     unsigned level = 1 + next(c) % 4, wrong = next(c) % 8 == 0;
     uint64_t span = 1ULL << (PAGE_SHIFT + PT_ENTRY_SHIFT * (level - 1));
     mpte_t *e = entry_slot(as, va, (int)level);
@@ -439,7 +484,7 @@ static int op_clear_entry(struct cursor *c, struct aspace *as, uint64_t va)
 
     if (!e || (level == 4 && wrong))
         return 0;
-    rc = set_level[wrong ? 1 : level](as, e, PTE_NONE);
+    rc = set_level_fn[wrong ? 1 : level](as, e, PTE_NONE);
     /* A wrong-level call may be refused or clear the entry: either way no page may be left half done. */
     ref_change_range(as, va & ~(span - 1), span, wrong && !rc ? MAYBE : outcome_of(rc), UNMAP, NULL, 0);
     return wrong ? 0 : rc;
@@ -455,16 +500,18 @@ static int one_op(struct cursor *c)
     int rc = 0;
 
     if (getenv("PVMMU_FUZZ_TRACE"))
-        fprintf(stderr, "op %u space %u (%p) n %llu va 0x%llx lazy %u\n", op % 14, s, (void *)as,
+        fprintf(stderr, "op %u space %u (%p) n %llu va 0x%llx lazy %u\n", op % 16, s, (void *)as,
                 (unsigned long long)n, (unsigned long long)va, lazy_mmu_depth());
-    switch (op % 14) {
+    switch (op % 16) {
     case 0: if (!as) rc = created(&spaces[s], aspace_create(), NULL); break;
     case 1: if (as) rc = op_map(as, va, n, op); break;
     case 2:
         if (as) {
-            prot = next(c) % 3;
+            prot = next(c) % 4;     /* 3 is none of the three: issue 13.5, refused */
             rc = mmu_protect_range(as, va, n, (enum mmu_prot)prot);
-            ref_change_range(as, va, span_of(n), outcome_of(rc), PROTECT, NULL, prot);
+            if (prot == 3 && !rc)
+                fuzz_fail(hooks->target, "mmu_protect_range accepted a prot that is none of the three");
+            ref_change_range(as, va, span_of(n), prot == 3 ? NOT_DONE : outcome_of(rc), PROTECT, NULL, prot);
         }
         break;
     case 3:
@@ -486,6 +533,8 @@ static int one_op(struct cursor *c)
     case 11: lazy_mmu_enter(); break;
     case 12: rc = lazy_mmu_leave(); break;
     case 13: if (as) rc = op_clear_entry(c, as, va); break;
+    case 14: if (as) rc = op_foreign_slot(c, as, va); break;
+    case 15: if (as) rc = op_link_twice(c, as, va); break;
     }
     return rc;
 }

@@ -34,6 +34,17 @@ static int setup(void **state)
     return 0;
 }
 
+/* The same host with prefetch on (SHADOW_PREFETCH_WINDOW: an opt-in policy, shadow.h). */
+static int setup_prefetch(void **state)
+{
+    struct shadow_config c = ours();
+
+    (void)state;
+    c.prefetch = SHADOW_PREFETCH_WINDOW;
+    shadow_boot(1024, &c);
+    return 0;
+}
+
 static int teardown(void **state)
 {
     (void)state;
@@ -892,8 +903,8 @@ static void test_a_fault_fills_the_touched_neighbours_in_its_aligned_window(void
     (void)state;
     touched_space(pages, 16, 16);
     forget_the_shadow();
-    /* The default window is KVM's 8; a fault in the middle fills the whole aligned window. */
-    assert_int_equal(shadow_default_config.prefetch, 8);
+    /* The window is KVM's 8; a fault in the middle fills the whole aligned window. */
+    assert_int_equal(SHADOW_PREFETCH_WINDOW, 8);
     expect_ok(VA + 5 * PAGE_SIZE, HW_USER, pages[5], 1);
     for (i = 0; i < 8; i++)
         expect_ok(VA + i * PAGE_SIZE, HW_USER | HW_WRITE, pages[i], 0);   /* Dirty: writable */
@@ -1150,11 +1161,11 @@ int main(void)
         T(test_linear_mode_until_the_first_root),
         T(test_a_prot_that_is_none_of_the_three_is_refused),
         T(test_a_page_count_that_wraps_around_is_refused),
-        T(test_a_fault_fills_the_touched_neighbours_in_its_aligned_window),
-        T(test_prefetch_leaves_untouched_neighbours_alone),
-        T(test_a_prefetched_clean_neighbour_is_read_only_until_written),
-        T(test_a_bad_neighbour_is_skipped_and_kills_only_when_touched),
-        T(test_a_prefetched_entry_is_dropped_when_the_guest_changes_it),
+        cmocka_unit_test_setup_teardown(test_a_fault_fills_the_touched_neighbours_in_its_aligned_window, setup_prefetch, teardown),
+        cmocka_unit_test_setup_teardown(test_prefetch_leaves_untouched_neighbours_alone, setup_prefetch, teardown),
+        cmocka_unit_test_setup_teardown(test_a_prefetched_clean_neighbour_is_read_only_until_written, setup_prefetch, teardown),
+        cmocka_unit_test_setup_teardown(test_a_bad_neighbour_is_skipped_and_kills_only_when_touched, setup_prefetch, teardown),
+        cmocka_unit_test_setup_teardown(test_a_prefetched_entry_is_dropped_when_the_guest_changes_it, setup_prefetch, teardown),
         T(test_without_prefetch_each_page_faults_alone),
         T(test_a_prefetch_window_that_is_not_a_power_of_two_is_refused),
         T(test_a_fault_that_needs_no_table_evicts_nothing),
