@@ -11,6 +11,7 @@
  *
  * Destroying unpins first.  After that the tables are plain memory again, and
  * freeing them is a walk that costs no hypercalls at all. :*/
+#include <xen/pvmmu/hypercall.h>
 #include <xen/pvmmu/lib.h>
 #include <xen/pvmmu/mmu.h>
 #include <xen/pvmmu/multicall.h>
@@ -216,6 +217,44 @@ int aspace_destroy(struct aspace *as)
     return rc;
 }
 
+/* Load both roots of `as` now, directly: what a failed switch falls back to. */
+static long load_roots_now(const struct aspace *as)
+{
+    struct mmuext_op ops[2] = {
+        { .cmd = MMUEXT_NEW_BASEPTR, .arg1.mfn = mfn_x(p2m_lookup(as->root)) },
+        { .cmd = MMUEXT_NEW_USER_BASEPTR, .arg1.mfn = as->is_kernel ? 0 : mfn_x(p2m_lookup(as->user_root)) },
+    };
+    unsigned done = 0;
+
+    return hv_mmuext_op(ops, 2, &done, DOMID_SELF);
+}
+
+/*
+ * A switch names its space current as soon as it is queued, so the rest of a
+ * lazy section sees it; but the batch that loads it can still fail (its pin,
+ * or the base-pointer loads themselves), and then the CPU is where it was.
+ * One callback per batch remembers where that was and, if the batch failed,
+ * loads it again (harmless if it never left) and says so: otherwise pvmmu would
+ * believe another space loaded, and let the one really loaded be unpinned
+ * (found by the hypercalls fuzzer).
+ */
+static struct aspace *loaded_before_batch;
+static bool switch_queued;
+
+static void switch_settled(void *data, int result)
+{
+    struct aspace *wanted = data, *back = loaded_before_batch;
+    long rc;
+
+    switch_queued = false;
+    if (!result || !aspace_exists(back))
+        return;
+    rc = load_roots_now(back);
+    pvmmu_error("switch to address space %u failed (%d): address space %u is loaded again%s", wanted->id,
+                result, back->id, rc ? " (but reloading it failed too)" : "");
+    registry_set_current(back);
+}
+
 int aspace_switch(struct aspace *as)
 {
     struct mmuext_op op = { .cmd = MMUEXT_NEW_BASEPTR };
@@ -226,7 +265,12 @@ int aspace_switch(struct aspace *as)
         return -XEN_EINVAL;
     }
     lazy_mmu_enter();
-    if (!as->pinned)
+    if (!switch_queued) {
+        loaded_before_batch = aspace_current();
+        rc = mc_callback(switch_settled, as);
+        switch_queued = !rc;
+    }
+    if (!rc && !as->pinned)
         rc = aspace_pin(as);
     op.arg1.mfn = mfn_x(p2m_lookup(as->root));
     if (!rc)
@@ -252,6 +296,8 @@ void mmu_forget_state(void)
         pool[i].state = AS_FREE;
     registry_forget();
     table_owner_forget();
+    switch_queued = false;
+    loaded_before_batch = NULL;
     fresh_forget();
     mc_reset();
 }

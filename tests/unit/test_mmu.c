@@ -273,6 +273,30 @@ static void test_switching_to_an_unpinned_space_pins_it_in_the_same_trap(void **
     assert_true(as->pinned);
 }
 
+/*
+ * A switch whose batch fails leaves the CPU where it was, and pvmmu must think
+ * so too: it used to name the new space current anyway, and then let the space
+ * really loaded be unpinned (found by the hypercalls fuzzer).
+ */
+static void test_a_switch_whose_batch_fails_leaves_the_old_space_current(void **state)
+{
+    struct aspace *from = aspace_create(), *to = aspace_create();
+
+    (void)state;
+    assert_int_equal(aspace_switch(from), 0);
+    model_fail_multicall_entry(1, -XEN_ENOMEM);          /* the pin of `to`, first in the batch */
+    assert_int_not_equal(aspace_switch(to), 0);
+    assert_error_seen("address space 1 is loaded again");
+    assert_ptr_equal(aspace_current(), from);
+    assert_int_equal(mfn_x(model_kernel_base()), mfn_x(mfn_of(from->root)));
+    assert_int_equal(mfn_x(model_user_base()), mfn_x(mfn_of(from->user_root)));
+    assert_int_equal(aspace_unpin(from), -XEN_EINVAL);   /* it is loaded: refused, as it should be */
+    assert_model_invariants();
+    pvmmu_clear_errors();
+    assert_int_equal(aspace_switch(to), 0);              /* and the switch goes through next time */
+    assert_ptr_equal(aspace_current(), to);
+}
+
 static void test_xen_slots_and_the_kernel_half_cannot_be_set(void **state)
 {
     struct aspace *as = aspace_create();
@@ -351,6 +375,7 @@ int main(void)
         T(test_a_fork_translates_like_its_parent_then_diverges),
         T(test_switching_loads_both_roots_in_one_trap),
         T(test_switching_to_an_unpinned_space_pins_it_in_the_same_trap),
+        T(test_a_switch_whose_batch_fails_leaves_the_old_space_current),
         T(test_xen_slots_and_the_kernel_half_cannot_be_set),
         T(test_a_root_slot_written_with_a_lower_level_function_is_refused),
         T(test_superpages_are_refused),
