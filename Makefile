@@ -62,6 +62,11 @@ $(BUILD)/hosted/obj/%.o: %.c | have-deps
 	@mkdir -p $(dir $@)
 	$(CC) $(HOSTED_CFLAGS) -MMD -MP -c $< -o $@
 
+# Assembly the hosted tests run as it is (test_entry: the kernel's trap entry and exit).
+$(BUILD)/hosted/obj/%.o: %.S | have-deps
+	@mkdir -p $(dir $@)
+	$(CC) -Iinclude -I. -MMD -MP -c $< -o $@
+
 HOSTED_CORE_OBJS := $(patsubst %.c,$(BUILD)/hosted/obj/%.o,$(CORE_SRCS) $(MODEL_SRCS))
 
 $(BUILD)/hosted/test_%: $(BUILD)/hosted/obj/tests/unit/test_%.o $(HOSTED_CORE_OBJS)
@@ -70,6 +75,7 @@ $(BUILD)/hosted/test_%: $(BUILD)/hosted/obj/tests/unit/test_%.o $(HOSTED_CORE_OB
 $(BUILD)/hosted/test_workloads: $(patsubst %.c,$(BUILD)/hosted/obj/%.o,$(WORKLOAD_SRCS))
 $(BUILD)/hosted/test_fault_injection: $(BUILD)/hosted/obj/workloads/inject_scenario.o
 $(BUILD)/hosted/test_bad_input: $(BUILD)/hosted/obj/arch/x86/xen/options.o
+$(BUILD)/hosted/test_entry: $(BUILD)/hosted/obj/arch/x86/xen/entry.o
 $(BUILD)/hosted/test_fuzz_corpora: $(patsubst %.c,$(BUILD)/hosted/obj/%.o,$(wildcard tests/fuzz/fuzz_*.c) tests/fuzz/fail.c tests/fuzz/pv_ops.c arch/x86/xen/options.c)
 
 hosted: $(UNIT_TESTS)

@@ -2,10 +2,11 @@
  * Demand paging for the benchmark workloads: a region is reserved without being
  * mapped, and the first touch of a page maps it, and its neighbours.
  *
- * Every page fault a PV guest takes costs three entries into Xen: Xen bounces
- * the fault to the guest, the guest maps the page (a hypercall), and the guest
- * returns to the faulting instruction (the iret hypercall).  Linux maps one page
- * per fault.  Mapping a window of `fault_around` pages per fault divides the
+ * Every page fault pvmmu takes costs two entries into Xen: Xen bounces the
+ * fault to the guest, and the guest maps the page (a hypercall).  The return to
+ * the faulting instruction is a plain iretq (arch/x86/xen/entry.S: the fault
+ * came from kernel mode), not the iret hypercall Linux pays for returning to
+ * user mode.  Linux maps one page per fault.  Mapping a window of `fault_around` pages per fault divides the
  * faults by that much, for the price of mapping pages that may never be touched
  * (none, in these workloads: they touch everything).
  */

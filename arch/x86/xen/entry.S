@@ -11,9 +11,31 @@
  * error code with a 0, pushes its vector number and joins trap_common, which
  * saves the rest and calls trap_handler(struct trap_frame *) in C.
  *
- * There is no iretq either (it would fault in ring 3 with Xen's selectors): the
- * way back is the iret hypercall, entered by JUMPING to its stub with one more
- * word (flags, 0 here) pushed below the rip..ss part of the frame. :*/
+ * The way back is a plain iretq whenever Xen allows it, and the iret hypercall
+ * otherwise.  When the trap came from kernel mode (everything pvmmu runs),
+ * Xen's create_bounce_frame (xen/arch/x86/x86_64/entry.S) clears the saved
+ * CS's RPL ("Indicate kernel context to guest"), and the public header says
+ * what to do with such a frame: xen/include/public/arch-x86/xen-x86_64.h,
+ * above struct iret_context, "RING0 indicates that the guest kernel should
+ * return to itself directly with orb $3,1*8(%rsp); iretq".  With the RPL put
+ * back to 3 the iretq is an ordinary ring-3 to ring-3 return, and a demand
+ * fault costs 2 entries into Xen (the bounce and the fix), not 3.  SS gets
+ * the same orb, as Mini-OS's HYPERVISOR_IRET does (arch/x86/x86_64.S): Xen
+ * leaves SS's RPL at 3, so it changes nothing, but the frame is then valid
+ * whatever built it.  Bits 32-39 of the CS slot hold the event mask Xen
+ * saved; iretq reads only the selector's 16 bits, so they can stay.
+ *
+ * What only the hypercall (do_iret, xen/arch/x86/pv/iret.c) can do:
+ *   - return to user mode (saved RPL 3): the switch to the user page tables
+ *     and GS base is Xen's; pvmmu has no user mode, but the path stays;
+ *   - restore the event mask atomically from the saved RFLAGS.IF: the trap
+ *     table asks Xen to mask events on entry (traps.c), so a trap that
+ *     interrupted code running with events unmasked (IF set in the frame)
+ *     must unmask them on the way out, with no window for a lost upcall.
+ *     pvmmu never unmasks events, so its frames have IF clear;
+ *   - end an NMI: pvmmu registers no NMI callback, so Xen delivers none.
+ * The hypercall is entered by JUMPING to its stub with one more word (flags,
+ * 0 here) pushed below the rip..ss part of the frame. :*/
 #define __ASSEMBLY__
 #include <xen/xen.h>
 
@@ -94,7 +116,15 @@ trap_common:
     popq %rbx
     popq %rax
     addq $16, %rsp                 /* vector and error code */
-    pushq $0                       /* iret flags: not returning from a syscall */
+    /* Now rip, cs, rflags, rsp, ss are at 0, 8, 16, 24 and 32 (%rsp). */
+    testb $3, 8(%rsp)              /* RPL 3: the trap came from user mode */
+    jnz 1f
+    testl $0x200, 16(%rsp)         /* IF: events were unmasked, unmask them atomically */
+    jnz 1f
+    orb $3, 8(%rsp)                /* kernel mode: give CS and SS their RPL back */
+    orb $3, 32(%rsp)
+    iretq
+1:  pushq $0                       /* iret flags: not returning from a syscall */
     jmp hypercall_page + __HYPERVISOR_iret * 32
 
     .section .note.GNU-stack, "", @progbits
