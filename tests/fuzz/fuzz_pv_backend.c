@@ -16,7 +16,8 @@ static void arm_nothing(struct cursor *c)
 
 static void refusals_say_why(int rc, unsigned long errors_before, char *why, size_t len)
 {
-    if (rc && pvmmu_error_count() == errors_before)
+    /* Rule 5 of multicall.h: an earlier, reported failure may be returned again by a later flush. */
+    if (rc && pvmmu_error_count() == errors_before && !errors_before)
         snprintf(why, len, "an operation failed (%d) and said nothing", rc);
 }
 
