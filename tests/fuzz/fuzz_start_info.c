@@ -133,12 +133,32 @@ static int64_t own_console_pfn(void)
     return pfn >= FUZZ_IMAGE_PAGES && pfn < FUZZ_IMAGE_PAGES + FUZZ_BOOT_PAGES ? (int64_t)pfn : -1;
 }
 
+/* One past the bootstrap stack that follows the page tables, or 0 when the fields wrap or make no sense. */
+static uint64_t bootstrap_end(void)
+{
+    uint64_t pt_first;
+
+    if (si.pt_base < virt_base() || si.nr_pt_frames >= si.nr_pages)
+        return 0;
+    pt_first = (si.pt_base - virt_base()) / PAGE_SIZE;
+    return pt_first >= si.nr_pages - si.nr_pt_frames ? 0 : pt_first + si.nr_pt_frames + 1;
+}
+
 static void check_console_output(void)
 {
     static const char line[] = "pvmmu: console check\n";
     int64_t own = si.flags & SIF_INITDOMAIN ? -1 : own_console_pfn();
     size_t off;
 
+    /*
+     * xen.h's bootstrap layout promises that everything up to the bootstrap stack
+     * after the page tables is mapped from VIRT_BASE, and console_init relies on
+     * it.  A start_info whose bootstrap region reaches past the pages this
+     * harness maps describes a mapping the harness does not have: nothing to
+     * check (the kernel's own refusals of it are checked by boot_tables_adopt).
+     */
+    if (bootstrap_end() > FUZZ_IMAGE_PAGES + FUZZ_BOOT_PAGES)
+        return;
     console_init(&si);
     console_write(line, sizeof(line) - 1);
     for (off = 0; off < (size_t)FUZZ_BOOT_PAGES * PAGE_SIZE; off++) {
