@@ -26,7 +26,8 @@ $(XEN420_BASE_INITRD): $(XEN420_CACHE)/root.stamp $(XEN420_DIR)/build-initrd.sh 
 	@echo "rig: packing dom0's initramfs (Xen 4.20, Debian 13)"
 	@$(XEN420_DIR)/build-initrd.sh $(XEN420_CACHE) $@
 
-# Like rig.mk's suites: it always leaves a counts file and never stops make test.
+# Like rig.mk's suites: it always leaves a counts file and never stops make test.  Its failure
+# line starts "rig: FAIL ", so make test's summary (tests/sum-results.sh) shows it too.
 test-xen420:
 	@mkdir -p $(BUILD)/results
 	@echo "== test-xen420: Debian 13's Xen 4.20: the quick way, then xl create + one xl save / restore"
@@ -34,7 +35,7 @@ test-xen420:
 	  CACHE=$(XEN420_CACHE) KERNEL=$(KERNEL_ELF) BASE_INITRD=$(XEN420_BASE_INITRD) WORK=$(XEN420_BUILD)/test \
 	    COUNTS=$(BUILD)/results/test-xen420.counts $(XEN420_DIR)/test.sh || true; \
 	else echo "0 1" > $(BUILD)/results/test-xen420.counts; \
-	  echo "test-xen420: could not build the kernel or the Xen 4.20 rig"; fi
+	  echo "rig: FAIL test-xen420: could not build the kernel, or fetch or pack the Xen 4.20 rig (see above)"; fi
 
 TEST_SUITES += test-xen420
 
