@@ -7,7 +7,8 @@
 # A private apt configuration ($CACHE/apt) holds trixie's package lists, so the host's own lists
 # and dpkg state are left untouched.  Only the .debs the cache lacks are downloaded; the unpacked
 # tree is remade (and root.stamp touched, which repacks dom0's initramfs) only when the set changes.
-# If the archive cannot be reached but the cache holds a complete set from before, that set is used.
+# If the archive cannot be reached but the cache holds a complete set from before, that set is used
+# (XEN420_MIRROR=http://127.0.0.1:9/debian shows it: the update fails, the cached set is taken).
 #
 # Usage: fetch.sh CACHE_DIR     (tests/rig/xen420/, docs/rig.md "Xen 4.20")
 set -euo pipefail
@@ -16,8 +17,9 @@ mkdir -p "$CACHE/debs" "$CACHE/apt/lists/partial" "$CACHE/apt/cache/archives/par
 CACHE=$(cd "$CACHE" && pwd)
 A=$CACHE/apt
 
-# trixie from the same mirror as the host's main archive.
-URI=$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
+# trixie from the same mirror as the host's main archive (XEN420_MIRROR=URI names another).
+URI=${XEN420_MIRROR:-}
+[ -n "$URI" ] || URI=$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
 [ -n "$URI" ] || URI=$(awk '$1 == "deb" && $0 !~ /security/ {print $2; exit}' /etc/apt/sources.list 2>/dev/null || true)
 [ -n "$URI" ] || URI=http://deb.debian.org/debian
 echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $URI trixie main" > "$A/sources.list"
@@ -34,10 +36,12 @@ offline() {
   fi
   echo "fetch420: and the cache ($CACHE) holds no complete set" >&2; exit 1
 }
-apt-get "${O[@]}" -q update > "$A/update.log" 2>&1 || offline "apt-get update of trixie failed (see $A/update.log)"
+# --error-on=any: a mirror that cannot be reached is only a warning to apt-get update otherwise.
+apt-get "${O[@]}" -q --error-on=any update > "$A/update.log" 2>&1 ||
+  offline "apt-get update of trixie from $URI failed (see $A/update.log)"
 
 # The kernel package's name carries the ABI: resolve it from the metapackage.
-KPKG=$(apt-cache "${O[@]}" depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
+KPKG=$(apt-cache "${O[@]}" depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ {print $2; exit}' || true)
 [ -n "$KPKG" ] || offline "cannot resolve trixie's linux-image-amd64"
 
 # Hand-picked, not `apt-cache depends --recurse` (that drags in python3, udev, systemd, perl for
@@ -52,8 +56,12 @@ PKGS="xen-hypervisor-4.20-amd64 xen-utils-4.20 xen-utils-common xenstore-utils l
 
 cd "$CACHE/debs"
 want="" missing=""
+# Every package's candidate version in one apt-cache call (one call each takes seconds in all).
+declare -A cand=()
+while read -r p v; do cand[$p]=$v; done < <(apt-cache "${O[@]}" policy $PKGS 2>/dev/null |
+  awk '/^[^ ].*:$/ {p = $1; sub(/:$/, "", p)} /^  Candidate:/ {print p, $2}')
 for p in $PKGS; do
-  v=$(apt-cache "${O[@]}" policy "$p" 2>/dev/null | awk '/Candidate:/ {print $2}')
+  v=${cand[$p]:-}
   [ -n "$v" ] && [ "$v" != "(none)" ] || { echo "fetch420: trixie has no candidate for $p" >&2; exit 1; }
   f=$(ls "${p}_${v//:/%3a}_"*.deb 2>/dev/null | head -1 || true)
   [ -n "$f" ] || missing="$missing $p=$v"
