@@ -38,15 +38,8 @@ done | sort -u | while read -r lib; do
   esac
 done
 
-# Debian's kernel has the PV dom0 parts built in; these five are modules, loaded in this order.
-for m in xen-privcmd xenfs xen-evtchn xen-gntdev xen-gntalloc; do
-  f=$(find "$R/lib/modules/$KV" -name "$m.ko*" | head -1)
-  [ -n "$f" ] || { echo "build-initrd: module $m not found in $KV" >&2; exit 1; }
-  case $f in
-    *.ko.xz) xz -dc "$f" > "$T/modules/$m.ko" ;;
-    *) cp "$f" "$T/modules/$m.ko" ;;
-  esac
-done
+# The kernel's five Xen modules (the rest of dom0's Xen support is built in).
+"$HERE/dom0-modules.sh" "$R/lib/modules/$KV" "$T/modules"
 
 (cd "$T" && find . | cpio -o -H newc --quiet) > "$OUT.tmp"
 mv "$OUT.tmp" "$OUT"

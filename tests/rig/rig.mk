@@ -9,6 +9,8 @@
 #   make test-xen-full    the full way as a make test suite
 #   make test-xen-saves   the save/restore scenarios (tests/rig/save-scenarios), one boot each
 #   make soak             the long scenarios (tests/rig/soak-scenarios)
+#   make test-xen420      the quick way and one save / restore on Debian 13's Xen 4.20
+#                         (tests/rig/xen420.mk); RIG_XEN=4.20 runs any target above on it
 #
 # Downloads live in $(CACHE) (outside the tree); the dom0 initramfs in $(BUILD)/rig.
 
@@ -20,17 +22,21 @@ EXTRA ?=
 SAVE_MODES ?= restore
 DEB_PACKAGES += xz-utils
 
-RIG_ENV = CACHE=$(CACHE) KERNEL=$(KERNEL_ELF)
+# Which Xen: its cache and how to fill it.  Recursive, so that RIG_XEN=4.20 (tests/rig/xen420.mk,
+# read after this file) can point every target here at Debian 13's Xen 4.20 instead.
+RIG_CACHE = $(CACHE)
+RIG_FETCH = $(RIG_DIR)/fetch.sh $(CACHE)
+RIG_ENV = CACHE=$(RIG_CACHE) KERNEL=$(KERNEL_ELF)
 
 .PHONY: rig-prepare rig-quick test-xen-quick test-xen-full
 
 # fetch.sh downloads only what the cache lacks and touches root.stamp only when the
 # set of packages changed, so the initramfs is rebuilt only then (or when its inputs change).
 rig-prepare: deps
-	@$(RIG_DIR)/fetch.sh $(CACHE)
+	@$(RIG_FETCH)
 	@$(MAKE) --no-print-directory $(RIG_BASE_INITRD)
 
-$(RIG_BASE_INITRD): $(CACHE)/root.stamp $(RIG_DIR)/build-initrd.sh $(RIG_DIR)/dom0-init $(RIG_DIR)/xl.conf
+$(RIG_BASE_INITRD): $(CACHE)/root.stamp $(RIG_DIR)/build-initrd.sh $(RIG_DIR)/dom0-modules.sh $(RIG_DIR)/dom0-init $(RIG_DIR)/xl.conf
 	@mkdir -p $(dir $@)
 	@echo "rig: packing dom0's initramfs"
 	@$(RIG_DIR)/build-initrd.sh $(CACHE) $@
