@@ -20,12 +20,6 @@
  * Accessed on the way down, and Dirty on a write.  And we fill the shadow path,
  * allocating any shadow table that is missing, in one go: one fault per first
  * touch, however many levels were empty. :*/
-/*M:985 Prefetch (shadow_config.prefetch = SHADOW_PREFETCH_WINDOW) passes every
- * hosted test and the differential one, but on bare x86 under QEMU the first
- * user read fault of the spaces suite (va 0x100000000000, error code 0) is
- * fixed and comes straight back, for ever (make test's metal-shadow, seen
- * 2026-12-02).  So it is off by default until the difference between the
- * hosted walker and the real one is found. :*/
 /*M:980 The prefetch window is fixed (shadow_config.prefetch) and trusts the
  * Accessed bits the guest never clears.  A guest that ages its pages (clears
  * Accessed to find the cold ones) would make it fill only what is hot, which

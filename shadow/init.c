@@ -47,7 +47,7 @@ const struct shadow_config shadow_default_config = {
     .policy = SHADOW_EVICT_ADAPTIVE,
     .pool_frames = 1024,
     .seed = 1,
-    .prefetch = 0,          /* SHADOW_PREFETCH_WINDOW is opt-in: shadow.h says why */
+    .prefetch = SHADOW_PREFETCH_WINDOW,
 };
 
 const struct shadow_config shadow_lguest_config = {

@@ -55,6 +55,7 @@ static struct idt_gate idt[NR_STUBS] __attribute__((aligned(16)));
 static page_fault_hook_fn page_fault_hook;
 static uint64_t nr_demand, nr_expected;
 static struct fault_info last_expected, last_demand, last_fixed;
+static uint64_t last_fixed_cr3;   /* the shadow root the last fixed fault was fixed in */
 static unsigned fixed_repeats;
 static bool reporting;   /* a fault while reporting one: stop at once */
 
@@ -143,12 +144,21 @@ static void page_fault(struct trap_frame *f, uint64_t cr2)
 
     switch (reporting ? SHADOW_REFLECT : shadow_demand_page(cr2, (unsigned)f->error_code)) {
     case SHADOW_FIXED:
+        /*
+         * The same fault again in the same address space means the fix did not
+         * take.  The same fault in the next space is just the next space's first
+         * touch: with prefetch, a workload that reads page 0 of each space in
+         * turn faults only there, and took the loop for one (make test,
+         * 2026-12-02).  So the root is part of "the same".
+         */
         if (now.address == last_fixed.address && now.rip == last_fixed.rip &&
-            now.error_code == last_fixed.error_code && ++fixed_repeats > FIXED_REPEATS_MAX)
+            now.error_code == last_fixed.error_code && read_cr3() == last_fixed_cr3 &&
+            ++fixed_repeats > FIXED_REPEATS_MAX)
             crash(f, cr2, "the shadow keeps fixing this fault and it keeps coming back");
-        if (now.address != last_fixed.address || now.rip != last_fixed.rip)
+        if (now.address != last_fixed.address || now.rip != last_fixed.rip || read_cr3() != last_fixed_cr3)
             fixed_repeats = 0;
         last_fixed = now;
+        last_fixed_cr3 = read_cr3();
         host_note_fixed();
         break;
     case SHADOW_KILLED:

@@ -58,16 +58,10 @@ struct shadow_config {
     unsigned prefetch;
 };
 
-/*
- * The prefetch window docs/bench-shadow.md measures (KVM's 8).  Not on by
- * default: on bare x86 under QEMU the first user fault of the spaces suite is
- * fixed and comes back for ever with it (make test's metal-shadow; the hosted
- * walker does not see it, M:985 in shadow/demand.c), so it stays a measured,
- * opt-in policy until that is understood.
- */
+/* The prefetch window (KVM's 8), pvmmu's default; docs/bench-shadow.md measures it at equal budgets. */
 #define SHADOW_PREFETCH_WINDOW 8
 
-/* pvmmu's choice (docs/shadow.md says why): 32 roots, adaptive LRU, a 1024-frame pool, no prefetch. */
+/* pvmmu's choice (docs/shadow.md says why): 32 roots, adaptive LRU, a 1024-frame pool, prefetch 8. */
 extern const struct shadow_config shadow_default_config;
 /* lguest's: 4 roots, random eviction, no prefetch (the same pool, so only the policy differs). */
 extern const struct shadow_config shadow_lguest_config;
