@@ -158,16 +158,20 @@ static int sync_view(void)
 /*
  * The end of every range operation: changes to the loaded address space must
  * leave the TLB (one flush, in the same batch), then the lazy section ends.
+ * Only a change that took away something present can be stale in it: x86
+ * caches no translation, nor paging-structure entry, for a non-present entry,
+ * so a map that only filled empty entries has nothing to flush (`stale` false).
  */
-static int end_range(const struct aspace *as, int rc)
+static int end_range(const struct aspace *as, int rc, bool stale)
 {
-    if (!rc && as == aspace_current())
+    if (!rc && stale && as == aspace_current())
         rc = mmu_flush_tlb();
     return lazy_mmu_leave_after(rc);
 }
 
 int mmu_map_range(struct aspace *as, uint64_t va, const pfn_t *pfns, uint64_t count, uint64_t flags)
 {
+    bool replaced_present = false;   /* a remap: the old translation may be in the TLB */
     uint64_t i;
     int rc = check_range("map", as, va, count);
 
@@ -179,9 +183,14 @@ int mmu_map_range(struct aspace *as, uint64_t va, const pfn_t *pfns, uint64_t co
     for (i = 0; i < count && !rc; i++) {
         mpte_t *l1e = entry_slot_alloc(as, va + i * PAGE_SIZE, 1);
 
-        rc = l1e ? set_pte(as, l1e, pte_make(pfns[i], flags | _PAGE_PRESENT)) : -XEN_ENOMEM;
+        if (!l1e) {
+            rc = -XEN_ENOMEM;
+            break;
+        }
+        replaced_present |= mpte_present(entry_read(l1e));
+        rc = set_pte(as, l1e, pte_make(pfns[i], flags | _PAGE_PRESENT));
     }
-    return end_range(as, rc);
+    return end_range(as, rc, replaced_present);
 }
 
 int mmu_map(struct aspace *as, uint64_t va, pfn_t pfn, uint64_t flags)
@@ -312,7 +321,7 @@ int mmu_unmap_range(struct aspace *as, uint64_t va, uint64_t count)
             rc = set_pte(as, slot, PTE_NONE);
         va += PAGE_SIZE;
     }
-    return end_range(as, rc);
+    return end_range(as, rc, true);
 }
 
 /* The same entry with new permissions; the frame (even of a no-access page) is kept. */
@@ -365,7 +374,7 @@ int mmu_protect_range(struct aspace *as, uint64_t va, uint64_t count, enum mmu_p
         if (!rc && is_mapping(pte))
             rc = set_pte_preserve_ad(as, l1e, with_prot(pte, prot));
     }
-    return end_range(as, rc);
+    return end_range(as, rc, true);
 }
 
 int mmu_lookup(const struct aspace *as, uint64_t va, pte_t *out)
