@@ -32,13 +32,13 @@ pfn_t mpte_linked_pfn(mpte_t e);
 mpte_t entry_read(const mpte_t *slot);
 
 /*
- * The entry of the level-`level` table of `as` that translates `va`.  entry_find
+ * The entry of the level-`slot_level` table of `as` that translates `va`.  entry_find
  * answers 0 with *slot NULL when a table above is missing (nothing mapped), and
  * -XEN_EINVAL, reported, when a table above links a frame that is not ours (it
  * cannot be read).  entry_slot is the same walk, NULL for either.
  */
-int entry_find(const struct aspace *as, uint64_t va, int level, mpte_t **slot);
-mpte_t *entry_slot(const struct aspace *as, uint64_t va, int level);
+int entry_find(const struct aspace *as, uint64_t va, int slot_level, mpte_t **slot);
+mpte_t *entry_slot(const struct aspace *as, uint64_t va, int slot_level);
 mpte_t *table_entry(pfn_t table, unsigned index);
 
 enum mmu_prot { PROT_NOACCESS, PROT_READ_ONLY, PROT_READ_WRITE };
