@@ -96,6 +96,7 @@ check: hosted
 	@$(call run_spec,tools/test-abi-check.sh,abi-check)
 	@$(call run_spec,tests/test-run-check.sh,run-check)
 	@$(call run_spec,tests/test-rig-requires.sh,rig-requires)
+	@$(call run_spec,tests/test-rig-size.sh,rig-size)
 	@$(call run_spec,tests/test-check-layers.sh,check-layers-spec)
 	@tools/check-layers.sh $(BUILD) || { echo "FAIL check-layers: a core folder uses one above it"; exit 1; }
 	@tests/run-check.sh $(BUILD)/results/check.counts $(UNIT_TESTS)

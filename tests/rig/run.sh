@@ -12,8 +12,10 @@
 #   COUNTS      if set, "PASSED FAILED" is written there
 #   XL_CONFIG   full: the xl config to create (examples/pvmmu.cfg)  BASE_INITRD  full: build-initrd.sh's
 #               or several, space-separated: the guests run side by side (each needs its own name=)
-#   QEMU_MEM    the machine's memory in MiB (default 1024 quick, 2048 full)
-#   DOM0_MEM    full: dom0's memory (default 768M; xl save keeps the image in dom0's RAM)
+#   QEMU_MEM    the machine's memory in MiB (default 1024 quick; full: sized from the configs by
+#               tests/rig/size.sh, 2048 for examples/pvmmu.cfg)
+#   DOM0_MEM    full: dom0's memory (default: size.sh's, 768M for examples/pvmmu.cfg; xl save keeps
+#               the images in dom0's RAM).  A machine larger than the host's MemAvailable is refused.
 #   EXTRA       quick: pvmmu's command line (suites=..., spaces=...)
 #   QUICK_MEM   quick: the memory Xen gives pvmmu (default 256M)
 #   SAVE_MODES  full, for a guest with saves=N: per save "restore" (xl save + xl restore, the
@@ -71,7 +73,15 @@ case $MODE in
       "${SAVE_MODES:-restore}" > "$WORK/overlay/rig.env"
     (cd "$WORK/overlay" && find . | cpio -o -H newc --quiet) > "$WORK/overlay.cpio"
     cat "$BASE_INITRD" "$WORK/overlay.cpio" > "$WORK/dom0.cpio"
-    QEMU+=(-m "${QEMU_MEM:-2048}" -append "$XEN_COMMON dom0_mem=${DOM0_MEM:-768M},max:${DOM0_MEM:-768M}${DOM0_VCPUS:+ dom0_max_vcpus=$DOM0_VCPUS}"
+    # QEMU's and dom0's memory from the configs (tests/rig/size.sh), unless QEMU_MEM / DOM0_MEM
+    # say; a machine the host cannot hold is refused here, before anything boots.
+    if ! sizes=$("$RIG_DIR/size.sh" $XL_CONFIG 2>&1); then
+      echo "$sizes"; [ -n "${COUNTS:-}" ] && echo "0 1" > "$COUNTS"; exit 1
+    fi
+    read -r qemu_mib dom0_mib <<< "$sizes"
+    dom0_mem=${DOM0_MEM:-${dom0_mib}M}
+    echo "rig: QEMU ${qemu_mib} MiB${QEMU_MEM:+ (QEMU_MEM)}, dom0 ${dom0_mib} MiB${DOM0_MEM:+ (DOM0_MEM)}, for $k guest(s)"
+    QEMU+=(-m "$qemu_mib" -append "$XEN_COMMON dom0_mem=$dom0_mem,max:$dom0_mem${DOM0_VCPUS:+ dom0_max_vcpus=$DOM0_VCPUS}"
            -initrd "$CACHE/vmlinuz console=hvc0 earlyprintk=xen quiet,$WORK/dom0.cpio")
     ;;
   *) echo "usage: run.sh quick|full"; exit 2 ;;

@@ -13,8 +13,10 @@
 #
 #   memory=MiB     the guest's memory and maxmem (examples/pvmmu.cfg has 256)
 #   guests=N       N guests side by side, each its own copy of the config (names pvmmu, pvmmu-2, ...)
-#   qemu_mem=MiB   the emulated machine's memory (run.sh's QEMU_MEM)
-#   dom0_mem=SIZE  dom0's memory, e.g. 2048M (run.sh's DOM0_MEM; xl save writes into dom0's RAM)
+#   qemu_mem=MiB   the emulated machine's memory (run.sh's QEMU_MEM; without it, tests/rig/size.sh's
+#                  rule from memory= and guests=)
+#   dom0_mem=SIZE  dom0's memory, e.g. 2048M (run.sh's DOM0_MEM; xl save writes into dom0's RAM;
+#                  without it, size.sh's rule: room for every guest's image at once)
 #   timeout=S      seconds each guest may run (run.sh's GUEST_TIMEOUT)
 #   on_reboot=ACTION  the config's on_reboot (examples/pvmmu.cfg has destroy); "restart" for
 #                  a scenario whose guest must come back from xl reboot
