@@ -38,6 +38,8 @@ extern struct boot boot;
 
 /* Record start_info's facts.  0, or -XEN_EINVAL with a report if they make no sense. */
 int boot_tables_adopt(const start_info_t *si);
+/* One past the bootstrap region start_info describes (page tables, then the stack); false if it makes no sense. */
+bool boot_region_end(const start_info_t *si, uint64_t *end);
 /* Unmap [kernel_end, boot_end) from the image's slot.  0 or the hypercall's error. */
 int boot_tables_release(void);
 

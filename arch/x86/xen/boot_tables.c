@@ -83,8 +83,30 @@ static uint64_t boot_l1e_maddr(uint64_t va)
     return 0;
 }
 
+/*
+ * One past the builder's bootstrap region, from start_info alone: the page
+ * tables at pt_base, nr_pt_frames of them, then a one-page stack.  False when
+ * the fields make no sense: pt_base below VIRT_BASE, or a region that does not
+ * end within nr_pages, checked before the sum is made (a nr_pt_frames near
+ * 2^64 wraps it: found by the start_info fuzzer).  console.c asks it too,
+ * before anything else of start_info has been believed.
+ */
+bool boot_region_end(const start_info_t *si, uint64_t *end)
+{
+    uint64_t pt_first;
+
+    if (si->pt_base < VIRT_BASE || si->nr_pt_frames >= si->nr_pages)
+        return false;
+    pt_first = va_to_boot_pfn(si->pt_base);
+    if (pt_first >= si->nr_pages - si->nr_pt_frames)
+        return false;
+    *end = pt_first + si->nr_pt_frames + 1;
+    return true;
+}
+
 int boot_tables_adopt(const start_info_t *si)
 {
+    uint64_t end = 0;
     uint64_t image_pages = va_to_boot_pfn((uint64_t)(uintptr_t)_image_end);
 
     boot.si = si;
@@ -94,13 +116,9 @@ int boot_tables_adopt(const start_info_t *si)
     boot.pt_first = va_to_boot_pfn(si->pt_base);
     boot.nr_pt = si->nr_pt_frames;
     boot.l4 = _pfn(boot.pt_first);
-    /*
-     * The builder's one-page bootstrap stack follows the tables, and all of it
-     * must lie below nr_pages: checked before the sum is made, which a
-     * nr_pt_frames near 2^64 would wrap (found by the start_info fuzzer).
-     */
-    if (si->pt_base < VIRT_BASE || boot.pt_first < image_pages || boot.nr_pt == 0 ||
-        boot.nr_pt >= boot.nr_pages || boot.pt_first >= boot.nr_pages - boot.nr_pt - 1) {
+    /* The region must end below nr_pages: the kernel's own pages are [0, kernel_end). */
+    if (!boot_region_end(si, &end) || end == boot.nr_pages || boot.pt_first < image_pages ||
+        boot.nr_pt == 0) {
         pvmmu_error("boot: start_info makes no sense: pt_base 0x%llx (pfn 0x%llx) nr_pt_frames %llu, "
                     "image ends at pfn 0x%llx, nr_pages %llu",
                     (unsigned long long)si->pt_base, (unsigned long long)boot.pt_first,
@@ -108,7 +126,7 @@ int boot_tables_adopt(const start_info_t *si)
                     (unsigned long long)boot.nr_pages);
         return -XEN_EINVAL;
     }
-    boot.kernel_end = boot.pt_first + boot.nr_pt + 1;
+    boot.kernel_end = end;
     if (!boot_table(boot_pfn_to_mfn(boot.l4))) {
         pvmmu_error("boot: the L4 at pt_base (pfn 0x%llx, mfn 0x%llx) is not where the m2p says",
                     (unsigned long long)pfn_x(boot.l4),

@@ -5,6 +5,7 @@
 #include <xen/io/console.h>
 #include <xen/pvmmu/report.h>
 #include <xen/pvmmu/xenstore.h>   /* DOM0_PATIENCE_NS */
+#include "boot.h"
 #include "console.h"
 #include "evtchn.h"
 #include "hypercall_arch.h"
@@ -26,24 +27,18 @@ extern char _image_end[];
  * 1:1 from VIRT_BASE (pfn p at VIRT_BASE + p * 4096).  start_info names it by
  * mfn; the read-only m2p turns that into our pfn.  start_info is input: the
  * page must lie after the kernel image and no further than the page tables and
- * the one-page stack that end the bootstrap region, and the m2p and mfn_list
- * must agree on it, or the ring pointer would point anywhere.  The sums are
- * checked for wrapping before they are made.
+ * the one-page stack that end the bootstrap region (boot_region_end), and the
+ * m2p and mfn_list must agree on it, or the ring pointer would point anywhere.
  */
 
 static bool console_pfn(const start_info_t *si, uint64_t *pfn)
 {
     const uint64_t *mfn_list = (const uint64_t *)si->mfn_list;
-    uint64_t mfn = si->console.domU.mfn, pt_first;
+    uint64_t mfn = si->console.domU.mfn, end;
     uint64_t image_pages = ((uint64_t)(uintptr_t)_image_end - VIRT_BASE + PAGE_SIZE - 1) >> PAGE_SHIFT;
 
-    if (si->pt_base < VIRT_BASE || si->nr_pt_frames >= si->nr_pages)
-        return false;
-    pt_first = (si->pt_base - VIRT_BASE) >> PAGE_SHIFT;
-    if (pt_first >= si->nr_pages - si->nr_pt_frames)
-        return false;
-    if (!m2p_read_raw(_mfn(mfn), pfn) || *pfn < image_pages || *pfn > pt_first + si->nr_pt_frames ||
-        *pfn >= si->nr_pages)
+    /* end <= nr_pages, so a pfn below it has an mfn_list entry. */
+    if (!boot_region_end(si, &end) || !m2p_read_raw(_mfn(mfn), pfn) || *pfn < image_pages || *pfn >= end)
         return false;
     return mfn_list[*pfn] == mfn;
 }
