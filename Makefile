@@ -24,7 +24,12 @@ MODEL_SRCS := $(sort $(wildcard tests/model/*.c tests/harness/*.c))
 WORKLOAD_SRCS := $(sort $(wildcard workloads/*.c))
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/hosted/%,$(sort $(wildcard tests/unit/test_*.c)))
 
-HOSTED_CFLAGS := -std=c11 -Wall -Wextra -Werror -g -O1 -D_GNU_SOURCE -Iinclude -I. \
+# The project's own code calls the public API (pvmmu_set_pte, pvmmu_pte_t, ...) by its
+# short names (set_pte, pte_t): one #define each, forced into every C file it compiles.
+# The core's .c files include it themselves (through lib/lib_int.h), so that libpvmmu.a
+# (lib.mk) needs no such flag and an embedder never sees a short name.
+SHORT_NAMES := -include lib/short_names.h
+HOSTED_CFLAGS := -std=c11 -Wall -Wextra -Werror -g -O1 -D_GNU_SOURCE -Iinclude -I. $(SHORT_NAMES) \
                  -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 HOSTED_LDLIBS := -lcmocka -fsanitize=address,undefined
 

@@ -16,6 +16,7 @@
 #include <xen/pvmmu/aspace.h>
 #include <xen/pvmmu/p2m.h>
 #include <xen/pvmmu/pte.h>
+#include "lib/lib_int.h"
 
 /* What one L4 slot covers, and which slot an address is in. */
 #define L4_SLOT_SHIFT (PAGE_SHIFT + PT_ENTRY_SHIFT * (PT_LEVELS - 1))

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <xen/pvmmu/report.h>
+#include "lib/lib_int.h"
 
 struct sink {
     char *buf;

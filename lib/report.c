@@ -7,6 +7,7 @@
  */
 #include <xen/pvmmu/platform.h>
 #include <xen/pvmmu/report.h>
+#include "lib/lib_int.h"
 
 #define KEPT 8
 

@@ -11,14 +11,15 @@
  *
  * Destroying unpins first.  After that the tables are plain memory again, and
  * freeing them is a walk that costs no hypercalls at all. :*/
-#include <xen/pvmmu/hypercall.h>
-#include <xen/pvmmu/lib.h>
+#include <xen/pvmmu/platform.h>
+#include "lib/lib_int.h"
 #include <xen/pvmmu/mmu.h>
 #include <xen/pvmmu/multicall.h>
 #include <xen/pvmmu/p2m.h>
 #include <xen/pvmmu/platform.h>
 #include <xen/pvmmu/report.h>
 #include "mmu/table_owner.h"
+#include "mmu/mmu_int.h"
 
 static struct aspace pool[ASPACE_MAX];
 

@@ -1,5 +1,6 @@
 /* The PV direct-pagetable backend, as one const table (include/xen/pvmmu/backend.h). */
 #include <xen/pvmmu/backend.h>
+#include "mmu/mmu_int.h"
 
 const struct mmu_backend pv_backend = {
     .name = "pv",

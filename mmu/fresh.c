@@ -16,11 +16,12 @@
  * Entries queued above L1, and hooks deferred to the last moment, are the
  * table layer's business (tables/pending.c): this file keeps only the fresh
  * tables, and what to do when a batch that carried them fails. :*/
-#include <xen/pvmmu/lib.h>
+#include "lib/lib_int.h"
 #include <xen/pvmmu/mmu.h>
 #include <xen/pvmmu/multicall.h>
 #include <xen/pvmmu/platform.h>
 #include "mmu/table_owner.h"
+#include "mmu/mmu_int.h"
 
 #define FRESH_MAX 64
 

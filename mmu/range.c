@@ -16,12 +16,13 @@
  * what are its flags?), and an update queued in lazy mode is not in the table
  * yet.  So a range operation first issues whatever is queued, if anything is: a
  * read must see what was written. :*/
-#include <xen/pvmmu/lib.h>
+#include "lib/lib_int.h"
 #include <xen/pvmmu/mmu.h>
 #include <xen/pvmmu/multicall.h>
 #include <xen/pvmmu/p2m.h>
 #include <xen/pvmmu/platform.h>
 #include <xen/pvmmu/report.h>
+#include "mmu/mmu_int.h"
 
 /*
  * Levels, as this file names them.  A table's level (table_level) is 1 for an L1,

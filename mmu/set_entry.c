@@ -19,13 +19,14 @@
  *
  * In the kernel-mode root, a user-half slot is mirrored into the user-mode root:
  * the two roots share one tree (include/xen/pvmmu/aspace.h). :*/
-#include <xen/pvmmu/lib.h>
+#include "lib/lib_int.h"
 #include <xen/pvmmu/mmu.h>
 #include <xen/pvmmu/multicall.h>
 #include <xen/pvmmu/p2m.h>
 #include <xen/pvmmu/platform.h>
 #include <xen/pvmmu/report.h>
 #include "mmu/table_owner.h"
+#include "mmu/mmu_int.h"
 
 static const char *const level_name[] = { "", "set_pte", "set_pmd", "set_pud", "set_pgd" };
 

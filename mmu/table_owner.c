@@ -22,12 +22,13 @@
  * where tables are, and each is freed again when its last record goes, so the
  * records cost a frame per 8 MiB of guest memory that holds tables, and leak
  * nothing.  They are kept by pfn, so a save and restore does not disturb them. :*/
-#include <xen/pvmmu/lib.h>
+#include "lib/lib_int.h"
 #include <xen/pvmmu/mmu.h>
 #include <xen/pvmmu/p2m.h>
 #include <xen/pvmmu/platform.h>
 #include <xen/pvmmu/report.h>
 #include "mmu/table_owner.h"
+#include "mmu/mmu_int.h"
 
 typedef uint16_t owner_record;   /* 0: no one's; else the space's id << 3 | the table's level */
 

@@ -6,6 +6,7 @@
 #include <xen/pvmmu/mmu.h>
 #include <xen/pvmmu/multicall.h>
 #include <xen/pvmmu/report.h>
+#include "mmu/mmu_int.h"
 
 int mmu_flush_tlb(void)
 {

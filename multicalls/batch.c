@@ -12,8 +12,8 @@
  * us about each one only through its `result` field.  We keep, beside each entry,
  * a `done` counter that Xen fills in for mmu_update and mmuext_op, so when an
  * entry fails we can name the exact request that failed, with its arguments. :*/
-#include <xen/pvmmu/hypercall.h>
-#include <xen/pvmmu/lib.h>
+#include <xen/pvmmu/platform.h>
+#include "multicalls/multicalls_int.h"
 #include <xen/pvmmu/multicall.h>
 #include <xen/pvmmu/report.h>
 

@@ -9,9 +9,10 @@
  * issues the batch; an inner leave just pops a level.  Getting that wrong (the
  * inner leave ending the caller's section, whose later updates then go out one by
  * one, or never) is exactly the kind of bug that crashed Linux PV guests. :*/
-#include <xen/pvmmu/lib.h>
+#include "lib/lib_int.h"
 #include <xen/pvmmu/multicall.h>
 #include <xen/pvmmu/report.h>
+#include "multicalls/multicalls_int.h"
 
 unsigned int *mc_lazy_depth_slot(void);
 

@@ -1,6 +1,7 @@
 /* Names of mmuext_op commands, so a report says PIN_L4_TABLE, not "3". */
-#include <xen/pvmmu/lib.h>
+#include "lib/lib_int.h"
 #include <xen/pvmmu/multicall.h>
+#include "multicalls/multicalls_int.h"
 
 static const char *const mmuext_names[] = {
     [MMUEXT_PIN_L1_TABLE] = "PIN_L1_TABLE",       [MMUEXT_PIN_L2_TABLE] = "PIN_L2_TABLE",

@@ -28,10 +28,11 @@
  * leaves (it knows where they are) but not these pages, and it has zeroed the
  * anchor.  So p2m_publish() rebuilds every MFN from pfn terms (the leaf
  * directory, our own page pfns) and republishes; the pages themselves are kept. :*/
-#include <xen/pvmmu/lib.h>
+#include "lib/lib_int.h"
 #include <xen/pvmmu/p2m.h>
 #include <xen/pvmmu/platform.h>
 #include <xen/pvmmu/report.h>
+#include "p2m/p2m_int.h"
 
 #define NO_MID INVALID_PFN_RAW
 

@@ -16,10 +16,11 @@
  *
  * The caller says how to see a machine frame (map_mfn): the hosted tests read the
  * model's memory; on real Xen a kernel could map the MFN itself. :*/
-#include <xen/pvmmu/lib.h>
+#include "lib/lib_int.h"
 #include <xen/pvmmu/p2m.h>
 #include <xen/pvmmu/platform.h>
 #include <xen/pvmmu/report.h>
+#include "p2m/p2m_int.h"
 
 struct walk {
     p2m_map_mfn_fn map_mfn;

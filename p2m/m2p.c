@@ -15,11 +15,12 @@
  *
  * So, as Linux does, an answer is checked against our own p2m: pfn is ours only
  * if p2m[pfn] == mfn.  Whatever fails the check is reported as what it is. :*/
-#include <xen/pvmmu/hypercall.h>
-#include <xen/pvmmu/lib.h>
+#include <xen/pvmmu/platform.h>
+#include "lib/lib_int.h"
 #include <xen/pvmmu/p2m.h>
 #include <xen/pvmmu/platform.h>
 #include <xen/pvmmu/report.h>
+#include "p2m/p2m_int.h"
 
 static struct {
     bool ready;

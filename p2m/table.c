@@ -28,10 +28,11 @@
  * its range stops being a plain hole).  Pfn terms, because a restore moves every
  * frame to a new mfn but keeps the pfns: after resume the directory is still
  * true, and the frame lists the toolstack needs are rebuilt from it. :*/
-#include <xen/pvmmu/lib.h>
+#include "lib/lib_int.h"
 #include <xen/pvmmu/p2m.h>
 #include <xen/pvmmu/platform.h>
 #include <xen/pvmmu/report.h>
+#include "p2m/p2m_int.h"
 
 struct p2m_linear p2m_linear;
 

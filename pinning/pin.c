@@ -21,12 +21,13 @@
  * Both steps again share one trap.  The batch is issued at once, because from the
  * moment an address space is unpinned, its tables are written with plain stores,
  * and a plain store must never meet a frame that is still read-only. :*/
-#include <xen/pvmmu/lib.h>
+#include "lib/lib_int.h"
 #include <xen/pvmmu/mmu.h>
 #include <xen/pvmmu/multicall.h>
 #include <xen/pvmmu/p2m.h>
 #include <xen/pvmmu/platform.h>
 #include <xen/pvmmu/report.h>
+#include "pinning/pinning_int.h"
 
 /* The direct-map entry of `table` as it is now, read through the direct map itself. */
 int direct_map_l1e_read(pfn_t table, uint64_t *maddr, mpte_t *cur)

@@ -14,11 +14,12 @@
  * on its own, directly, and an expected refusal ("not pinned", "already pinned")
  * is not news; only a state that still cannot be reached is reported.  This costs
  * a hypercall per frame, on a path that only runs after Xen has already said no. :*/
-#include <xen/pvmmu/hypercall.h>
+#include <xen/pvmmu/platform.h>
 #include <xen/pvmmu/mmu.h>
 #include <xen/pvmmu/p2m.h>
 #include <xen/pvmmu/platform.h>
 #include <xen/pvmmu/report.h>
+#include "pinning/pinning_int.h"
 
 static long root_op_now(unsigned cmd, pfn_t root)
 {

@@ -14,10 +14,11 @@
  * marked address space may have become the loaded one meanwhile; Xen will not
  * let go of a loaded root, and a loaded address space must be pinned anyway, so
  * it stays pinned and simply loses its mark: it is in use now. :*/
-#include <xen/pvmmu/lib.h>
+#include "lib/lib_int.h"
 #include <xen/pvmmu/mmu.h>
 #include <xen/pvmmu/multicall.h>
 #include <xen/pvmmu/report.h>
+#include "pinning/pinning_int.h"
 
 static struct aspace *registered;
 static unsigned nr_registered;

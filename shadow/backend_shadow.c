@@ -12,6 +12,7 @@
  * also what lets the host put the new entry straight in (update.c). :*/
 #include <xen/pvmmu/report.h>
 #include <xen/pvmmu/shadow.h>
+#include "shadow/shadow_int.h"
 
 static struct aspace *sh_create(void)
 {

@@ -43,10 +43,11 @@
  * root, switching would keep each root's translations, and a drop from a root
  * that is not loaded would need its PCID invalidated too: the flag would become
  * a set of roots. :*/
-#include <xen/pvmmu/lib.h>
+#include "lib/lib_int.h"
 #include <xen/pvmmu/p2m.h>
 #include <xen/pvmmu/report.h>
 #include <xen/pvmmu/shadow.h>
+#include "shadow/shadow_int.h"
 
 #define HOST_SLOTS (L4_XEN_LAST - L4_XEN_FIRST + 1)
 

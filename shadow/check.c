@@ -28,6 +28,7 @@
 #include <xen/pvmmu/p2m.h>
 #include <xen/pvmmu/platform.h>
 #include <xen/pvmmu/shadow.h>
+#include "shadow/shadow_int.h"
 
 /* The flags an entry may carry, per level; anything else kills the guest. */
 #define SW_BITS (0x0000000000000e00ULL | 0x7ff0000000000000ULL)

@@ -32,6 +32,7 @@
  * everything away (shadow_clear_all) and report it instead. :*/
 #include <xen/pvmmu/p2m.h>
 #include <xen/pvmmu/shadow.h>
+#include "shadow/shadow_int.h"
 
 /* What the walk of the guest's tables found. */
 struct gwalk {

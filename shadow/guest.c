@@ -19,10 +19,11 @@
  * lazy MMU mode and let the host drain it at the next trap; a range operation
  * here could do the same, or report one whole L1 when it rewrites most of it.
  * Hosted, a call costs nothing, so nothing here measures it yet. :*/
-#include <xen/pvmmu/lib.h>
+#include "lib/lib_int.h"
 #include <xen/pvmmu/platform.h>
 #include <xen/pvmmu/report.h>
 #include <xen/pvmmu/shadow.h>
+#include "shadow/shadow_int.h"
 
 #define GUEST_SPACES 1024
 

@@ -24,9 +24,10 @@
  *         backend_shadow.c).
  *
  * This file only holds the settings and the counters. :*/
-#include <xen/pvmmu/lib.h>
+#include "lib/lib_int.h"
 #include <xen/pvmmu/report.h>
 #include <xen/pvmmu/shadow.h>
+#include "shadow/shadow_int.h"
 
 /*S:110 How many roots to keep, and which to throw out.  lguest kept 4 and threw
  * out one at random.  A guest that runs more than 4 processes round-robin then

@@ -10,6 +10,7 @@
  * then on answers SHADOW_KILLED. :*/
 #include <xen/pvmmu/report.h>
 #include <xen/pvmmu/shadow.h>
+#include "shadow/shadow_int.h"
 
 static char reason[256];
 static bool dead;

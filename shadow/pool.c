@@ -26,11 +26,12 @@
  * because the entry holds a machine frame.  On bare metal that is the
  * identity and costs nothing; hosted it is a read and a p2m check per level
  * per walk.  A pool-indexed back-pointer would make it one load anywhere. :*/
-#include <xen/pvmmu/lib.h>
+#include "lib/lib_int.h"
 #include <xen/pvmmu/p2m.h>
 #include <xen/pvmmu/platform.h>
 #include <xen/pvmmu/report.h>
 #include <xen/pvmmu/shadow.h>
+#include "shadow/shadow_int.h"
 
 #define BITS_PER_FRAME (PAGE_SIZE * 8)
 #define BITMAP_FRAMES (SHADOW_GUEST_PFNS_MAX / BITS_PER_FRAME)

@@ -17,6 +17,7 @@
  * change.  lguest got part of this by keeping the kernel half of an evicted
  * slot, which we do too (cache.c). :*/
 #include <xen/pvmmu/shadow.h>
+#include "shadow/shadow_int.h"
 
 mpte_t *sentry_find(pfn_t sroot, uint64_t va, int level)
 {

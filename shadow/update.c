@@ -32,6 +32,7 @@
  * right, and would also let us drop a guest table's shadows when the guest
  * frees the frame. :*/
 #include <xen/pvmmu/shadow.h>
+#include "shadow/shadow_int.h"
 
 typedef void (*sroot_update_fn)(struct shadow_root *r, uint64_t va, const void *arg);
 

@@ -14,6 +14,7 @@
 #include <xen/pvmmu/p2m.h>
 #include <xen/pvmmu/report.h>
 #include <xen/pvmmu/suspend.h>
+#include "lib/lib_int.h"
 
 static int own_pfn(uint64_t mfn, const char *ring, uint64_t *pfn)
 {

@@ -18,6 +18,7 @@
 #include <xen/pvmmu/p2m.h>
 #include <xen/pvmmu/report.h>
 #include <xen/pvmmu/suspend.h>
+#include "lib/lib_int.h"
 
 static unsigned count_unpinned(void)
 {

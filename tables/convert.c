@@ -15,6 +15,7 @@
 #include <xen/pvmmu/mmu.h>
 #include <xen/pvmmu/p2m.h>
 #include <xen/pvmmu/report.h>
+#include "tables/tables_int.h"
 
 #define PFN_FIELD_MASK (PTE_ADDR_MASK >> PAGE_SHIFT)
 

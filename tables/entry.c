@@ -7,6 +7,7 @@
 #include <xen/pvmmu/mmu.h>
 #include <xen/pvmmu/p2m.h>
 #include <xen/pvmmu/platform.h>
+#include "tables/tables_int.h"
 
 mpte_t *table_entry(pfn_t table, unsigned index)
 {

@@ -15,9 +15,11 @@
  * queued at the last moment before the batch is issued, after every flip of every
  * table it will pull in.  A later update of the same slot in the same batch just
  * replaces the deferred value. :*/
-#include <xen/pvmmu/lib.h>
+#include "lib/lib_int.h"
 #include <xen/pvmmu/mmu.h>
 #include <xen/pvmmu/multicall.h>
+#include "tables/tables_int.h"
+#include "multicalls/multicalls_int.h"
 
 #define PENDING_MAX 64
 

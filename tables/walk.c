@@ -17,6 +17,7 @@
 #include <xen/pvmmu/mmu.h>
 #include <xen/pvmmu/p2m.h>
 #include <xen/pvmmu/platform.h>
+#include "tables/tables_int.h"
 
 int pt_walk_subtree(pfn_t table, int level, pt_visit_fn visit, void *ctx)
 {

@@ -22,6 +22,7 @@
 #include <xen/pvmmu/multicall.h>
 #include <xen/pvmmu/platform.h>
 #include <xen/pvmmu/report.h>
+#include "pinning/pinning_int.h"
 #include "workloads/workloads.h"
 
 #define SPACES WL_INJECT_SPACES

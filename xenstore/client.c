@@ -20,9 +20,9 @@
  * broken, with the reason kept for every refusal after.
  */
 #include <stdarg.h>
-#include <xen/pvmmu/lib.h>
+#include "lib/lib_int.h"
 #include <xen/pvmmu/report.h>
-#include <xen/pvmmu/xenstore.h>
+#include "xenstore/xenstore.h"
 
 /* Not strlen: a freestanding kernel has none, and the compiler may call it for __builtin_strlen. */
 static size_t str_len(const char *s)

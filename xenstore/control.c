@@ -5,9 +5,9 @@
  * guest to acknowledge by clearing the key before they conclude it is not
  * cooperating.  So: read, clear, then act.
  */
-#include <xen/pvmmu/lib.h>
+#include "lib/lib_int.h"
 #include <xen/pvmmu/report.h>
-#include <xen/pvmmu/xenstore.h>
+#include "xenstore/xenstore.h"
 
 static const char *const names[] = {
     [XS_SHUTDOWN_NONE] = "", [XS_SHUTDOWN_POWEROFF] = "poweroff", [XS_SHUTDOWN_REBOOT] = "reboot",

@@ -3,9 +3,9 @@
  * end of the ring is another domain, and a confused or hostile one must produce
  * an error that names what was wrong, never a read past a buffer.
  */
-#include <xen/pvmmu/lib.h>
+#include "lib/lib_int.h"
 #include <xen/pvmmu/report.h>
-#include <xen/pvmmu/xenstore.h>
+#include "xenstore/xenstore.h"
 
 /* xenstored sends errors as errno names. */
 static const struct { const char *name; int err; } errors[] = {

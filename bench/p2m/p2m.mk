@@ -11,7 +11,7 @@ BENCH_TARGETS += bench-p2m
 P2M_BENCH_DIR := $(BUILD)/bench/p2m
 P2M_BENCH_BIN := $(P2M_BENCH_DIR)/p2m_bench
 P2M_BENCH_LOOKUPS ?= 100000
-P2M_BENCH_CFLAGS := -std=c11 -Wall -Wextra -Werror -O2 -g -D_GNU_SOURCE -Iinclude -I.
+P2M_BENCH_CFLAGS := -std=c11 -Wall -Wextra -Werror -O2 -g -D_GNU_SOURCE -Iinclude -I. $(SHORT_NAMES)
 
 # Only what a lookup needs (lib/, p2m/) and the harness it runs on: the rest of the
 # core is not measured here, and need not compile warning-free at -O2 for this.

@@ -9,7 +9,7 @@ FUZZ_SECONDS ?= 60
 # the way make deps installs the rest (a plain make installs nothing).
 FUZZ_DEB_PACKAGES := clang libclang-rt-14-dev
 FUZZ_TARGETS := $(patsubst tests/fuzz/libfuzzer_%.c,%,$(wildcard tests/fuzz/libfuzzer_*.c))
-FUZZ_CFLAGS := -std=c11 -g -O1 -D_GNU_SOURCE -Iinclude -I. -fsanitize=fuzzer,address,undefined \
+FUZZ_CFLAGS := -std=c11 -g -O1 -D_GNU_SOURCE -Iinclude -I. $(SHORT_NAMES) -fsanitize=fuzzer,address,undefined \
                -fno-sanitize-recover=undefined
 # The model's invariant checker is the oracle, not what a target explores: it is
 # built without coverage (sanitizers still on), so its loops over every frame,

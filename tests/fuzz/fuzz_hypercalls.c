@@ -17,7 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <xen/pvmmu/lib.h>
+#include "lib/lib_int.h"
 #include <xen/pvmmu/report.h>
 #include "tests/fuzz/fuzz.h"
 #include "tests/fuzz/pv_ops.h"

@@ -24,7 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <xen/pvmmu/lib.h>
+#include "lib/lib_int.h"
 #include <xen/pvmmu/p2m.h>
 #include <xen/pvmmu/report.h>
 #include "tests/fuzz/arch_hosted.h"

@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
-#include <xen/pvmmu/lib.h>
+#include "lib/lib_int.h"
 #include <xen/pvmmu/report.h>
-#include <xen/pvmmu/xenstore.h>
+#include "xenstore/xenstore.h"
 #include "tests/fuzz/fuzz.h"
 
 static struct xenstore_domain_interface ring;

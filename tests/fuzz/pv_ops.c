@@ -23,8 +23,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <xen/pvmmu/lib.h>
+#include "lib/lib_int.h"
 #include <xen/pvmmu/mmu.h>
+#include "mmu/mmu_int.h"
 #include <xen/pvmmu/multicall.h>
 #include <xen/pvmmu/p2m.h>
 #include <xen/pvmmu/platform.h>

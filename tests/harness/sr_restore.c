@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <xen/pvmmu/hypercall.h>
+#include <xen/pvmmu/platform.h>
 #include <xen/pvmmu/pte.h>
 
 #include "../model/model.h"

@@ -15,8 +15,9 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include <xen/pvmmu/lib.h>
+#include "lib/lib_int.h"
 #include <xen/pvmmu/mmu.h>
+#include "mmu/mmu_int.h"
 #include <xen/pvmmu/multicall.h>
 #include <xen/pvmmu/p2m.h>
 #include <xen/pvmmu/platform.h>

@@ -17,8 +17,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include <xen/pvmmu/hypercall.h>
-#include <xen/pvmmu/lib.h>
+#include <xen/pvmmu/platform.h>
+#include "lib/lib_int.h"
 #include <xen/pvmmu/platform.h>
 #include <xen/pvmmu/pte.h>
 

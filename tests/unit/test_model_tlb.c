@@ -12,7 +12,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include <xen/pvmmu/hypercall.h>
+#include <xen/pvmmu/platform.h>
 #include <xen/pvmmu/platform.h>
 #include <xen/pvmmu/pte.h>
 

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include <xen/pvmmu/hypercall.h>
+#include <xen/pvmmu/platform.h>
 #include <xen/pvmmu/platform.h>
 #include <xen/pvmmu/pte.h>
 

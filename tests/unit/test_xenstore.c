@@ -9,7 +9,7 @@
  */
 #include <stdlib.h>
 #include "pvmmu_test.h"
-#include <xen/pvmmu/xenstore.h>
+#include "xenstore/xenstore.h"
 
 static struct xenstore_domain_interface ring;
 static struct xs_conn conn;

@@ -3,7 +3,7 @@
  * on bare x86: accesses through whatever shadow root is loaded, which may take
  * real page faults (traps.c), output on COM1, and a few facts.
  */
-#include <xen/pvmmu/lib.h>
+#include "lib/lib_int.h"
 #include <xen/pvmmu/shadow.h>
 #include "workloads/workloads.h"
 #include "arch/x86/xen/traps.h"

@@ -8,7 +8,7 @@
  * The bitmap catches what a free list would silently swallow: a double free,
  * or a free of a frame that was never handed out.
  */
-#include <xen/pvmmu/lib.h>
+#include "lib/lib_int.h"
 #include <xen/pvmmu/platform.h>
 #include <xen/pvmmu/report.h>
 #include "machine.h"

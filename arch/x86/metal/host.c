@@ -14,7 +14,7 @@
  * touches.  A guest root whose shadow is built a second time (without the
  * guest having destroyed it in between) is a rebuilt root, and the fixed
  * faults taken while it is loaded are rebuild faults. :*/
-#include <xen/pvmmu/lib.h>
+#include "lib/lib_int.h"
 #include <xen/pvmmu/shadow.h>
 #include "console.h"
 #include "cpu.h"

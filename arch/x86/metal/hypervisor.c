@@ -10,7 +10,7 @@
  * it is refused, by name, so a suite that strays into the PV backend fails
  * saying so instead of appearing to work.
  */
-#include <xen/pvmmu/hypercall.h>
+#include <xen/pvmmu/platform.h>
 #include <xen/pvmmu/report.h>
 #include "machine.h"
 

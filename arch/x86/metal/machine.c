@@ -4,7 +4,7 @@
  */
 #include <xen/pvmmu/abi.h>
 #include <xen/arch-x86/hvm/start_info.h>
-#include <xen/pvmmu/lib.h>
+#include "lib/lib_int.h"
 #include "layout.h"
 #include "machine.h"
 

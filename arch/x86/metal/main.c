@@ -19,7 +19,7 @@
  *      shadow's linear root;
  *   5. the guest: linear-mode checks, its first root, the workloads;
  *   6. the figures and the tally, and QEMU's exit. :*/
-#include <xen/pvmmu/lib.h>
+#include "lib/lib_int.h"
 #include <xen/pvmmu/p2m.h>
 #include <xen/pvmmu/platform.h>
 #include <xen/pvmmu/report.h>

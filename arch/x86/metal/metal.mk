@@ -18,6 +18,8 @@ METAL_CFLAGS := -std=c11 -Wall -Wextra -Werror -O2 -g \
                 -ffreestanding -fno-builtin-printf -mno-red-zone -mgeneral-regs-only \
                 -fpie -fno-stack-protector -fno-asynchronous-unwind-tables \
                 -fno-tree-loop-distribute-patterns -fno-omit-frame-pointer -Iinclude -I.
+# The short names of the public API (the top Makefile's SHORT_NAMES says why).
+METAL_CFLAGS += $(SHORT_NAMES)
 METAL_ASFLAGS := -Iinclude -I.
 METAL_LDFLAGS := -nostdlib -static -no-pie --no-relax --no-warn-rwx-segments -z max-page-size=4096 \
                  -T $(METAL_DIR)/kernel.lds

@@ -5,7 +5,7 @@
  * host's tables, which every shadow root shares (the slot is one of the
  * host's), and an invlpg.
  */
-#include <xen/pvmmu/lib.h>
+#include "lib/lib_int.h"
 #include <xen/pvmmu/platform.h>
 #include <xen/pvmmu/pte.h>
 #include <xen/pvmmu/report.h>

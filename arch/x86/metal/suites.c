@@ -15,7 +15,7 @@
  *           is Xen's PV rule: shadow guest tables are plain memory by design;
  *   errors  Xen's refusals and the PV backend's own.
  * Each gets a `skip` line, never a PASS. :*/
-#include <xen/pvmmu/lib.h>
+#include "lib/lib_int.h"
 #include <xen/pvmmu/platform.h>
 #include <xen/pvmmu/shadow.h>
 #include "workloads/workloads.h"

@@ -23,7 +23,7 @@
  * One guard: a fault the host has just called FIXED must not come straight
  * back.  If it does, the shadow is wrong, and retrying forever would only look
  * like a hang; after a few rounds it is reported as a crash. :*/
-#include <xen/pvmmu/lib.h>
+#include "lib/lib_int.h"
 #include <xen/pvmmu/report.h>
 #include <xen/pvmmu/shadow.h>
 #include "workloads/workloads.h"

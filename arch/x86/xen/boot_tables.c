@@ -4,7 +4,7 @@
  * learn where they are (start_info's pt_base and nr_pt_frames) and which frames
  * they are, so that the direct map can map them read-only, and we give the
  * builder's padding back to the allocator. :*/
-#include <xen/pvmmu/lib.h>
+#include "lib/lib_int.h"
 #include <xen/pvmmu/multicall.h>
 #include <xen/pvmmu/platform.h>
 #include <xen/pvmmu/pte.h>

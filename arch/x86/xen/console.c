@@ -4,7 +4,7 @@
 #include <xen/pvmmu/platform.h>
 #include <xen/io/console.h>
 #include <xen/pvmmu/report.h>
-#include <xen/pvmmu/xenstore.h>   /* DOM0_PATIENCE_NS */
+#include "xenstore/xenstore.h"   /* DOM0_PATIENCE_NS */
 #include "boot.h"
 #include "console.h"
 #include "evtchn.h"

@@ -17,7 +17,7 @@
  *
  * For a 64 MiB guest that is 34 tables, 35 update_va_mappings and one
  * mmu_update.  One L3 covers 512 GiB, the most the p2m's frame lists allow. :*/
-#include <xen/pvmmu/lib.h>
+#include "lib/lib_int.h"
 #include <xen/pvmmu/pte.h>
 #include <xen/pvmmu/report.h>
 #include "boot.h"

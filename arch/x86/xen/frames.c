@@ -9,7 +9,7 @@
  * mapped read-only there is a page table someone freed too early: zeroing it
  * would fault, and handing it out would give one frame two owners, so it is
  * reported and set aside instead. :*/
-#include <xen/pvmmu/lib.h>
+#include "lib/lib_int.h"
 #include <xen/pvmmu/platform.h>
 #include <xen/pvmmu/pte.h>
 #include <xen/pvmmu/report.h>

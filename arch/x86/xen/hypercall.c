@@ -3,7 +3,7 @@
  *
  * They only translate types; checking the result is the caller's job, because
  * only the caller knows what the call was for and can say so in its report. :*/
-#include <xen/pvmmu/lib.h>
+#include "lib/lib_int.h"
 #include <xen/pvmmu/multicall.h>
 #include "fault_inject.h"
 #include "hypercall_arch.h"

@@ -6,7 +6,7 @@
 #ifndef PVMMU_ARCH_HYPERCALL_ARCH_H
 #define PVMMU_ARCH_HYPERCALL_ARCH_H
 
-#include <xen/pvmmu/hypercall.h>
+#include <xen/pvmmu/platform.h>
 #include <xen/sched.h>
 #include <xen/event_channel.h>
 #include <xen/version.h>

@@ -16,6 +16,8 @@ KERNEL_CFLAGS := -std=c11 -Wall -Wextra -Werror -O2 -g \
                  -fno-pic -fno-pie -mcmodel=kernel -fno-stack-protector \
                  -fno-asynchronous-unwind-tables -fno-tree-loop-distribute-patterns \
                  -fno-omit-frame-pointer -Iinclude -I.
+# The short names of the public API (the top Makefile's SHORT_NAMES says why).
+KERNEL_CFLAGS += $(SHORT_NAMES)
 KERNEL_ASFLAGS := -Iinclude -I.
 KERNEL_LDFLAGS := -nostdlib -static -no-pie --no-warn-rwx-segments -z max-page-size=4096 \
                   -T $(KERNEL_DIR)/kernel.lds

@@ -12,7 +12,7 @@
  *      (saves.c); the tally, and shutdown: poweroff, or crash if the platform
  *      could not even be set up. :*/
 #include <xen/pvmmu/aspace.h>
-#include <xen/pvmmu/lib.h>
+#include "lib/lib_int.h"
 #include <xen/pvmmu/p2m.h>
 #include <xen/pvmmu/report.h>
 #include "workloads/workloads.h"

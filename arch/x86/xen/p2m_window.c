@@ -10,7 +10,7 @@
  * reserved, i.e. at boot, before any address space exists: address spaces copy
  * the kernel half of the kernel's L4 when they are created, so everything the
  * window grows later is below an L3 they already share. :*/
-#include <xen/pvmmu/lib.h>
+#include "lib/lib_int.h"
 #include <xen/pvmmu/platform.h>
 #include <xen/pvmmu/pte.h>
 #include <xen/pvmmu/report.h>

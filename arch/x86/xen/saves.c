@@ -12,11 +12,11 @@
  *      contents, writes new ones, and we wait for the next save.
  *
  * Every wait is bounded: a toolstack that never asks ends the wait with a FAIL. :*/
-#include <xen/pvmmu/lib.h>
+#include "lib/lib_int.h"
 #include <xen/pvmmu/platform.h>
 #include <xen/pvmmu/report.h>
 #include <xen/pvmmu/suspend.h>
-#include <xen/pvmmu/xenstore.h>
+#include "xenstore/xenstore.h"
 #include "workloads/workloads.h"
 #include "boot.h"
 #include "console.h"

@@ -1,6 +1,6 @@
 /*A:610 The "boot" suite: what the kernel built before any MMU workload runs, checked
  * on the real thing.  Each check can fail, and says how. :*/
-#include <xen/pvmmu/lib.h>
+#include "lib/lib_int.h"
 #include <xen/pvmmu/abi.h>
 #include <xen/pvmmu/platform.h>
 #include <xen/pvmmu/pte.h>

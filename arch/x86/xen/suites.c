@@ -1,7 +1,7 @@
 /*A:600 The suite list.  The kernel's own suites come first, each one line of the
  * table; then the MMU workloads (workloads/run.c keeps their list) get every
  * name this table does not claim, and fail any name they do not know either. :*/
-#include <xen/pvmmu/lib.h>
+#include "lib/lib_int.h"
 #include "workloads/workloads.h"
 #include "console.h"
 #include "suites.h"

@@ -11,7 +11,7 @@
  *      fixup, and is counted;
  *   3. anything else: the fault, the registers and the stack are printed and
  *      the domain crashes.  A fault while printing crashes it at once. :*/
-#include <xen/pvmmu/lib.h>
+#include "lib/lib_int.h"
 #include <xen/pvmmu/report.h>
 #include "console.h"
 #include "hypercall_arch.h"

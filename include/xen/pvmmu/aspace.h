@@ -15,7 +15,7 @@
  * Life cycle: created (unpinned, tables written with plain stores), pinned (every
  * table frame read-only, both roots pinned in Xen, updates by hypercall), switched
  * to, unpinned, destroyed.  Every address space sits in a registry, so that
- * pin_all() can find the unpinned ones before a save (see pinning/registry.c).
+ * pvmmu_pin_all() can find the unpinned ones before a save (see pinning/registry.c).
  */
 #ifndef PVMMU_ASPACE_H
 #define PVMMU_ASPACE_H
@@ -23,83 +23,49 @@
 #include <stdbool.h>
 #include <xen/pvmmu/pte.h>
 
-enum aspace_state {
-    AS_FREE,          /* not an address space (a free slot in the pool) */
-    AS_CONSTRUCTING,  /* being populated; may be pinned or not */
-    AS_LIVE,          /* in use by a workload */
-    AS_TEARING_DOWN,  /* partly released; what is left is still a valid tree */
+enum pvmmu_aspace_state {
+    PVMMU_AS_FREE,          /* not an address space (a free slot in the pool) */
+    PVMMU_AS_CONSTRUCTING,  /* being populated; may be pinned or not */
+    PVMMU_AS_LIVE,          /* in use by a workload */
+    PVMMU_AS_TEARING_DOWN,  /* partly released; what is left is still a valid tree */
 };
 
-struct aspace {
-    pfn_t root;
-    pfn_t user_root;
-    enum aspace_state state;
+struct pvmmu_aspace {
+    pvmmu_pfn_t root;
+    pvmmu_pfn_t user_root;
+    enum pvmmu_aspace_state state;
     bool pinned;        /* table frames read-only, roots pinned in Xen */
-    bool save_pinned;   /* pinned by pin_all(); unpin_all() releases exactly these */
+    bool save_pinned;   /* pinned by pvmmu_pin_all(); pvmmu_unpin_all() releases exactly these */
     bool is_kernel;     /* the kernel's own tables (from Xen's domain builder) */
     unsigned id;        /* index in the pool: stable, for reports */
-    struct aspace *next_registered;
+    struct pvmmu_aspace *next_registered;
 };
 
 /* Table entries pvmmu writes above L1: present, writable, user-accessible. */
-#define TABLE_FLAGS (_PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED)
+#define PVMMU_TABLE_FLAGS (PVMMU_PAGE_PRESENT | PVMMU_PAGE_RW | PVMMU_PAGE_USER | PVMMU_PAGE_ACCESSED)
 
 /* How many address spaces can exist at once (the pool is static: no allocator needed). */
-#define ASPACE_MAX 8192
+#define PVMMU_ASPACE_MAX 8192
 
 /* Boot: take over the tables Xen built and loaded; they become the kernel address space. */
-int aspace_adopt_kernel(pfn_t kernel_l4);
-struct aspace *aspace_kernel(void);
-struct aspace *aspace_current(void);
+int pvmmu_aspace_adopt_kernel(pvmmu_pfn_t kernel_l4);
+struct pvmmu_aspace *pvmmu_aspace_kernel(void);
+struct pvmmu_aspace *pvmmu_aspace_current(void);
 
 /* Whether `as` is an address space of the pool that has not been destroyed. */
-bool aspace_exists(const struct aspace *as);
-struct aspace *aspace_create(void);
-struct aspace *aspace_fork(struct aspace *parent);
-int aspace_destroy(struct aspace *as);
-int aspace_switch(struct aspace *as);
+bool pvmmu_aspace_exists(const struct pvmmu_aspace *as);
+struct pvmmu_aspace *pvmmu_aspace_create(void);
+struct pvmmu_aspace *pvmmu_aspace_fork(struct pvmmu_aspace *parent);
+int pvmmu_aspace_destroy(struct pvmmu_aspace *as);
+int pvmmu_aspace_switch(struct pvmmu_aspace *as);
 
-/* pinning/ */
-int aspace_pin(struct aspace *as);
-int aspace_unpin(struct aspace *as);
-int unpin_queue(struct aspace *as);
-void unpin_done(struct aspace *as);
-int pin_all(void);
-int unpin_all(void);
-struct aspace *registry_first(void);
-struct aspace *registry_next(struct aspace *as);
-unsigned registry_count(void);
-void registry_add(struct aspace *as);
-void registry_remove(struct aspace *as);
-void registry_forget(void);
-/* mmu/aspace.c tells the registry which space is the kernel's and which is loaded. */
-void registry_set_kernel(struct aspace *as);
-void registry_set_current(struct aspace *as);
-
-/*
- * The walker: visit every table frame of an address space's user half, leaves
- * first and the roots last (user root, then kernel root), skipping Xen's slots and
- * the kernel half, which belong to the kernel's own tables.  `level` is the
- * frame's level (1 = L1).  A non-zero return from visit stops the walk and is
- * returned.
- */
-typedef int (*pt_visit_fn)(pfn_t table, int level, void *ctx);
-int pt_walk(const struct aspace *as, pt_visit_fn visit, void *ctx);
-int pt_walk_subtree(pfn_t table, int level, pt_visit_fn visit, void *ctx);
-unsigned pt_count_frames(const struct aspace *as);
-
-/*
- * Making table frames read-only (and back) in the kernel's direct map: the step
- * Xen requires before it will accept a frame as a page table.  Queued in the
- * current batch.
- */
-int pin_make_table_ro(pfn_t table);
-int pin_make_table_rw(pfn_t table);
-int direct_map_l1e_read(pfn_t table, uint64_t *maddr, mpte_t *cur);
-
-/* After Xen refused part of a pin or unpin: drive the address space to one definite state. */
-int reconcile_unpinned(struct aspace *as);
-int reconcile_pinned(struct aspace *as);
-int reconcile_release_table(pfn_t table);
+/* Pinning: Xen validates the tree and holds it read-only until unpinned. */
+int pvmmu_aspace_pin(struct pvmmu_aspace *as);
+int pvmmu_aspace_unpin(struct pvmmu_aspace *as);
+int pvmmu_pin_all(void);
+int pvmmu_unpin_all(void);
+struct pvmmu_aspace *pvmmu_registry_first(void);
+struct pvmmu_aspace *pvmmu_registry_next(struct pvmmu_aspace *as);
+unsigned pvmmu_registry_count(void);
 
 #endif

@@ -8,7 +8,7 @@
  * host that cannot, where the guest's tables are untrusted data and the hardware
  * walks shadow tables filled on page faults.
  *
- * Everything is in the guest's terms: pfns, pte_t, virtual addresses of the user
+ * Everything is in the guest's terms: pfns, pvmmu_pte_t, virtual addresses of the user
  * half.  pin/unpin mean "Xen validates this tree" for PV and "keep its shadows
  * cached" for shadow; both are safe to call on either.
  */
@@ -17,22 +17,22 @@
 
 #include <xen/pvmmu/mmu.h>
 
-struct mmu_backend {
+struct pvmmu_mmu_backend {
     const char *name;
-    struct aspace *(*create)(void);
-    struct aspace *(*fork)(struct aspace *parent);
-    int (*destroy)(struct aspace *as);
-    int (*switch_to)(struct aspace *as);
-    int (*pin)(struct aspace *as);
-    int (*unpin)(struct aspace *as);
-    int (*map_range)(struct aspace *as, uint64_t va, const pfn_t *pfns, uint64_t count, uint64_t flags);
-    int (*unmap_range)(struct aspace *as, uint64_t va, uint64_t count);
-    int (*protect_range)(struct aspace *as, uint64_t va, uint64_t count, enum mmu_prot prot);
-    int (*lookup)(const struct aspace *as, uint64_t va, pte_t *out);
+    struct pvmmu_aspace *(*create)(void);
+    struct pvmmu_aspace *(*fork)(struct pvmmu_aspace *parent);
+    int (*destroy)(struct pvmmu_aspace *as);
+    int (*switch_to)(struct pvmmu_aspace *as);
+    int (*pin)(struct pvmmu_aspace *as);
+    int (*unpin)(struct pvmmu_aspace *as);
+    int (*map_range)(struct pvmmu_aspace *as, uint64_t va, const pvmmu_pfn_t *pfns, uint64_t count, uint64_t flags);
+    int (*unmap_range)(struct pvmmu_aspace *as, uint64_t va, uint64_t count);
+    int (*protect_range)(struct pvmmu_aspace *as, uint64_t va, uint64_t count, enum pvmmu_mmu_prot prot);
+    int (*lookup)(const struct pvmmu_aspace *as, uint64_t va, pvmmu_pte_t *out);
     int (*flush_tlb)(void);
     int (*invlpg)(uint64_t va);
 };
 
-extern const struct mmu_backend pv_backend;
+extern const struct pvmmu_mmu_backend pvmmu_pv_backend;
 
 #endif

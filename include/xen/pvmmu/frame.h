@@ -21,30 +21,30 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define PAGE_SHIFT 12
-#define PAGE_SIZE (1UL << PAGE_SHIFT)
+#define PVMMU_PAGE_SHIFT 12
+#define PVMMU_PAGE_SIZE (1UL << PVMMU_PAGE_SHIFT)
 
-typedef struct { uint64_t pfn; } pfn_t;
-typedef struct { uint64_t mfn; } mfn_t;
+typedef struct { uint64_t pfn; } pvmmu_pfn_t;
+typedef struct { uint64_t mfn; } pvmmu_mfn_t;
 
-static inline pfn_t _pfn(uint64_t n) { return (pfn_t){ n }; }
-static inline mfn_t _mfn(uint64_t n) { return (mfn_t){ n }; }
-static inline uint64_t pfn_x(pfn_t p) { return p.pfn; }
-static inline uint64_t mfn_x(mfn_t m) { return m.mfn; }
+static inline pvmmu_pfn_t pvmmu_pfn(uint64_t n) { return (pvmmu_pfn_t){ n }; }
+static inline pvmmu_mfn_t pvmmu_mfn(uint64_t n) { return (pvmmu_mfn_t){ n }; }
+static inline uint64_t pvmmu_pfn_x(pvmmu_pfn_t p) { return p.pfn; }
+static inline uint64_t pvmmu_mfn_x(pvmmu_mfn_t m) { return m.mfn; }
 
 /* Xen's own "no frame here" value (~0UL in its m2p and in our p2m). */
-#define INVALID_MFN_RAW (~0ULL)
-#define INVALID_PFN_RAW (~0ULL)
-#define INVALID_MFN _mfn(INVALID_MFN_RAW)
-#define INVALID_PFN _pfn(INVALID_PFN_RAW)
+#define PVMMU_INVALID_MFN_RAW (~0ULL)
+#define PVMMU_INVALID_PFN_RAW (~0ULL)
+#define PVMMU_INVALID_MFN pvmmu_mfn(PVMMU_INVALID_MFN_RAW)
+#define PVMMU_INVALID_PFN pvmmu_pfn(PVMMU_INVALID_PFN_RAW)
 
-static inline bool mfn_valid_value(mfn_t m) { return m.mfn != INVALID_MFN_RAW; }
-static inline bool pfn_valid_value(pfn_t p) { return p.pfn != INVALID_PFN_RAW; }
-static inline bool mfn_eq(mfn_t a, mfn_t b) { return a.mfn == b.mfn; }
-static inline bool pfn_eq(pfn_t a, pfn_t b) { return a.pfn == b.pfn; }
+static inline bool pvmmu_mfn_valid_value(pvmmu_mfn_t m) { return m.mfn != PVMMU_INVALID_MFN_RAW; }
+static inline bool pvmmu_pfn_valid_value(pvmmu_pfn_t p) { return p.pfn != PVMMU_INVALID_PFN_RAW; }
+static inline bool pvmmu_mfn_eq(pvmmu_mfn_t a, pvmmu_mfn_t b) { return a.mfn == b.mfn; }
+static inline bool pvmmu_pfn_eq(pvmmu_pfn_t a, pvmmu_pfn_t b) { return a.pfn == b.pfn; }
 
 /* A machine address: an mfn shifted, plus an offset into the frame. */
-static inline uint64_t mfn_to_maddr(mfn_t m) { return m.mfn << PAGE_SHIFT; }
-static inline mfn_t maddr_to_mfn(uint64_t ma) { return _mfn(ma >> PAGE_SHIFT); }
+static inline uint64_t pvmmu_mfn_to_maddr(pvmmu_mfn_t m) { return m.mfn << PVMMU_PAGE_SHIFT; }
+static inline pvmmu_mfn_t pvmmu_maddr_to_mfn(uint64_t ma) { return pvmmu_mfn(ma >> PVMMU_PAGE_SHIFT); }
 
 #endif

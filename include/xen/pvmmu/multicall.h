@@ -13,12 +13,12 @@
  *   - after the batch is issued, every entry's result is checked, and a failure is
  *     reported with the operation and its arguments (for mmu_update, the exact
  *     request that failed, thanks to the `done` count Xen writes back);
- *   - callbacks queued with mc_callback() run after the batch that holds the
+ *   - callbacks queued with pvmmu_mc_callback() run after the batch that holds the
  *     requests queued before them, and learn whether it succeeded.
  *
- * Lazy MMU mode (lazy_mmu_enter / lazy_mmu_leave) decides WHEN the batch is issued:
- * outside it, every request is issued at once (mc_issue() flushes); inside it, the
- * batch is issued only when the outermost section is left, when lazy_mmu_flush() is
+ * Lazy MMU mode (pvmmu_lazy_mmu_enter / pvmmu_lazy_mmu_leave) decides WHEN the batch is issued:
+ * outside it, every request is issued at once (pvmmu_mc_issue() flushes); inside it, the
+ * batch is issued only when the outermost section is left, when pvmmu_lazy_mmu_flush() is
  * called, or when the batch is full.  The rules, each tested in
  * tests/unit/test_multicall.c:
  *
@@ -28,11 +28,11 @@
  *   2. A leave without a matching enter is an error: reported, nothing changes.
  *   3. A full batch is issued on the spot (a "forced flush"); the mode stays lazy,
  *      the nesting depth is unchanged, and queued callbacks run at that flush.
- *   4. lazy_mmu_flush() issues the batch now and stays lazy: the way to make queued
+ *   4. pvmmu_lazy_mmu_flush() issues the batch now and stays lazy: the way to make queued
  *      updates visible (reading a table entry back, a fault handler that needs its
  *      mapping now).  Until then, an update queued in lazy mode is NOT in the table.
  *   5. A failure is never lost to a flush the caller does not see.  A batch that
- *      fails while a section is open (forced, or lazy_mmu_flush()), or a flush
+ *      fails while a section is open (forced, or pvmmu_lazy_mmu_flush()), or a flush
  *      forced while the batch is being issued (a deferred hook that no longer
  *      fit), keeps its error: the outermost leave, or the next flush outside lazy
  *      mode, returns it even if its own batch went through.  Each failure is still
@@ -51,42 +51,35 @@
 #include <stdint.h>
 #include <xen/pvmmu/abi.h>
 
-#define MC_MAX_ENTRIES 32            /* multicall entries per batch */
-#define MC_ARG_BYTES (16 * 1024)     /* room for 1,024 mmu_update requests */
-#define MC_MAX_CALLBACKS 16
+#define PVMMU_MC_MAX_ENTRIES 32            /* multicall entries per batch */
+#define PVMMU_MC_ARG_BYTES (16 * 1024)     /* room for 1,024 mmu_update requests */
+#define PVMMU_MC_MAX_CALLBACKS 16
 
 /* Queue one request.  0, or the error of a forced flush that had to happen first. */
-int mc_mmu_update(uint64_t ptr, uint64_t val);
-int mc_mmuext(const struct mmuext_op *op);
-int mc_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags);
+int pvmmu_mc_mmu_update(uint64_t ptr, uint64_t val);
+int pvmmu_mc_mmuext(const struct mmuext_op *op);
+int pvmmu_mc_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags);
 
 /* Run fn(data, result) once the requests queued so far have been issued. */
-typedef void (*mc_callback_fn)(void *data, int result);
-int mc_callback(mc_callback_fn fn, void *data);
-
-/*
- * One function may ask to queue requests at the last moment before every issue
- * (tables/pending.c uses it to put hooks after the read-only flips they depend on).
- */
-typedef void (*mc_hook_fn)(void);
-void mc_set_before_issue(mc_hook_fn fn);
+typedef void (*pvmmu_mc_callback_fn)(void *data, int result);
+int pvmmu_mc_callback(pvmmu_mc_callback_fn fn, void *data);
 
 /* Issue the batch now.  0, or the first failing entry's error (all are reported). */
-int mc_flush(void);
+int pvmmu_mc_flush(void);
 /* Issue the batch unless in lazy mode: what a single MMU operation calls at its end. */
-int mc_issue(void);
-bool mc_pending(void);
+int pvmmu_mc_issue(void);
+bool pvmmu_mc_pending(void);
 
-void lazy_mmu_enter(void);
-int lazy_mmu_leave(void);
+void pvmmu_lazy_mmu_enter(void);
+int pvmmu_lazy_mmu_leave(void);
 /* Leave a section the caller entered, returning its own error `rc` first, else the leave's. */
-int lazy_mmu_leave_after(int rc);
-int lazy_mmu_flush(void);
-bool lazy_mmu_active(void);
-unsigned lazy_mmu_depth(void);
+int pvmmu_lazy_mmu_leave_after(int rc);
+int pvmmu_lazy_mmu_flush(void);
+bool pvmmu_lazy_mmu_active(void);
+unsigned pvmmu_lazy_mmu_depth(void);
 
 /* What the batching did, for `stat:` lines and benchmarks. */
-struct mc_stats {
+struct pvmmu_mc_stats {
     uint64_t traps;            /* hypercalls issued: a multicall counts as one */
     uint64_t multicalls;       /* of which multicalls */
     uint64_t direct_calls;     /* of which single entries issued without the wrapper */
@@ -98,13 +91,13 @@ struct mc_stats {
     uint64_t failures;         /* entries whose result was an error */
     uint64_t largest_batch;    /* most requests carried by one trap */
 };
-const struct mc_stats *mc_stats(void);
-void mc_stats_reset(void);
+const struct pvmmu_mc_stats *pvmmu_mc_stats(void);
+void pvmmu_mc_stats_reset(void);
 
 /* Forget everything queued and leave lazy mode (after a failed hypercall has been handled, or in tests). */
-void mc_reset(void);
+void pvmmu_mc_reset(void);
 
 /* A request in words, for reports: "PIN_L4_TABLE mfn=0x1234". */
-const char *mmuext_cmd_name(unsigned int cmd);
+const char *pvmmu_mmuext_cmd_name(unsigned int cmd);
 
 #endif

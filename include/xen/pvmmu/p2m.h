@@ -28,103 +28,103 @@
 #include <xen/pvmmu/frame.h>
 
 /* One p2m leaf is one page of entries; the frame-list tree has 512 of them per page too. */
-#define P2M_PER_LEAF 512ULL
-#define P2M_LEAVES_PER_MID 512ULL
-#define P2M_MIDS_PER_TOP 512ULL
+#define PVMMU_P2M_PER_LEAF 512ULL
+#define PVMMU_P2M_LEAVES_PER_MID 512ULL
+#define PVMMU_P2M_MIDS_PER_TOP 512ULL
 /* 512^3 pfns: 512 GiB of guest, the most the 3-level frame-list tree can describe. */
-#define P2M_MAX_PFNS (P2M_PER_LEAF * P2M_LEAVES_PER_MID * P2M_MIDS_PER_TOP)
+#define PVMMU_P2M_MAX_PFNS (PVMMU_P2M_PER_LEAF * PVMMU_P2M_LEAVES_PER_MID * PVMMU_P2M_MIDS_PER_TOP)
 
 /*
  * The linear table as the fast path sees it: a base and a bound, nothing else.
- * `entries` points at the window (p2m_window_reserve); `nr_pfns` is how many pfns
- * it can answer for (the configured maximum).  Zero before p2m_init(), so every
- * lookup then takes the slow path and answers INVALID_MFN.  Only p2m/ writes it.
+ * `entries` points at the window (pvmmu_p2m_window_reserve); `nr_pfns` is how many pfns
+ * it can answer for (the configured maximum).  Zero before pvmmu_p2m_init(), so every
+ * lookup then takes the slow path and answers PVMMU_INVALID_MFN.  Only p2m/ writes it.
  */
-struct p2m_linear {
+struct pvmmu_p2m_linear {
     uint64_t *entries;
     uint64_t nr_pfns;
 };
-extern struct p2m_linear p2m_linear;
+extern struct pvmmu_p2m_linear pvmmu_p2m_linear;
 
 /*
  * Set the p2m up from the start_info-style list Xen hands a PV guest
  * (mfn_list[pfn] for pfn < nr_pages), with room for max_pfns pfns in all (at
- * least nr_pages, at most P2M_MAX_PFNS).  Leaves whose entries are all INVALID
- * are left as holes.  Also asks Xen, once, how big its m2p is (m2p_init()).
+ * least nr_pages, at most PVMMU_P2M_MAX_PFNS).  Leaves whose entries are all INVALID
+ * are left as holes.  Also asks Xen, once, how big its m2p is (pvmmu_m2p_init()).
  * 0 or -XEN_E*; the p2m is unusable after a failure.
  */
-int p2m_init(const uint64_t *mfn_list, uint64_t nr_pages, uint64_t max_pfns);
+int pvmmu_p2m_init(const uint64_t *mfn_list, uint64_t nr_pages, uint64_t max_pfns);
 
 /* The slow path: anything the one-load fast path could not settle. */
-mfn_t p2m_lookup_slow(pfn_t pfn);
+pvmmu_mfn_t pvmmu_p2m_lookup_slow(pvmmu_pfn_t pfn);
 
 /*
- * pfn -> mfn.  INVALID_MFN for a hole and for a pfn beyond the table; pfn itself
+ * pfn -> mfn.  PVMMU_INVALID_MFN for a hole and for a pfn beyond the table; pfn itself
  * for an identity (I/O) pfn.  A hit costs the bounds check and one load; only an
  * INVALID value leaves the inline path, to learn whether the page is an identity
  * hole.
  */
-static inline mfn_t p2m_lookup(pfn_t pfn)
+static inline pvmmu_mfn_t pvmmu_p2m_lookup(pvmmu_pfn_t pfn)
 {
-    uint64_t n = pfn_x(pfn);
+    uint64_t n = pvmmu_pfn_x(pfn);
 
-    if (__builtin_expect(n < p2m_linear.nr_pfns, 1)) {
-        uint64_t raw = p2m_linear.entries[n];
+    if (__builtin_expect(n < pvmmu_p2m_linear.nr_pfns, 1)) {
+        uint64_t raw = pvmmu_p2m_linear.entries[n];
 
-        if (__builtin_expect(raw != INVALID_MFN_RAW, 1))
-            return _mfn(raw);
+        if (__builtin_expect(raw != PVMMU_INVALID_MFN_RAW, 1))
+            return pvmmu_mfn(raw);
     }
-    return p2m_lookup_slow(pfn);
+    return pvmmu_p2m_lookup_slow(pfn);
 }
 
 /*
- * Record pfn -> mfn (INVALID_MFN to forget the pfn).  Storing what is already
+ * Record pfn -> mfn (PVMMU_INVALID_MFN to forget the pfn).  Storing what is already
  * there changes nothing and allocates nothing (INVALID into a hole, pfn into an
  * identity range).  Otherwise, if the pfn's leaf is a shared one, a leaf of its
  * own is allocated first, holding what the shared one meant.  The published
  * frame lists follow.  -XEN_ERANGE for a pfn beyond the table, -XEN_ENOMEM.
  */
-int p2m_set(pfn_t pfn, mfn_t mfn);
+int pvmmu_p2m_set(pvmmu_pfn_t pfn, pvmmu_mfn_t mfn);
 
 /*
  * Make [first, first + count) identity-mapped (mfn == pfn): I/O holes.  Whole
  * leaves that are holes become the shared identity leaf (no memory); the ragged
  * ends are written one by one (mfn = pfn).  Not RAM: the extent does not grow.
  */
-int p2m_set_identity(pfn_t first, uint64_t count);
+int pvmmu_p2m_set_identity(pvmmu_pfn_t first, uint64_t count);
 
 /* How many pfns the table answers for (the configured maximum, not nr_pages). */
-uint64_t p2m_max_pfns(void);
+uint64_t pvmmu_p2m_max_pfns(void);
 
 /*
  * The count of pfns the toolstack is told about (shared_info's arch.max_pfn): one
  * past the highest pfn that ever held a valid entry, and at least nr_pages.
  */
-uint64_t p2m_extent(void);
+uint64_t pvmmu_p2m_extent(void);
 
 /* Why a pfn has no entry of its own: for tests and diagnostics, not the fast path. */
-enum p2m_backing {
-    P2M_BACKING_OUT_OF_RANGE,  /* pfn >= p2m_max_pfns() */
-    P2M_BACKING_MISSING,       /* the shared all-INVALID leaf */
-    P2M_BACKING_IDENTITY,      /* the shared identity leaf */
-    P2M_BACKING_OWN,           /* a leaf frame of its own */
+enum pvmmu_p2m_backing {
+    PVMMU_P2M_BACKING_OUT_OF_RANGE,  /* pfn >= pvmmu_p2m_max_pfns() */
+    PVMMU_P2M_BACKING_MISSING,       /* the shared all-INVALID leaf */
+    PVMMU_P2M_BACKING_IDENTITY,      /* the shared identity leaf */
+    PVMMU_P2M_BACKING_OWN,           /* a leaf frame of its own */
 };
-enum p2m_backing p2m_backing_of(pfn_t pfn);
+enum pvmmu_p2m_backing pvmmu_p2m_backing_of(pvmmu_pfn_t pfn);
 
 /* How many leaf frames of their own the table holds (the shared ones not counted). */
-uint64_t p2m_own_leaves(void);
+uint64_t pvmmu_p2m_own_leaves(void);
 
 /* ------------------------------------------------------------------------ */
 /* The frame-list tree the toolstack reads (p2m/frame_list.c). */
 
 /*
  * Build (or rebuild) the frame lists from the table and publish them in
- * shared_info: arch.max_pfn = p2m_extent(), arch.pfn_to_mfn_frame_list_list =
+ * shared_info: arch.max_pfn = pvmmu_p2m_extent(), arch.pfn_to_mfn_frame_list_list =
  * the MFN of the top page (written last).  Call at boot and on every resume (the
  * restorer zeroes the anchor and moves every frame).  `si` is remembered so that
- * later p2m_set()s keep the published tree and max_pfn right.
+ * later pvmmu_p2m_set()s keep the published tree and max_pfn right.
  */
-int p2m_publish(shared_info_t *si);
+int pvmmu_p2m_publish(shared_info_t *si);
 
 /*
  * The toolstack's walk, for checking what we published: start at si's
@@ -135,48 +135,33 @@ int p2m_publish(shared_info_t *si);
  * all-missing mid pages (those entries read INVALID).  *nr_out = max_pfn.
  * 0 or -XEN_E* with a report saying which entry was bad.
  */
-typedef const void *(*p2m_map_mfn_fn)(mfn_t mfn, void *ctx);
-int p2m_frame_list_read(const shared_info_t *si, p2m_map_mfn_fn map_mfn, void *ctx,
+typedef const void *(*pvmmu_p2m_map_mfn_fn)(pvmmu_mfn_t mfn, void *ctx);
+int pvmmu_p2m_frame_list_read(const shared_info_t *si, pvmmu_p2m_map_mfn_fn map_mfn, void *ctx,
                         uint64_t *out, uint64_t capacity, uint64_t *nr_out);
-
-/*
- * Between table.c and frame_list.c only: a leaf's backing is about to change
- * (prepare may allocate a mid page and may fail; nothing has changed yet), and
- * has changed (note: cannot fail).  Before the first p2m_publish() both are no-ops.
- */
-int p2m_frame_list_prepare(uint64_t leaf);
-void p2m_frame_list_note(uint64_t leaf);
-/* The pfn of the frame backing window page `leaf` (a shared leaf's, for holes). */
-pfn_t p2m_leaf_frame(uint64_t leaf);
-pfn_t p2m_missing_leaf_frame(void);
-uint64_t p2m_nr_leaves(void);
-/* frame_list.c: forget every frame list (p2m_init); tell table.c where max_pfn lives. */
-void p2m_frame_list_reset(void);
-void p2m_note_published(shared_info_t *si);
 
 /* ------------------------------------------------------------------------ */
 /* The m2p (p2m/m2p.c). */
 
-enum m2p_status {
-    M2P_OK,            /* the m2p and the p2m agree: the pfn is ours */
-    M2P_OUT_OF_RANGE,  /* mfn beyond the max_mfn Xen reported */
-    M2P_HOLE,          /* that part of Xen's table is not mapped: the read faulted */
-    M2P_FOREIGN,       /* the m2p names a pfn beyond our p2m, or one backed by another mfn */
-    M2P_STALE,         /* the m2p names a pfn our p2m has no frame for any more */
-    M2P_IDENTITY,      /* no usable m2p answer, but our p2m maps pfn == mfn there (I/O) */
+enum pvmmu_m2p_status {
+    PVMMU_M2P_OK,            /* the m2p and the p2m agree: the pfn is ours */
+    PVMMU_M2P_OUT_OF_RANGE,  /* mfn beyond the max_mfn Xen reported */
+    PVMMU_M2P_HOLE,          /* that part of Xen's table is not mapped: the read faulted */
+    PVMMU_M2P_FOREIGN,       /* the m2p names a pfn beyond our p2m, or one backed by another mfn */
+    PVMMU_M2P_STALE,         /* the m2p names a pfn our p2m has no frame for any more */
+    PVMMU_M2P_IDENTITY,      /* no usable m2p answer, but our p2m maps pfn == mfn there (I/O) */
 };
 
-/* Ask Xen (XENMEM_machphys_mapping) how far its m2p goes.  p2m_init() calls it. */
-int m2p_init(void);
+/* Ask Xen (XENMEM_machphys_mapping) how far its m2p goes.  pvmmu_p2m_init() calls it. */
+int pvmmu_m2p_init(void);
 /* The highest mfn the m2p can be asked about (inclusive, as Xen reports it). */
-uint64_t m2p_max_mfn(void);
+uint64_t pvmmu_m2p_max_mfn(void);
 /*
- * mfn -> pfn, believed only when p2m_lookup(pfn) gives mfn back.  Failing that,
+ * mfn -> pfn, believed only when pvmmu_p2m_lookup(pfn) gives mfn back.  Failing that,
  * an mfn our p2m identity-maps (an I/O frame, usually beyond or in a hole of the
- * m2p) comes back as pfn == mfn.  INVALID_PFN otherwise; *status (may be NULL)
+ * m2p) comes back as pfn == mfn.  PVMMU_INVALID_PFN otherwise; *status (may be NULL)
  * says why.
  */
-pfn_t m2p_lookup(mfn_t mfn, enum m2p_status *status);
-const char *m2p_status_name(enum m2p_status status);
+pvmmu_pfn_t pvmmu_m2p_lookup(pvmmu_mfn_t mfn, enum pvmmu_m2p_status *status);
+const char *pvmmu_m2p_status_name(enum pvmmu_m2p_status status);
 
 #endif

@@ -11,7 +11,7 @@
 
 #include <xen/pvmmu/abi.h>
 
-struct suspend_steps {
+struct pvmmu_suspend_steps {
     /* Before: rewrite start_info's store/console mfns as pfns, unmap shared_info. */
     int (*prepare)(void *ctx);
     /* SCHEDOP_shutdown(SHUTDOWN_suspend): 0 resumed in a new domain, 1 cancelled / checkpoint, <0 error. */
@@ -25,13 +25,13 @@ struct suspend_steps {
     void *ctx;
 };
 
-enum suspend_outcome { SUSPEND_FAILED, SUSPEND_RESUMED, SUSPEND_CANCELLED };
+enum pvmmu_suspend_outcome { PVMMU_SUSPEND_FAILED, PVMMU_SUSPEND_RESUMED, PVMMU_SUSPEND_CANCELLED };
 
-struct suspend_report {
-    enum suspend_outcome outcome;
-    unsigned long pin_all_traps;    /* batching traps spent in pin_all() */
-    unsigned long unpin_all_traps;  /* and in unpin_all() */
-    unsigned spaces_pinned;         /* address spaces pin_all() pinned for the save */
+struct pvmmu_suspend_report {
+    enum pvmmu_suspend_outcome outcome;
+    unsigned long pin_all_traps;    /* batching traps spent in pvmmu_pin_all() */
+    unsigned long unpin_all_traps;  /* and in pvmmu_unpin_all() */
+    unsigned spaces_pinned;         /* address spaces pvmmu_pin_all() pinned for the save */
 };
 
 /*
@@ -39,15 +39,15 @@ struct suspend_report {
  * store and console mfns as pfns, and back.  Both fields or neither: on an error
  * (named), start_info is as it was.
  */
-int start_info_rings_to_pfns(start_info_t *si);
-int start_info_rings_to_mfns(start_info_t *si);
+int pvmmu_start_info_rings_to_pfns(start_info_t *si);
+int pvmmu_start_info_rings_to_mfns(start_info_t *si);
 
 /*
- * The whole sequence: quiesce (leave lazy mode, issue the batch), pin_all (unless
+ * The whole sequence: quiesce (leave lazy mode, issue the batch), pvmmu_pin_all (unless
  * `skip_pin_all`: the negative control), publish the p2m, prepare, the hypercall,
- * then resumed (m2p_init, republish into the zeroed pointer, unpin_all) or
- * cancelled (undo, unpin_all).  0 or the first error, reported by name.
+ * then resumed (pvmmu_m2p_init, republish into the zeroed pointer, pvmmu_unpin_all) or
+ * cancelled (undo, pvmmu_unpin_all).  0 or the first error, reported by name.
  */
-int suspend_and_resume(const struct suspend_steps *steps, bool skip_pin_all, struct suspend_report *out);
+int pvmmu_suspend_and_resume(const struct pvmmu_suspend_steps *steps, bool skip_pin_all, struct pvmmu_suspend_report *out);
 
 #endif

@@ -13,8 +13,8 @@
  * fuzzed): a malformed one is an error naming what was wrong, and the connection
  * is marked broken (saying why) rather than read out of step.
  */
-#ifndef PVMMU_XENSTORE_H
-#define PVMMU_XENSTORE_H
+#ifndef PVMMU_XENSTORE_CLIENT_H
+#define PVMMU_XENSTORE_CLIENT_H
 
 #include <stdbool.h>
 #include <stddef.h>
