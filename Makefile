@@ -1,6 +1,7 @@
 # pvmmu: see README.md for the commands, docs/ for the design.
 #
-#   make          build the hosted tests, the PV kernel and the bare-metal kernel; installs nothing
+#   make          build the hosted tests, the PV kernel, the bare-metal kernel and libpvmmu.a; installs nothing
+#   make install  libpvmmu.a, its headers and pvmmu.pc under PREFIX (default /usr/local; pkg/lib.mk)
 #   make check    hosted unit, model and property tests (ASan + UBSan), seconds
 #   make test     check + the real-Xen and bare-metal suites; last line "N passed, N failed"
 #   make run      the main job: real Xen under QEMU, xl create pvmmu, its workloads
@@ -34,7 +35,7 @@ HOSTED_CFLAGS := -std=c11 -Wall -Wextra -Werror -g -O1 -D_GNU_SOURCE -Iinclude -
 HOSTED_LDLIBS := -lcmocka -fsanitize=address,undefined
 
 # What `make` and `make check` need to build: they check for these and install nothing.
-BUILD_PACKAGES := gcc libc6-dev libxen-dev libcmocka-dev
+BUILD_PACKAGES := gcc libc6-dev libxen-dev libcmocka-dev pkgconf
 # What `make deps` installs: the above, plus what the rig (QEMU, the dom0 initramfs), the
 # benchmarks (valgrind, gnuplot) and the fuzzers (clang) need.  Fragments may add to it.
 DEB_PACKAGES := $(BUILD_PACKAGES) valgrind qemu-system-x86 busybox-static cpio gnuplot-nox clang
@@ -91,7 +92,9 @@ hosted: $(UNIT_TESTS)
 # lib/abi_check.c is guarded (tools/test-abi-check.sh); the script that sums the suites
 # does not count silence as a pass (tests/test-run-check.sh); the rig's verdicts need what each
 # scenario requires (tests/test-rig-requires.sh); and the core's folders form a line, no cycles
-# (tools/check-layers.sh, with its spec tests/test-check-layers.sh).
+# (tools/check-layers.sh, with its spec tests/test-check-layers.sh); and what `make install`
+# ships is the API alone, under its prefix, usable beside a kernel with its own pte_t
+# (tools/check-public-api.sh on an install into $(BUILD)/api-prefix, with its spec).
 run_spec = $(1) > $(BUILD)/results/$(2).txt || { cat $(BUILD)/results/$(2).txt; echo "FAIL $(2): its spec ($(1)) fails"; exit 1; }
 check: hosted
 	@mkdir -p $(BUILD)/results
@@ -104,6 +107,10 @@ check: hosted
 	@$(call run_spec,tests/test-rig-size.sh,rig-size)
 	@$(call run_spec,tests/test-check-layers.sh,check-layers-spec)
 	@tools/check-layers.sh $(BUILD) || { echo "FAIL check-layers: a core folder uses one above it"; exit 1; }
+	@rm -rf $(BUILD)/api-prefix
+	@$(MAKE) --no-print-directory install PREFIX=$(abspath $(BUILD))/api-prefix > $(BUILD)/results/api-install.txt 2>&1 || { cat $(BUILD)/results/api-install.txt; echo "FAIL public-api: make install into $(BUILD)/api-prefix"; exit 1; }
+	@$(call run_spec,tools/test-check-public-api.sh $(BUILD)/api-prefix,public-api-spec)
+	@tools/check-public-api.sh $(BUILD)/api-prefix lib/short_names.h || { echo "FAIL public-api: what make install ships is more than the API"; exit 1; }
 	@tests/run-check.sh $(BUILD)/results/check.counts $(UNIT_TESTS)
 
 # The code's story in reading order (lguest-style /*X:NNN ... :*/ comments).
@@ -126,6 +133,8 @@ test:
 BENCH_TARGETS :=
 TEST_SUITES :=
 -include $(sort $(wildcard arch/x86/xen/*.mk arch/x86/metal/*.mk tests/rig/*.mk tests/fuzz/*.mk bench/*.mk bench/*/*.mk))
+# The library and its install (make lib, make install).
+include pkg/lib.mk
 
 # After the fragments, so that BENCH_TARGETS is complete when this rule is read.
 bench: $(BENCH_TARGETS)
