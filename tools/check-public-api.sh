@@ -3,8 +3,8 @@
 # prefix (docs/embedding.md).  Checks an installed tree:
 #   1. every global symbol libpvmmu.a defines starts with pvmmu_ and is declared in a
 #      public header (nothing of the core's plumbing can clash with the embedder's);
-#   2. every symbol it leaves undefined is a hook <xen/pvmmu/platform.h> declares, or
-#      one of the C library functions platform.h documents (LIBC_HOOKS);
+#   2. the symbols it leaves undefined are exactly the hooks <xen/pvmmu/platform.h>
+#      declares and the C library functions platform.h documents (LIBC_HOOKS);
 #   3. every macro, function, type, struct / enum tag, enum constant and object the
 #      public headers declare carries the pvmmu_ / PVMMU_ prefix (PUBLIC_EXCEPTIONS);
 #   4. a program that has its own pte_t, PAGE_SIZE, PAGE_SHIFT, _PAGE_PRESENT, set_pte,
@@ -60,6 +60,10 @@ while read -r s; do
   grep -qx -- "$s" "$tmp/hooks" ||
     fail "libpvmmu.a needs $s, which is no hook of platform.h: document it there (with its contract) or stop calling it"
 done < "$tmp/undefined"
+while read -r h; do
+  grep -qx -- "$h" "$tmp/undefined" ||
+    fail "platform.h declares the hook $h, which libpvmmu.a never calls: an embedder would write it for nothing"
+done < "$tmp/hooks"
 
 # --- 3. the names the headers declare ------------------------------------------------------
 all_h=$tmp/all.h

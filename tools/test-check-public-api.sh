@@ -2,7 +2,8 @@
 # The spec of tools/check-public-api.sh, run by `make check`: it passes on what
 # `make install` wrote, and fails, naming the culprit, on a copy broken in each of the
 # ways an embedder would trip on: a leaked internal global, an undocumented hook, a
-# header name without the prefix (macro, type, function), a hook platform.h forgot.
+# hook documented for nothing, a header name without the prefix (macro, type,
+# function, enum constant), a stale short name.
 #   tools/test-check-public-api.sh PREFIX     (a tree make install PREFIX=... wrote)
 set -u
 cd "$(dirname "$0")/.."
@@ -45,6 +46,9 @@ expect "a hook platform.h does not list" "$t" "needs pvmmu_secret_hook, which is
 
 t=$(copy); sed -i 's|^void pvmmu_frame_free(pvmmu_pfn_t pfn);$||' "$t/include/xen/pvmmu/platform.h"
 expect "a hook platform.h forgot" "$t" "needs pvmmu_frame_free, which is no hook"
+
+t=$(copy); sed -i 's|^#endif$|void pvmmu_unused_hook(void);\n#endif|' "$t/include/xen/pvmmu/platform.h"
+expect "a hook the library never calls" "$t" "declares the hook pvmmu_unused_hook, which libpvmmu.a never calls"
 
 t=$(copy); sed -i 's|^#endif$|#define PAGE_SIZE 4096\n#endif|' "$t/include/xen/pvmmu/frame.h"
 expect "a macro without the prefix" "$t" "declares PAGE_SIZE without the pvmmu_ / PVMMU_ prefix"

@@ -30,6 +30,7 @@ enum pvmmu_aspace_state {
     PVMMU_AS_TEARING_DOWN,  /* partly released; what is left is still a valid tree */
 };
 
+/* Read-only for the embedder: pvmmu alone writes these fields. */
 struct pvmmu_aspace {
     pvmmu_pfn_t root;
     pvmmu_pfn_t user_root;
@@ -47,23 +48,62 @@ struct pvmmu_aspace {
 /* How many address spaces can exist at once (the pool is static: no allocator needed). */
 #define PVMMU_ASPACE_MAX 8192
 
-/* Boot: take over the tables Xen built and loaded; they become the kernel address space. */
+/*
+ * Boot: take over the tables Xen built and loaded (start_info's pt_base, as a pfn);
+ * they become the kernel address space, pinned and current.  Call once, after
+ * pvmmu_p2m_init and before any other address-space call.  0, -XEN_EEXIST (adopted
+ * already, reported) or -XEN_ENOMEM.
+ */
 int pvmmu_aspace_adopt_kernel(pvmmu_pfn_t kernel_l4);
+/* The kernel's address space (NULL before adopt_kernel); the one loaded now. */
 struct pvmmu_aspace *pvmmu_aspace_kernel(void);
 struct pvmmu_aspace *pvmmu_aspace_current(void);
 
 /* Whether `as` is an address space of the pool that has not been destroyed. */
 bool pvmmu_aspace_exists(const struct pvmmu_aspace *as);
+/*
+ * A new, empty, unpinned address space: two roots from pvmmu_frame_alloc, the kernel
+ * half copied from the kernel's L4.  NULL (reported) before adopt_kernel, when the
+ * pool of PVMMU_ASPACE_MAX is full, or when frames run out.
+ */
 struct pvmmu_aspace *pvmmu_aspace_create(void);
+/*
+ * Fork-style duplication: the child gets its own copy of every table and shares the
+ * data frames, mapped as the parent maps them.  The child starts unpinned.  NULL
+ * (reported) on any failure, with nothing of the child left.
+ */
 struct pvmmu_aspace *pvmmu_aspace_fork(struct pvmmu_aspace *parent);
+/*
+ * Unpin if pinned, free every table frame (pvmmu_frame_free), forget `as`.  Refused
+ * (-XEN_EINVAL, reported) for the kernel's and the current address space and for
+ * one destroyed already.  The data frames mapped in it stay the caller's.
+ */
 int pvmmu_aspace_destroy(struct pvmmu_aspace *as);
+/*
+ * Load `as` (both roots, MMUEXT_NEW_BASEPTR and NEW_USER_BASEPTR), pinning it first
+ * if it is not: Xen loads only validated tables.  In lazy mode the switch is queued
+ * with the batch; pvmmu_aspace_current() names `as` once it is issued.  0 or -XEN_E*.
+ */
 int pvmmu_aspace_switch(struct pvmmu_aspace *as);
 
-/* Pinning: Xen validates the tree and holds it read-only until unpinned. */
+/*
+ * Pinning: Xen validates the tree and holds it read-only until unpinned; updates then
+ * go through the batch.  Pin makes every table frame read-only in the direct map and
+ * pins both roots, in as few traps as the batch allows; unpin is its mirror.  After a
+ * refusal from Xen the space is driven back to one definite state (all pinned or
+ * none) and the error returned.  0 or -XEN_E*, reported.
+ */
 int pvmmu_aspace_pin(struct pvmmu_aspace *as);
 int pvmmu_aspace_unpin(struct pvmmu_aspace *as);
+/*
+ * Around a save (docs/embedding.md): pin every unpinned address space and mark it,
+ * so the toolstack sees each tree as page tables and rewrites its machine frames; and
+ * after the resume or a cancelled save, unpin exactly the marked ones.
+ * pvmmu_suspend_and_resume calls both; call them yourself only if you do not use it.
+ */
 int pvmmu_pin_all(void);
 int pvmmu_unpin_all(void);
+/* Every address space that exists, the kernel's included: first, next (NULL at the end), count. */
 struct pvmmu_aspace *pvmmu_registry_first(void);
 struct pvmmu_aspace *pvmmu_registry_next(struct pvmmu_aspace *as);
 unsigned pvmmu_registry_count(void);

@@ -17,6 +17,7 @@
 
 #include <xen/pvmmu/mmu.h>
 
+/* Each operation has the contract of its PV function in aspace.h / mmu.h. */
 struct pvmmu_mmu_backend {
     const char *name;
     struct pvmmu_aspace *(*create)(void);
@@ -33,6 +34,7 @@ struct pvmmu_mmu_backend {
     int (*invlpg)(uint64_t va);
 };
 
+/* The PV backend: the aspace_* and mmu_* functions of aspace.h and mmu.h, as a table. */
 extern const struct pvmmu_mmu_backend pvmmu_pv_backend;
 
 #endif

@@ -68,12 +68,19 @@ int pvmmu_mc_callback(pvmmu_mc_callback_fn fn, void *data);
 int pvmmu_mc_flush(void);
 /* Issue the batch unless in lazy mode: what a single MMU operation calls at its end. */
 int pvmmu_mc_issue(void);
+/* Whether requests are queued and not issued yet. */
 bool pvmmu_mc_pending(void);
 
+/*
+ * Lazy MMU mode, the rules above: enter deepens the nesting; the leave matching the
+ * outermost enter issues the batch and returns its error (or one kept from a flush
+ * inside the section); a leave without an enter is -XEN_EINVAL, reported.
+ */
 void pvmmu_lazy_mmu_enter(void);
 int pvmmu_lazy_mmu_leave(void);
 /* Leave a section the caller entered, returning its own error `rc` first, else the leave's. */
 int pvmmu_lazy_mmu_leave_after(int rc);
+/* Issue the batch now and stay lazy (rule 4). */
 int pvmmu_lazy_mmu_flush(void);
 bool pvmmu_lazy_mmu_active(void);
 unsigned pvmmu_lazy_mmu_depth(void);
