@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <xen/pvmmu/mmu.h>
+#include "mmu/mmu_int.h"
 #include <xen/pvmmu/multicall.h>
 #include <xen/pvmmu/p2m.h>
 #include <xen/pvmmu/platform.h>

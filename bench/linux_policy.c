@@ -1,9 +1,9 @@
 /* Linux's batching, for side-by-side counts (see linux_policy.h). */
 #include <stdio.h>
 #include <string.h>
-#include <xen/pvmmu/platform.h>
 #include "lib/lib_int.h"
 #include <xen/pvmmu/mmu.h>
+#include "tables/tables_int.h"
 #include <xen/pvmmu/p2m.h>
 #include <xen/pvmmu/platform.h>
 #include "bench/linux_policy.h"

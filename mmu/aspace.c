@@ -16,7 +16,6 @@
 #include <xen/pvmmu/mmu.h>
 #include <xen/pvmmu/multicall.h>
 #include <xen/pvmmu/p2m.h>
-#include <xen/pvmmu/platform.h>
 #include <xen/pvmmu/report.h>
 #include "mmu/table_owner.h"
 #include "mmu/mmu_int.h"

@@ -18,7 +18,6 @@
 #include <xen/pvmmu/platform.h>
 #include "lib/lib_int.h"
 #include <xen/pvmmu/p2m.h>
-#include <xen/pvmmu/platform.h>
 #include <xen/pvmmu/report.h>
 #include "p2m/p2m_int.h"
 

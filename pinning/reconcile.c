@@ -17,7 +17,6 @@
 #include <xen/pvmmu/platform.h>
 #include <xen/pvmmu/mmu.h>
 #include <xen/pvmmu/p2m.h>
-#include <xen/pvmmu/platform.h>
 #include <xen/pvmmu/report.h>
 #include "pinning/pinning_int.h"
 

@@ -9,7 +9,6 @@
 #include <stdlib.h>
 
 #include <xen/pvmmu/platform.h>
-#include <xen/pvmmu/platform.h>
 #include <xen/pvmmu/pte.h>
 
 #include "../model/model.h"

@@ -10,7 +10,6 @@
 #include <cmocka.h>
 
 #include <xen/pvmmu/platform.h>
-#include <xen/pvmmu/platform.h>
 #include <xen/pvmmu/pte.h>
 
 #include "tests/harness/harness_cmocka.h"

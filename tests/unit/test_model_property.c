@@ -19,7 +19,6 @@
 
 #include <xen/pvmmu/platform.h>
 #include "lib/lib_int.h"
-#include <xen/pvmmu/platform.h>
 #include <xen/pvmmu/pte.h>
 
 #define HARNESS_TEST_PAGES 128
