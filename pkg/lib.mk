@@ -1,8 +1,9 @@
 # libpvmmu.a: the portable core as one library an embedder links (docs/embedding.md).
 #
-#   make lib                      $(BUILD)/lib/libpvmmu.a and $(BUILD)/lib/pvmmu.pc
-#   make install [PREFIX=...]     copy them and the public headers under PREFIX (default
-#                                 /usr/local); needs no root when PREFIX is writable
+#   make lib                      $(BUILD)/lib/libpvmmu.a
+#   make install [PREFIX=...]     it, the public headers and pvmmu.pc (pkg/pvmmu.pc.in,
+#                                 naming PREFIX) under PREFIX (default /usr/local); needs
+#                                 no root when PREFIX is writable, writes nothing else
 #
 # Included by the top Makefile, which defines BUILD, CORE_DIRS and have-deps.  Neither
 # `make` nor `make check` installs: check installs into a folder of $(BUILD) only, to
@@ -17,7 +18,6 @@ LIB_SRCS := $(sort $(wildcard $(addsuffix /*.c,$(LIB_DIRS))))
 LIB_DIR := $(BUILD)/lib
 LIB_OBJDIR := $(LIB_DIR)/obj
 LIB_A := $(LIB_DIR)/libpvmmu.a
-LIB_PC := $(LIB_DIR)/pvmmu.pc
 LIB_OBJS := $(patsubst %.c,$(LIB_OBJDIR)/%.o,$(LIB_SRCS))
 PUBLIC_HEADERS := $(sort $(wildcard include/xen/pvmmu/*.h))
 
@@ -58,18 +58,12 @@ $(LIB_A): $(LIB_DIR)/pvmmu-all.o $(LIB_DIR)/public-symbols.txt
 	rm -f $@
 	ar rcs $@ $(LIB_DIR)/pvmmu.o
 
-$(LIB_PC): pkg/pvmmu.pc.in pkg/lib.mk
-	@mkdir -p $(dir $@)
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(LIB_VERSION)|' $< > $@
-
-# The .pc names PREFIX, so it is made again for every install (FORCE).
-.PHONY: lib install FORCE
-$(LIB_PC): FORCE
-lib: $(LIB_A) $(LIB_PC)
+.PHONY: lib install
+lib: $(LIB_A)
 all: lib
 
 install: lib
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/xen/pvmmu
 	install -m 644 $(LIB_A) $(DESTDIR)$(PREFIX)/lib/libpvmmu.a
-	install -m 644 $(LIB_PC) $(DESTDIR)$(PREFIX)/lib/pkgconfig/pvmmu.pc
 	install -m 644 $(PUBLIC_HEADERS) $(DESTDIR)$(PREFIX)/include/xen/pvmmu/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(LIB_VERSION)|' pkg/pvmmu.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/pvmmu.pc

@@ -1,8 +1,8 @@
 /*
  * The hosted harness: the kernel that carries the portable core in tests.
  *
- * The core needs a platform (include/xen/pvmmu/platform.h) and a hypervisor
- * (include/xen/pvmmu/hypercall.h).  The model of Xen (tests/model/) is the
+ * The core needs a platform and a hypervisor (both the hooks of
+ * include/xen/pvmmu/platform.h).  The model of Xen (tests/model/) is the
  * hypervisor; this is the platform, plus what a PV kernel is handed at boot:
  * a guest of nr_pages frames whose pfn -> mfn assignment is shuffled (so a
  * pfn/mfn mix-up breaks tests instead of passing by luck), a start_info-style

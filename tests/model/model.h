@@ -1,7 +1,7 @@
 /*
  * The executable model of Xen's PV MMU rules, for hosted tests.
  *
- * The portable core talks to Xen through include/xen/pvmmu/hypercall.h.  In a
+ * The portable core talks to Xen through include/xen/pvmmu/platform.h.  In a
  * hosted test binary those five functions are served by this model: a small
  * machine (N frames of real, mmap'ed memory) plus the bookkeeping Xen 4.17 keeps
  * for a 64-bit PV guest (xen/arch/x86/mm.c): who owns each frame, which type it

@@ -1,5 +1,5 @@
 /*
- * The core's hypercalls (include/xen/pvmmu/hypercall.h), where there is no Xen.
+ * The core's hypercalls (include/xen/pvmmu/platform.h), where there is no Xen.
  *
  * The shadow backend makes none: it is the host, and the guest's calls into it
  * are function calls (host.c).  But the kernel links the whole core, PV

@@ -1,4 +1,4 @@
-/*A:500 Typed hypercall wrappers: the MMU layer's five (include/xen/pvmmu/hypercall.h,
+/*A:500 Typed hypercall wrappers: the MMU layer's five (include/xen/pvmmu/platform.h,
  * served in hosted tests by the model of Xen) and the kernel's own.
  *
  * They only translate types; checking the result is the caller's job, because

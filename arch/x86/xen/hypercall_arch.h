@@ -1,6 +1,6 @@
 /*
  * The hypercalls the kernel itself makes, beyond the MMU layer's narrow set
- * (include/xen/pvmmu/hypercall.h).  Each returns what Xen returns: 0 (or a
+ * (include/xen/pvmmu/platform.h).  Each returns what Xen returns: 0 (or a
  * count) on success, a negative XEN_E* value on failure.
  */
 #ifndef PVMMU_ARCH_HYPERCALL_ARCH_H

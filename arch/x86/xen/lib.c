@@ -1,6 +1,6 @@
 /*A:510 memcpy, memset, memmove and memcmp for a kernel without libc.
  *
- * The core writes mem_copy() and friends (include/xen/pvmmu/lib.h), which are
+ * The core writes mem_copy() and friends (lib/lib_int.h), which are
  * compiler built-ins; the compiler turns the ones it cannot inline into calls to
  * these, and it may emit such calls on its own for struct copies too.
  *
