@@ -6,7 +6,7 @@
  * accepted, keep `suites` a terminated string, and warn rather than stop.
  */
 #include <string.h>
-#include "arch/x86/xen/options.h"
+#include "arch/x86/common/options.h"
 #include "tests/fuzz/fuzz.h"
 
 static void count_warning(const char *message, void *ctx)
