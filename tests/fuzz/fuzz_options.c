@@ -1,5 +1,5 @@
 /*
- * The kernel command-line parser (arch/x86/xen/options.c: portable, it includes
+ * The kernel command-line parser (arch/x86/common/options.c: portable, it includes
  * nothing of the kernel's) on arbitrary bytes: xl's extra= is typed by a person,
  * so anything may come.  Whatever it is, the parser must stay inside the buffer
  * it was given, leave every option either at its default or at a value it
