@@ -25,8 +25,8 @@ FUZZ_ORACLE_OBJS := $(patsubst %.c,$(BUILD)/fuzz/oracle/%.o,$(FUZZ_ORACLE_SRCS))
 FUZZ_ARCH_SRCS := arch/x86/xen/boot_tables.c
 FUZZ_ARCH_FLAGS := -include tests/fuzz/arch_hosted.h
 FUZZ_ARCH_OBJS := $(patsubst %.c,$(BUILD)/fuzz/arch/%.o,$(FUZZ_ARCH_SRCS))
-FUZZ_COMMON := tests/fuzz/fail.c tests/fuzz/arch_hosted.c $(CORE_SRCS) $(filter-out $(FUZZ_ORACLE_SRCS),$(MODEL_SRCS)) \
-               arch/x86/xen/options.c
+FUZZ_COMMON := tests/fuzz/fail.c tests/fuzz/arch_hosted.c $(CORE_SRCS) $(PV_SRCS) \
+               $(filter-out $(FUZZ_ORACLE_SRCS),$(MODEL_SRCS)) $(CARRIER_DIR)/options.c
 
 .PHONY: fuzz-deps
 fuzz-deps: deps
@@ -49,7 +49,7 @@ $(BUILD)/fuzz/oracle/%.o: %.c | fuzz-deps
 # .d files): the headers, and console.c, which arch_hosted.c includes whole.  A change to
 # any of them rebuilds the targets; they are not passed to clang themselves.
 FUZZ_INCLUDED := $(wildcard include/xen/pvmmu/*.h tests/fuzz/*.h tests/model/*.h tests/harness/*.h \
-                   arch/x86/xen/*.h) arch/x86/xen/console.c
+                   arch/x86/xen/*.h $(CARRIER_DIR)/*.h) arch/x86/xen/console.c
 
 $(BUILD)/fuzz/%: tests/fuzz/libfuzzer_%.c tests/fuzz/fuzz_%.c $(FUZZ_COMMON) $(FUZZ_ORACLE_OBJS) $(FUZZ_ARCH_OBJS) \
                  $(FUZZ_INCLUDED) | fuzz-deps

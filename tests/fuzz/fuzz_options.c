@@ -1,12 +1,12 @@
 /*
- * The kernel command-line parser (arch/x86/xen/options.c: portable, it includes
+ * The kernel command-line parser (arch/x86/common/options.c: portable, it includes
  * nothing of the kernel's) on arbitrary bytes: xl's extra= is typed by a person,
  * so anything may come.  Whatever it is, the parser must stay inside the buffer
  * it was given, leave every option either at its default or at a value it
  * accepted, keep `suites` a terminated string, and warn rather than stop.
  */
 #include <string.h>
-#include "arch/x86/xen/options.h"
+#include "arch/x86/common/options.h"
 #include "tests/fuzz/fuzz.h"
 
 static void count_warning(const char *message, void *ctx)

@@ -30,7 +30,7 @@
 #include "tests/fuzz/arch_hosted.h"
 #include "arch/x86/xen/boot.h"
 #include "arch/x86/xen/console.h"
-#include "arch/x86/xen/options.h"
+#include "arch/x86/common/options.h"
 #include "tests/fuzz/arch_hosted_hooks.h"
 #include "tests/fuzz/fuzz.h"
 #include "tests/fuzz/pv_ops.h"

@@ -8,7 +8,7 @@
  * translate, Xen sees no hypercall, and the model's rules still hold.
  */
 #include "pvmmu_test.h"
-#include "arch/x86/xen/options.h"
+#include "arch/x86/common/options.h"
 
 #define USER_VA 0x0000100000000000ULL   /* L4 slot 32: well inside the user half */
 

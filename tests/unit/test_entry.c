@@ -28,7 +28,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "arch/x86/xen/traps.h"
+#include "arch/x86/common/traps.h"
 
 #define EFLAGS_IF 0x200ULL
 #define SAVED_MASK_IN_CS (1ULL << 32)   /* create_bounce_frame: bits 32-39, saved_upcall_mask */

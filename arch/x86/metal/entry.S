@@ -42,7 +42,7 @@ STUB 20, 0
 STUB 21, 1
 
 /*
- * struct trap_frame (arch/x86/xen/traps.h, shared with the PV kernel), from the
+ * struct trap_frame (arch/x86/common/traps.h, shared with the PV kernel), from the
  * lowest address: r15 .. rax, vector, error code, then the CPU's frame.  So rax
  * is pushed first and popped last.
  */

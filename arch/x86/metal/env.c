@@ -1,25 +1,16 @@
 /*
  * What the MMU workloads (workloads/) need from the kernel that carries them,
  * on bare x86: accesses through whatever shadow root is loaded, which may take
- * real page faults (traps.c), output on COM1, and a few facts.
+ * real page faults (traps.c), output on COM1, and a few facts.  The accesses,
+ * the output and the direct map are the PV kernel's too:
+ * arch/x86/common/workload_env.c.
  */
 #include "lib/lib_int.h"
 #include <xen/pvmmu/shadow.h>
 #include "workloads/workloads.h"
-#include "arch/x86/xen/traps.h"
 #include "console.h"
 #include "layout.h"
 #include "machine.h"
-
-bool env_write64(uint64_t va, uint64_t value)
-{
-    return safe_write64((volatile uint64_t *)va, value);
-}
-
-bool env_read64(uint64_t va, uint64_t *value)
-{
-    return safe_read64((const volatile uint64_t *)va, value);
-}
 
 /*
  * The benchmark workloads mark their phases for Xen's trace.  There is no
@@ -53,21 +44,6 @@ void env_marker(unsigned id)
         }
     open_phase = id;
     faults_at_open = shadow_stats()->demand_faults;
-}
-
-void env_print(const char *line)
-{
-    kputs(line);
-}
-
-unsigned long env_frames_free(void)
-{
-    return frames_free_count();
-}
-
-uint64_t env_direct_map_va(uint64_t pfn)
-{
-    return HOST_BASE + (pfn << PAGE_SHIFT);
 }
 
 /* There is no Xen, so no shared_info: only the p2m suite asks, and it does not run here. */

@@ -25,8 +25,8 @@
 #include <xen/pvmmu/report.h>
 #include <xen/pvmmu/shadow.h>
 #include "workloads/workloads.h"
-#include "arch/x86/xen/options.h"
-#include "arch/x86/xen/traps.h"
+#include "arch/x86/common/options.h"
+#include "arch/x86/common/traps.h"
 #include "console.h"
 #include "host.h"
 #include "layout.h"

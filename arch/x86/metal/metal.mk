@@ -1,8 +1,10 @@
-# The bare-metal kernel: arch/x86/metal/ plus the portable core and the MMU
-# workloads, freestanding, in one ELF that QEMU boots through its PVH entry
-# ($(METAL_ELF)); and the test suite that boots it (tests/metal/run.sh).
+# The bare-metal kernel: arch/x86/metal/ plus what it shares with the PV kernel
+# (arch/x86/common/), the portable core and the MMU workloads, freestanding, in one
+# ELF that QEMU boots through its PVH entry ($(METAL_ELF)); and the test suite that
+# boots it (tests/metal/run.sh).
 #
-# Included by the top Makefile, which defines BUILD, CORE_SRCS and WORKLOAD_SRCS.
+# Included by the top Makefile, which defines BUILD, CORE_SRCS, CARRIER_SRCS and
+# WORKLOAD_SRCS.
 
 METAL_DIR := arch/x86/metal
 METAL_ELF := $(BUILD)/metal/pvmmu-metal.elf
@@ -24,10 +26,7 @@ METAL_ASFLAGS := -Iinclude -I.
 METAL_LDFLAGS := -nostdlib -static -no-pie --no-relax --no-warn-rwx-segments -z max-page-size=4096 \
                  -T $(METAL_DIR)/kernel.lds
 
-# memcpy & co. and the command-line parser are the PV kernel's, portable as they are.
-METAL_SHARED_SRCS := arch/x86/xen/lib.c arch/x86/xen/options.c arch/x86/xen/options_wl.c arch/x86/xen/kprintf.c
-METAL_SRCS := $(sort $(wildcard $(METAL_DIR)/*.c)) $(METAL_SHARED_SRCS) \
-              $(filter-out xenstore/% suspend/%,$(CORE_SRCS)) $(WORKLOAD_SRCS)
+METAL_SRCS := $(sort $(wildcard $(METAL_DIR)/*.c)) $(CARRIER_SRCS) $(CORE_SRCS) $(WORKLOAD_SRCS)
 METAL_OBJS := $(patsubst %.S,$(METAL_OBJDIR)/%.o,$(sort $(wildcard $(METAL_DIR)/*.S))) \
               $(patsubst %.c,$(METAL_OBJDIR)/%.o,$(METAL_SRCS))
 

@@ -5,7 +5,7 @@
 #ifndef PVMMU_METAL_SUITES_H
 #define PVMMU_METAL_SUITES_H
 
-#include "arch/x86/xen/options.h"
+#include "arch/x86/common/options.h"
 
 /* The guest kernel's root, loaded: the end of linear mode, with the linear checks around it when asked. */
 void guest_start(const struct kernel_options *opt);

@@ -27,7 +27,7 @@
 #include <xen/pvmmu/report.h>
 #include <xen/pvmmu/shadow.h>
 #include "workloads/workloads.h"
-#include "arch/x86/xen/traps.h"
+#include "arch/x86/common/traps.h"
 #include "console.h"
 #include "cpu.h"
 #include "host.h"
@@ -44,17 +44,10 @@ struct idt_gate {
     uint32_t offset_high, zero;
 };
 
-struct extable_entry {
-    uint64_t fault_rip, fixup_rip;
-};
-
 extern const uint64_t trap_stubs[NR_STUBS];
-extern const struct extable_entry __start_extable[], __stop_extable[];
 
 static struct idt_gate idt[NR_STUBS] __attribute__((aligned(16)));
-static page_fault_hook_fn page_fault_hook;
-static uint64_t nr_demand, nr_expected;
-static struct fault_info last_expected, last_demand, last_fixed;
+static struct fault_info last_fixed;
 static uint64_t last_fixed_cr3;   /* the shadow root the last fixed fault was fixed in */
 static unsigned fixed_repeats;
 static bool reporting;   /* a fault while reporting one: stop at once */
@@ -81,22 +74,6 @@ long traps_init(void)
     return 0;
 }
 
-/* The guest kernel's side of faults: the interface of arch/x86/xen/traps.h, as the PV kernel has it. */
-void traps_set_page_fault_hook(page_fault_hook_fn hook) { page_fault_hook = hook; }
-uint64_t demand_faults_served(void) { return nr_demand; }
-uint64_t expected_faults(void) { return nr_expected; }
-struct fault_info last_expected_fault(void) { return last_expected; }
-
-/* Where to resume after a fault at rip, if the instruction there expected it; else 0. */
-static uint64_t fixup_for(uint64_t rip)
-{
-    const struct extable_entry *e = __start_extable;
-
-    while (e < __stop_extable && e->fault_rip != rip)
-        e++;
-    return e < __stop_extable ? e->fixup_rip : 0;
-}
-
 /* Stop: what faulted, where, and the tally (which now holds a FAIL). */
 static _Noreturn void crash(const struct trap_frame *f, uint64_t cr2, const char *why)
 {
@@ -116,26 +93,14 @@ static _Noreturn void crash(const struct trap_frame *f, uint64_t cr2, const char
     finish();
 }
 
-/* The guest kernel's own handling of a fault: its demand paging, then its exception table. */
+/*
+ * The guest kernel's own handling of a fault, the PV kernel's as well
+ * (arch/x86/common/faults.c): its demand paging, then its exception table.
+ */
 static void guest_fault(struct trap_frame *f, uint64_t cr2)
 {
-    struct fault_info now = { f->vector, f->error_code, cr2, f->rip };
-    uint64_t fixup;
-
-    if (f->vector == 14 && page_fault_hook && !reporting &&
-        !(cr2 == last_demand.address && f->rip == last_demand.rip) &&
-        page_fault_hook(cr2, f->error_code & PF_WRITE)) {
-        nr_demand++;
-        last_demand = now;
-        return;
-    }
-    last_demand = (struct fault_info){ 0, 0, 0, 0 };
-    fixup = fixup_for(f->rip);
-    if (!fixup)
+    if (!fault_answered(f, cr2, reporting))
         crash(f, cr2, f->vector == 14 ? "a page fault the guest did not expect" : "an exception");
-    nr_expected++;
-    last_expected = now;
-    f->rip = fixup;
 }
 
 static void page_fault(struct trap_frame *f, uint64_t cr2)

@@ -13,7 +13,7 @@
 #include "console.h"
 #include "hypercall_arch.h"
 #include "layout.h"
-#include "traps.h"
+#include "arch/x86/common/traps.h"
 
 struct boot boot;
 

@@ -1,7 +1,9 @@
-# The pvmmu PV kernel: arch/x86/xen/ plus the portable core and the MMU workloads,
-# compiled freestanding into one ELF that Xen boots ($(KERNEL_ELF)).
+# The pvmmu PV kernel: arch/x86/xen/ plus what it shares with the bare-metal kernel
+# (arch/x86/common/), the portable core, the xenstore client and the suspend sequence,
+# and the MMU workloads, compiled freestanding into one ELF that Xen boots ($(KERNEL_ELF)).
 #
-# Included by the top Makefile, which defines BUILD, CORE_SRCS and WORKLOAD_SRCS.
+# Included by the top Makefile, which defines BUILD, CORE_SRCS, PV_SRCS, CARRIER_SRCS
+# and WORKLOAD_SRCS.
 
 KERNEL_DIR := arch/x86/xen
 KERNEL_ELF := $(BUILD)/kernel/pvmmu.elf
@@ -22,11 +24,9 @@ KERNEL_ASFLAGS := -Iinclude -I.
 KERNEL_LDFLAGS := -nostdlib -static -no-pie --no-warn-rwx-segments -z max-page-size=4096 \
                   -T $(KERNEL_DIR)/kernel.lds
 
-KERNEL_ARCH_C := $(sort $(wildcard $(KERNEL_DIR)/*.c))
+KERNEL_ARCH_C := $(sort $(wildcard $(KERNEL_DIR)/*.c)) $(CARRIER_SRCS)
 KERNEL_ARCH_S := $(sort $(wildcard $(KERNEL_DIR)/*.S))
-# The xenstore client and the suspend sequence are portable like the core; the kernel
-# needs them whether or not CORE_DIRS lists them ($(sort) drops the duplicates).
-KERNEL_PORTABLE_SRCS := $(sort $(CORE_SRCS) $(WORKLOAD_SRCS) $(wildcard xenstore/*.c suspend/*.c))
+KERNEL_PORTABLE_SRCS := $(CORE_SRCS) $(PV_SRCS) $(WORKLOAD_SRCS)
 KERNEL_OBJS := $(patsubst %.S,$(KERNEL_OBJDIR)/%.o,$(KERNEL_ARCH_S)) \
                $(patsubst %.c,$(KERNEL_OBJDIR)/%.o,$(KERNEL_ARCH_C) $(KERNEL_PORTABLE_SRCS))
 

@@ -21,11 +21,11 @@
 #include "directmap.h"
 #include "frames.h"
 #include "hypercall_arch.h"
-#include "options.h"
+#include "arch/x86/common/options.h"
 #include "saves.h"
 #include "shared.h"
 #include "suites.h"
-#include "traps.h"
+#include "arch/x86/common/traps.h"
 
 static struct kernel_options options;
 static char cmdline[MAX_GUEST_CMDLINE + 1];

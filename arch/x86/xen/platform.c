@@ -8,7 +8,7 @@
 #include "console.h"
 #include "directmap.h"
 #include "layout.h"
-#include "traps.h"
+#include "arch/x86/common/traps.h"
 
 void *pfn_to_virt(pfn_t pfn)
 {

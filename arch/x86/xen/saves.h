@@ -6,7 +6,7 @@
 #ifndef PVMMU_ARCH_SAVES_H
 #define PVMMU_ARCH_SAVES_H
 
-#include "options.h"
+#include "arch/x86/common/options.h"
 
 /* Serve `saves` save cycles; returns how the domain is to shut down (what the toolstack asked). */
 unsigned serve_saves(const struct kernel_options *opt);

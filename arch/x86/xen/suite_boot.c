@@ -10,11 +10,11 @@
 #include "directmap.h"
 #include "frames.h"
 #include "layout.h"
-#include "options.h"
+#include "arch/x86/common/options.h"
 #include "p2m_window.h"
 #include "shared.h"
 #include "suites.h"
-#include "traps.h"
+#include "arch/x86/common/traps.h"
 
 /*
  * Two image pages were given up at boot: the one that now shows Xen's

@@ -13,7 +13,7 @@
 #ifndef PVMMU_ARCH_SUITES_H
 #define PVMMU_ARCH_SUITES_H
 
-#include "options.h"
+#include "arch/x86/common/options.h"
 
 /* Run the suites opt->suites names ("all": every one), in the table's order. */
 void suites_run(const struct kernel_options *opt);

@@ -10,13 +10,14 @@
  *      that are allowed to fault, such as safe_read64): it resumes at its
  *      fixup, and is counted;
  *   3. anything else: the fault, the registers and the stack are printed and
- *      the domain crashes.  A fault while printing crashes it at once. :*/
+ *      the domain crashes.  A fault while printing crashes it at once.
+ * Steps 1 and 2 are the bare-metal kernel's too: arch/x86/common/faults.c. :*/
 #include "lib/lib_int.h"
 #include <xen/pvmmu/report.h>
 #include "console.h"
 #include "hypercall_arch.h"
 #include "shared.h"
-#include "traps.h"
+#include "arch/x86/common/traps.h"
 
 /* entry.S */
 #define STUB(n) extern char trap_##n[];
@@ -38,51 +39,11 @@ static const trap_info_t trap_table[] = {
 };
 #undef T
 
-struct extable_entry {
-    uint64_t fault_rip, fixup_rip;
-};
-extern const struct extable_entry __start_extable[], __stop_extable[];
-
-static page_fault_hook_fn page_fault_hook;
-static uint64_t nr_demand;
-static struct fault_info last_demand;
-static uint64_t nr_expected;
-static struct fault_info last_expected;
 static bool reporting;   /* a fault while reporting a fault: stop at once */
 
 long traps_init(void)
 {
     return hv_set_trap_table(trap_table);
-}
-
-void traps_set_page_fault_hook(page_fault_hook_fn hook)
-{
-    page_fault_hook = hook;
-}
-
-uint64_t demand_faults_served(void)
-{
-    return nr_demand;
-}
-
-uint64_t expected_faults(void)
-{
-    return nr_expected;
-}
-
-struct fault_info last_expected_fault(void)
-{
-    return last_expected;
-}
-
-static const struct extable_entry *extable_find(uint64_t rip)
-{
-    const struct extable_entry *e;
-
-    for (e = __start_extable; e < __stop_extable; e++)
-        if (e->fault_rip == rip)
-            return e;
-    return NULL;
 }
 
 static const char *vector_name(uint64_t v)
@@ -147,25 +108,7 @@ void trap_handler(struct trap_frame *f)
 {
     /* Xen leaves a page fault's address in vcpu_info: a PV kernel cannot read CR2. */
     uint64_t cr2 = (f->vector == 14 && xen_shared) ? xen_shared->vcpu_info[0].arch.cr2 : 0;
-    const struct extable_entry *e;
 
-    /*
-     * Bit 1 of a page fault's error code: the access was a write.  If the same
-     * instruction faults on the same address right after the hook said it had
-     * mapped it, the hook is wrong: do not loop, treat it as any other fault.
-     */
-    if (f->vector == 14 && page_fault_hook && !reporting &&
-        !(cr2 == last_demand.address && f->rip == last_demand.rip) &&
-        page_fault_hook(cr2, f->error_code & 2)) {
-        nr_demand++;
-        last_demand = (struct fault_info){ f->vector, f->error_code, cr2, f->rip };
-        return;   /* mapped: run the instruction again */
-    }
-    last_demand = (struct fault_info){ 0, 0, 0, 0 };
-    e = extable_find(f->rip);
-    if (!e)
+    if (!fault_answered(f, cr2, reporting))
         report_and_crash(f, cr2);
-    nr_expected++;
-    last_expected = (struct fault_info){ f->vector, f->error_code, cr2, f->rip };
-    f->rip = e->fixup_rip;
 }

@@ -1,7 +1,9 @@
 /*A:620 What the MMU workloads (workloads/) need from the kernel that carries them:
  * memory accesses through the current address space that may fault, demand
  * paging on real page faults, output, and a few facts.  In hosted tests
- * tests/unit/test_workloads.c plays the same part against the model. :*/
+ * tests/unit/test_workloads.c plays the same part against the model.  The part
+ * the bare-metal kernel gives the same way (the accesses, output, the direct
+ * map) is arch/x86/common/workload_env.c. :*/
 #include <xen/pvmmu/platform.h>
 #include "workloads/workloads.h"
 #include "boot.h"
@@ -12,17 +14,7 @@
 #include "layout.h"
 #include "shared.h"
 #include "suites.h"
-#include "traps.h"
-
-bool env_write64(uint64_t va, uint64_t value)
-{
-    return safe_write64((volatile uint64_t *)va, value);
-}
-
-bool env_read64(uint64_t va, uint64_t *value)
-{
-    return safe_read64((const volatile uint64_t *)va, value);
-}
+#include "arch/x86/common/traps.h"
 
 /*
  * A phase marker for xentrace: sched_op with an unknown command is refused
@@ -35,21 +27,6 @@ void env_marker(unsigned id)
 
     if (rc != -XEN_ENOSYS)
         kprintf("log: marker %u: sched_op(0x%x) returned %ld, expected -ENOSYS", id, 0x7e00 | id, rc);
-}
-
-void env_print(const char *line)
-{
-    kputs(line);
-}
-
-unsigned long env_frames_free(void)
-{
-    return frames_free_count();
-}
-
-uint64_t env_direct_map_va(uint64_t pfn)
-{
-    return DIRECT_MAP_BASE + (pfn << PAGE_SHIFT);
 }
 
 void *env_shared_info(void)

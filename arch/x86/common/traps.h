@@ -28,7 +28,7 @@ struct fault_info {
     uint64_t rip;
 };
 
-/* Give Xen our trap table.  0 or the hypercall's error. */
+/* Give Xen our trap table (the PV kernel), or load the IDT (bare metal).  0 or the hypercall's error. */
 long traps_init(void);
 
 /*
@@ -43,6 +43,16 @@ uint64_t demand_faults_served(void);
 /* Expected faults caught so far, and the last one. */
 uint64_t expected_faults(void);
 struct fault_info last_expected_fault(void);
+
+/*
+ * The kernel's own answer to fault f (faults.c): true if the demand-paging hook
+ * mapped the page (return to the same rip) or the exception table expected the
+ * fault (f->rip is now its fixup); false if it is unexpected, which the caller
+ * reports.  cr2 is the page fault's address (0 for other vectors).  While the
+ * caller is already reporting a fault, the hook is not tried: only the table,
+ * which the report's own careful reads rely on.
+ */
+bool fault_answered(struct trap_frame *f, uint64_t cr2, bool reporting);
 
 /*
  * Access memory that may not be there.  True if the access happened; false if

@@ -2,9 +2,7 @@
  * kernel and the bare-metal one (each has its own console, and its own kputs). :*/
 #include <stdarg.h>
 #include <xen/pvmmu/report.h>
-
-void kputs(const char *line);
-void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#include "carrier.h"
 
 void kprintf(const char *fmt, ...)
 {
