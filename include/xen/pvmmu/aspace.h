@@ -38,6 +38,12 @@ struct aspace {
     bool save_pinned;   /* pinned by pin_all(); unpin_all() releases exactly these */
     bool is_kernel;     /* the kernel's own tables (from Xen's domain builder) */
     unsigned id;        /* index in the pool: stable, for reports */
+    /*
+     * The vCPUs that have it loaded, as a Xen vcpumask (bit n: vCPU n).  Only
+     * they can hold its TLB entries: loading another root flushed everyone
+     * else's.  A change that needs a flush sends it to these (mmu/tlb.c).
+     */
+    unsigned long loaded_on;
     struct aspace *next_registered;
 };
 

@@ -61,8 +61,19 @@ int mmu_protect_range(struct aspace *as, uint64_t va, uint64_t count, enum mmu_p
 /* The pte that maps va (PTE_NONE if none), as the guest sees it. */
 int mmu_lookup(const struct aspace *as, uint64_t va, pte_t *out);
 
+/* This vCPU's TLB (MMUEXT_*_LOCAL). */
 int mmu_flush_tlb(void);
 int mmu_invlpg(uint64_t va);
+/* Every vCPU that has `as` loaded (aspace.loaded_on), none if none has (mmu/tlb.c). */
+int mmu_flush_space(const struct aspace *as);
+/* What mmu_flush_space sent: nothing (the space loaded nowhere), local, or to a vcpumask. */
+struct mmu_flush_stats {
+    uint64_t avoided;
+    uint64_t local;
+    uint64_t multi;
+};
+const struct mmu_flush_stats *mmu_flush_stats(void);
+void mmu_flush_stats_reset(void);
 /* One mapping of the CURRENT address space, by virtual address: one trap, no table walk. */
 int mmu_update_va_mapping(uint64_t va, pte_t val, uint64_t uvmf_flags);
 

@@ -46,4 +46,10 @@ int p2m_window_map(void *va, pfn_t pfn, bool writable);
 /* One line of diagnostics (no newline needed). */
 void platform_log(const char *line);
 
+/*
+ * The vCPU this code runs on (Linux's smp_processor_id()), below 64: the bit
+ * that stands for it in a Xen vcpumask.  0 while only vCPU 0 runs.
+ */
+unsigned platform_vcpu_id(void);
+
 #endif
