@@ -136,6 +136,8 @@ void model_tlb_flush_mask(model_cpumask_t mask);
 void model_tlb_flush_va_mask(model_cpumask_t mask, uint64_t va);
 /* A flush Xen does unasked (a root load, flush_linear_pt): not counted. */
 void model_tlb_flush_by_xen(model_cpumask_t mask);
+/* _get_page_type's flush when a frame changes type: no TLB keeps a translation to it. */
+void model_tlb_flush_frame_by_xen(mfn_t mfn);
 void model_vcpu_tlb_clear(struct model_vcpu *v);
 /* hardware.c: walk, mark A/D, and cache the translation in v's TLB. */
 enum model_touch model_touch_fill(struct model_vcpu *v, mfn_t l4, uint64_t va, bool write);

@@ -122,6 +122,24 @@ void model_tlb_flush_by_xen(model_cpumask_t mask)
             model_vcpu_tlb_clear(&model.vcpu[cpu]);
 }
 
+/*
+ * _get_page_type(), when a frame takes a type other than its last: "It is
+ * vital that no other CPUs are left with mappings of a frame which is about to
+ * become writeable to the guest", so Xen flushes every dirty CPU that has not
+ * flushed since the frame's type count last fell to zero (tlbflush_timestamp).
+ * Only such a CPU can hold a translation to the frame from before, so the
+ * model drops exactly those: every running vcpu's entries that map the frame.
+ * (Xen's flush is whole-TLB; the model's narrower one hides nothing a guest
+ * could rely on.)
+ */
+void model_tlb_flush_frame_by_xen(mfn_t mfn)
+{
+    for (unsigned int cpu = 0; cpu < model.nr_vcpus; cpu++)
+        for (unsigned int i = 0; i < MODEL_TLB_SIZE; i++)
+            if (model.vcpu[cpu].tlb[i].valid && mfn_eq(model.vcpu[cpu].tlb[i].x.mfn, mfn))
+                model.vcpu[cpu].tlb[i].valid = false;
+}
+
 static struct model_vcpu *running(unsigned int vcpu)
 {
     if (vcpu >= model.nr_vcpus) {

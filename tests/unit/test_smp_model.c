@@ -401,6 +401,26 @@ static void test_an_upper_level_mmu_update_makes_xen_flush_every_vcpu(void **sta
     assert_stale_on(0);
 }
 
+/*
+ * _get_page_type: a frame that changes type is flushed from every dirty CPU
+ * that may still map it.  Here vcpu 0 makes a page read-only with a local
+ * flush (vcpu 1 keeps its writable entry), then pins it as an L1: from then on
+ * no vcpu can write the new table through an old translation.
+ */
+static void test_xen_flushes_a_frame_that_changes_type_from_every_vcpu(void **state)
+{
+    (void)state;
+    struct page p = fresh_page();
+    assert_int_equal(model_vcpu_touch(1, p.va, true), MODEL_TOUCH_OK);
+    assert_int_equal(hv_update_va_mapping(p.va, mfn_to_maddr(p.mfn) | P,
+                                          UVMF_INVLPG | UVMF_LOCAL), 0);
+    assert_stale_on(1u << 1);
+    assert_int_equal(harness_pin(1, p.mfn), 0);
+    assert_stale_on(0);
+    assert_int_equal(model_vcpu_touch(1, p.va, true), MODEL_TOUCH_READ_ONLY);
+    assert_int_equal(model_stale_reads(NULL, 0), 0);
+}
+
 /* --- the stale-TLB detector ------------------------------------------------------------------- */
 
 /*
@@ -493,6 +513,7 @@ int main(void)
         SMP_TEST(test_a_refused_update_flushes_no_vcpu),
         SMP_TEST(test_invlpg_outside_the_guest_range_does_nothing_on_any_vcpu),
         SMP_TEST(test_an_upper_level_mmu_update_makes_xen_flush_every_vcpu),
+        SMP_TEST(test_xen_flushes_a_frame_that_changes_type_from_every_vcpu),
         SMP_TEST(test_the_detector_fires_on_a_read_through_a_missed_shootdown),
         SMP_TEST(test_the_detector_fires_on_a_write_through_a_stale_writable_entry),
         SMP_TEST(test_the_detector_stays_quiet_after_a_complete_shootdown),
