@@ -51,7 +51,16 @@ static pfn_t data[DATA_FRAMES];
 static uint64_t rng, sequence_seed;
 static char log_text[8192];
 static size_t log_len;
-static unsigned long accesses_checked, cross_vcpu_changes;
+static unsigned long accesses_checked, cross_vcpu_changes, hazards;
+/*
+ * For the count of what the property exercised: which pages each vcpu has
+ * cached (it accessed them since its last root load), and which of those
+ * another vcpu has changed since.  The next access to such a page depends on
+ * the shootdown: a hazard.
+ */
+static bool cached[VCPUS][PAGES], changed_elsewhere[VCPUS][PAGES];
+/* The pages changed last: accesses favour them, so that cached pages do get changed. */
+static unsigned hot[4], hot_next;
 
 static uint64_t next_random(void)
 {
@@ -109,7 +118,18 @@ static int op_switch(unsigned vcpu)
 
     note("v%u switch %d; ", vcpu, s ? (int)which : -1);
     loaded[vcpu] = s;
+    memset(cached[vcpu], 0, sizeof(cached[vcpu]));   /* the root load flushed them */
     return aspace_switch(s ? s->as : aspace_kernel());
+}
+
+/* vcpu changes pages [first, first + count) of s: every other vcpu that cached one now depends on a flush. */
+static void changing(unsigned vcpu, const struct space *s, unsigned first, unsigned count)
+{
+    for (unsigned v = 0; v < VCPUS; v++)
+        if (v != vcpu && loaded[v] == s)
+            for (unsigned page = first; page < first + count; page++)
+                changed_elsewhere[v][page] |= cached[v][page];
+    hot[hot_next++ % 4] = first;
 }
 
 static int op_map(unsigned vcpu, struct space *s)
@@ -118,6 +138,7 @@ static int op_map(unsigned vcpu, struct space *s)
     unsigned first, count;
 
     random_run(&first, &count);
+    changing(vcpu, s, first, count);
     for (unsigned i = 0; i < count; i++) {
         pfns[i] = data[pick(DATA_FRAMES)];
         s->page[first + i] = (struct ref_page){ pfns[i], REF_RW };
@@ -133,6 +154,7 @@ static int op_protect(unsigned vcpu, struct space *s)
     unsigned first, count, p = pick(3);
 
     random_run(&first, &count);
+    changing(vcpu, s, first, count);
     for (unsigned i = first; i < first + count; i++)
         if (s->page[i].prot != REF_UNMAPPED)
             s->page[i].prot = refs[p];
@@ -145,6 +167,7 @@ static int op_unmap(unsigned vcpu, struct space *s)
     unsigned first, count;
 
     random_run(&first, &count);
+    changing(vcpu, s, first, count);
     for (unsigned i = first; i < first + count; i++)
         s->page[i].prot = REF_UNMAPPED;
     note("v%u unmap s%ld %u+%u; ", vcpu, (long)(s - spaces), first, count);
@@ -162,7 +185,7 @@ static enum model_touch expected(const struct ref_page *p, bool write)
 static void op_access(unsigned vcpu)
 {
     struct space *s = loaded[vcpu];
-    unsigned page = pick(PAGES);
+    unsigned page = pick(3) ? hot[pick(4)] : pick(PAGES);
     bool write = pick(2);
     char why[320];
 
@@ -177,6 +200,9 @@ static void op_access(unsigned vcpu)
                  (unsigned long long)sequence_seed, vcpu, write ? "write" : "read", page, got,
                  expected(&s->page[page], write), log_text);
     accesses_checked++;
+    hazards += changed_elsewhere[vcpu][page];
+    changed_elsewhere[vcpu][page] = false;
+    cached[vcpu][page] = got == MODEL_TOUCH_OK;
 }
 
 /* What the tables say (not any TLB): every page of every space as the reference has it. */
@@ -218,6 +244,27 @@ static int one_step(void)
     return op_unmap(vcpu, s);
 }
 
+/*
+ * Where every sequence starts: both spaces fully mapped, and every vcpu on one
+ * of them (at random), so that shared spaces and cached pages come up early.
+ */
+static void start_state(void)
+{
+    for (unsigned i = 0; i < SPACES; i++)
+        for (unsigned page = 0; page < PAGES; page++) {
+            pfn_t pfn = data[(i * 5 + page) % DATA_FRAMES];
+            spaces[i].page[page] = (struct ref_page){ pfn, REF_RW };
+            assert_int_equal(mmu_map(spaces[i].as, page_va(page), pfn, _PAGE_RW | _PAGE_USER), 0);
+        }
+    for (unsigned v = 0; v < VCPUS; v++) {
+        loaded[v] = NULL;
+        run_on(v);
+        loaded[v] = &spaces[pick(SPACES)];
+        assert_int_equal(aspace_switch(loaded[v]->as), 0);
+        note("v%u on s%ld; ", v, (long)(loaded[v] - spaces));
+    }
+}
+
 static void run_sequence(uint64_t seed)
 {
     rng = seed ? seed : 1;
@@ -232,8 +279,10 @@ static void run_sequence(uint64_t seed)
         assert_non_null(spaces[i].as);
         memset(spaces[i].page, 0, sizeof(spaces[i].page));
     }
-    for (unsigned v = 0; v < VCPUS; v++)
-        loaded[v] = NULL;
+    memset(cached, 0, sizeof(cached));
+    memset(changed_elsewhere, 0, sizeof(changed_elsewhere));
+    memset(hot, 0, sizeof(hot));
+    start_state();
 
     for (unsigned step = 0; step < STEPS; step++) {
         uint64_t at = rng;
@@ -262,12 +311,17 @@ static void test_random_interleavings_never_read_through_a_missed_shootdown(void
     unsigned long replay = env_number("PVMMU_SEED", 0);
     unsigned long sequences = replay ? 1 : env_number("PVMMU_SEQUENCES", 150);
 
-    accesses_checked = cross_vcpu_changes = 0;
+    accesses_checked = cross_vcpu_changes = hazards = 0;
     for (unsigned long i = 0; i < sequences; i++)
         run_sequence(replay ? replay : 0x5eed0000 + i);
     /* The property was exercised: accesses checked, and changes to spaces other vcpus held. */
     assert_true(accesses_checked > sequences * 5);
     assert_true(cross_vcpu_changes > sequences);
+    if (getenv("PVMMU_VERBOSE"))
+        fprintf(stderr, "smp_property: %lu sequences, %lu accesses checked, %lu changes to spaces "
+                "loaded elsewhere, %lu accesses that depended on a shootdown\n", sequences,
+                accesses_checked, cross_vcpu_changes, hazards);
+    assert_true(hazards >= sequences / 4);   /* the missed-shootdown case really came up */
 }
 
 int main(void)
