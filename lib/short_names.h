@@ -165,6 +165,7 @@
 #define p2m_window_reserve pvmmu_p2m_window_reserve
 #define pfn_to_virt pvmmu_pfn_to_virt
 #define platform_log pvmmu_platform_log
+#define platform_vcpu_id pvmmu_platform_vcpu_id
 #define virt_to_pfn pvmmu_virt_to_pfn
 
 /* <xen/pvmmu/pte.h> */

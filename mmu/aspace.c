@@ -22,6 +22,12 @@
 
 static struct aspace pool[ASPACE_MAX];
 
+/* This vCPU's bit in a vcpumask. */
+static unsigned long this_vcpu(void)
+{
+    return 1UL << platform_vcpu_id();
+}
+
 static struct aspace *pool_take(void)
 {
     unsigned i;
@@ -56,6 +62,7 @@ int aspace_adopt_kernel(pfn_t kernel_l4)
     as->root = as->user_root = kernel_l4;
     as->is_kernel = true;
     as->pinned = true;
+    as->loaded_on = this_vcpu();
     as->state = AS_LIVE;
     registry_set_kernel(as);
     registry_set_current(as);
@@ -241,6 +248,17 @@ static long load_roots_now(const struct aspace *as)
 static struct aspace *loaded_before_batch;
 static bool switch_queued;
 
+/*
+ * This vCPU leaves `from` for `to`: from then on only `to` can have entries in
+ * its TLB (the root load flushes the rest), so only `to` needs its flushes.
+ */
+static void move_here(struct aspace *from, struct aspace *to)
+{
+    if (from)
+        from->loaded_on &= ~this_vcpu();
+    to->loaded_on |= this_vcpu();
+}
+
 static void switch_settled(void *data, int result)
 {
     struct aspace *wanted = data, *back = loaded_before_batch;
@@ -252,6 +270,7 @@ static void switch_settled(void *data, int result)
     rc = load_roots_now(back);
     pvmmu_error("switch to address space %u failed (%d): address space %u is loaded again%s", wanted->id,
                 result, back->id, rc ? " (but reloading it failed too)" : "");
+    move_here(aspace_current(), back);
     registry_set_current(back);
 }
 
@@ -279,8 +298,10 @@ int aspace_switch(struct aspace *as)
     op.arg1.mfn = as->is_kernel ? 0 : mfn_x(p2m_lookup(as->user_root));
     if (!rc)
         rc = mc_mmuext(&op);
-    if (!rc)
+    if (!rc) {
+        move_here(aspace_current(), as);
         registry_set_current(as);
+    }
     return lazy_mmu_leave_after(rc);
 }
 

@@ -15,6 +15,19 @@ int fresh_table_add(pfn_t table);
 void fresh_table_owned(pfn_t table);
 void fresh_forget(void);
 
+/*
+ * mmu/tlb.c: flush every vCPU that has `as` loaded (aspace.loaded_on), none if
+ * none has; and what it sent: nothing (loaded nowhere), local, or a vcpumask.
+ */
+int mmu_flush_space(const struct aspace *as);
+struct mmu_flush_stats {
+    uint64_t avoided;
+    uint64_t local;
+    uint64_t multi;
+};
+const struct mmu_flush_stats *mmu_flush_stats(void);
+void mmu_flush_stats_reset(void);
+
 /* Forget all state: the machine underneath was replaced (hosted tests boot one per case). */
 void mmu_forget_state(void);
 

@@ -157,16 +157,17 @@ static int sync_view(void)
 }
 
 /*
- * The end of every range operation: changes to the loaded address space must
- * leave the TLB (one flush, in the same batch), then the lazy section ends.
+ * The end of every range operation: changes to an address space must leave
+ * the TLB of every vCPU that has it loaded (one flush, in the same batch;
+ * none if no vCPU has it loaded), then the lazy section ends.
  * Only a change that took away something present can be stale in it: x86
  * caches no translation, nor paging-structure entry, for a non-present entry,
  * so a map that only filled empty entries has nothing to flush (`stale` false).
  */
 static int end_range(const struct aspace *as, int rc, bool stale)
 {
-    if (!rc && stale && as == aspace_current())
-        rc = mmu_flush_tlb();
+    if (!rc && stale)
+        rc = mmu_flush_space(as);
     return lazy_mmu_leave_after(rc);
 }
 

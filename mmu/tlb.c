@@ -5,8 +5,11 @@
  * batch, so it rides in the same trap as the updates it follows. :*/
 #include <xen/pvmmu/mmu.h>
 #include <xen/pvmmu/multicall.h>
+#include <xen/pvmmu/platform.h>
 #include <xen/pvmmu/report.h>
 #include "mmu/mmu_int.h"
+
+static struct mmu_flush_stats flush_stats;
 
 int mmu_flush_tlb(void)
 {
@@ -14,6 +17,43 @@ int mmu_flush_tlb(void)
     int rc = mc_mmuext(&op);
 
     return rc ? rc : mc_issue();
+}
+
+/*
+ * After a change to `as` that may leave stale entries: flush the vCPUs that
+ * have it loaded, and no others.  None: no flush at all (counted, the
+ * shootdown avoided); this vCPU alone: a local flush; others too:
+ * TLB_FLUSH_MULTI with the space's own vcpumask.  Xen reads that mask when
+ * the batch is issued, after the updates queued before it, so a vCPU that
+ * loads the space in between is flushed too.
+ */
+int mmu_flush_space(const struct aspace *as)
+{
+    struct mmuext_op op = { .cmd = MMUEXT_TLB_FLUSH_MULTI };
+    int rc;
+
+    if (!as->loaded_on) {
+        flush_stats.avoided++;
+        return 0;
+    }
+    if (as->loaded_on == 1UL << platform_vcpu_id()) {
+        flush_stats.local++;
+        return mmu_flush_tlb();
+    }
+    flush_stats.multi++;
+    op.arg2.vcpumask.p = &as->loaded_on;
+    rc = mc_mmuext(&op);
+    return rc ? rc : mc_issue();
+}
+
+const struct mmu_flush_stats *mmu_flush_stats(void)
+{
+    return &flush_stats;
+}
+
+void mmu_flush_stats_reset(void)
+{
+    flush_stats = (struct mmu_flush_stats){ 0 };
 }
 
 int mmu_invlpg(uint64_t va)

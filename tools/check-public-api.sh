@@ -139,6 +139,7 @@ bool pvmmu_m2p_read_raw(pvmmu_mfn_t mfn, uint64_t *pfn) { (void)mfn; (void)pfn; 
 void *pvmmu_p2m_window_reserve(uint64_t bytes) { (void)bytes; return NULL; }
 int pvmmu_p2m_window_map(void *va, pvmmu_pfn_t pfn, bool w) { (void)va; (void)pfn; (void)w; return -XEN_ENOSYS; }
 void pvmmu_platform_log(const char *line) { (void)line; }
+unsigned pvmmu_platform_vcpu_id(void) { return 0; }
 
 int main(void)
 {

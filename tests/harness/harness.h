@@ -67,6 +67,17 @@ bool harness_direct_map_writable(pfn_t pfn);      /* the guest's l1e says P and 
 bool harness_writable(void *va);                   /* would a write here fault? */
 
 /*
+ * SMP, sequentially interleaved (smp.c, docs/model-smp.md): bring up n vcpus
+ * (1..MODEL_MAX_VCPUS; the new ones start on the kernel's root), and choose
+ * the vcpu that makes the next hypercalls and accesses.  Boot leaves one
+ * vcpu, vcpu 0, current.
+ */
+void harness_set_vcpus(unsigned int n);
+unsigned int harness_vcpus(void);
+void harness_on_vcpu(unsigned int vcpu);
+unsigned int harness_current_vcpu(void);
+
+/*
  * frame_alloc fault injection: the nth allocation from now (1 = the next)
  * returns INVALID_PFN; with `sticky`, every one after it too.  0 disarms.
  */

@@ -185,6 +185,12 @@ void platform_log(const char *line)
         fprintf(stderr, "pvmmu: %s\n", line);
 }
 
+/* The vcpu the harness runs the core on (smp.c): the model's current one. */
+unsigned platform_vcpu_id(void)
+{
+    return model_current_vcpu();
+}
+
 unsigned long harness_log_count(void) { return log_count; }
 
 const char *harness_log_last(void)

@@ -9,9 +9,10 @@
  * EFAULT for memory that is not there, with no privilege needed), so a
  * pointer to nothing fails as it would in Xen instead of crashing the test.
  *
- * The model has one CPU.  The guest has max_vcpus vcpus (1 unless a test says
- * otherwise); vcpu 0 runs on that CPU, the others are not running anywhere,
- * so no CPU holds their TLB entries (their dirty_cpu is VCPU_CPU_CLEAN).
+ * The guest has max_vcpus vcpus (1 unless a test says otherwise); the first
+ * nr_vcpus of them run, vcpu i on pCPU i (vcpus.c); the others are not
+ * running anywhere, so no CPU holds their TLB entries (their dirty_cpu is
+ * VCPU_CPU_CLEAN).
  */
 #include <fcntl.h>
 #include <stdlib.h>
@@ -57,29 +58,30 @@ void model_set_max_vcpus(unsigned int n)
 /*
  * vcpumask_to_pcpumask() (xen/arch/x86/mm.c): read the mask one unsigned long
  * at a time, only as many as max_vcpus needs, stopping at the first bit past
- * the last vcpu.  *this_cpu says whether a vcpu dirty on this CPU was named:
- * that is whether a flush "to the mask" reaches the model's TLB.  An empty
- * mask names no CPU and flushes nothing.  A copy that fails clears the mask
- * and answers -EFAULT.
+ * the last vcpu.  Each vcpu named adds the pCPU it is dirty on (v->dirty_cpu;
+ * here: its own number while it runs, none if it is not running).  An empty
+ * mask names no pCPU and flushes nothing.  A copy that fails clears the mask
+ * and answers -EFAULT (the caller decides what the guest sees: -EINVAL from
+ * mmuext_op, -EFAULT from update_va_mapping).
  */
-int model_vcpumask_to_pcpumask(uint64_t bmap, bool *this_cpu)
+int model_vcpumask_to_pcpumask(uint64_t bmap, model_cpumask_t *pmask)
 {
-    *this_cpu = false;
+    *pmask = 0;
     for (unsigned int offs = 0;; offs++) {
         unsigned int bias = offs * 64;
         uint64_t vmask;
         if (bias >= model.max_vcpus)
             return 0;
         if (!model_copy_from_guest(&vmask, bmap + offs * sizeof(vmask), sizeof(vmask))) {
-            *this_cpu = false;
+            *pmask = 0;
             return -XEN_EFAULT;
         }
         for (; vmask; vmask &= vmask - 1) {
             unsigned int vcpu = bias + (unsigned int)__builtin_ctzll(vmask);
             if (vcpu >= model.max_vcpus)
                 return 0;
-            if (vcpu == 0)
-                *this_cpu = true;
+            if (vcpu < model.nr_vcpus)   /* is_vcpu_dirty_cpu(v->dirty_cpu) */
+                *pmask |= (model_cpumask_t)1 << vcpu;
         }
     }
 }

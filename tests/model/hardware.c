@@ -60,7 +60,7 @@ bool model_translate(mfn_t l4, uint64_t va, struct model_xlat *out)
  * on 64-bit PV, with Xen making its own mappings user-accessible, so USER is
  * not checked here: see docs/model.md.)
  */
-enum model_touch model_touch(mfn_t l4, uint64_t va, bool write)
+enum model_touch model_touch_fill(struct model_vcpu *v, mfn_t l4, uint64_t va, bool write)
 {
     struct walk w;
     if (!walk(l4, va, &w))
@@ -71,6 +71,12 @@ enum model_touch model_touch(mfn_t l4, uint64_t va, bool write)
         *w.entry[level] |= _PAGE_ACCESSED;
     if (write)
         *w.entry[1] |= _PAGE_DIRTY;
-    model_tlb_fill(l4, va, &w.x);
+    model_tlb_fill(v, l4, va, &w.x);
     return MODEL_TOUCH_OK;
+}
+
+/* The current vcpu's access (model_vcpu_touch, tlb.c, is any vcpu's, through its own root). */
+enum model_touch model_touch(mfn_t l4, uint64_t va, bool write)
+{
+    return model_touch_fill(model_current(), l4, va, write);
 }

@@ -86,10 +86,12 @@ static void compute(struct expect *ex)
         if (f->pinned)
             want(ex, _mfn(m), f->type);
     }
-    if (mfn_valid_value(model.kernel_base))
-        want(ex, model.kernel_base, MODEL_TYPE_L4);
-    if (mfn_valid_value(model.user_base))
-        want(ex, model.user_base, MODEL_TYPE_L4);
+    for (unsigned int v = 0; v < model.nr_vcpus; v++) {   /* each vcpu's guest_table(_user) */
+        if (mfn_valid_value(model.vcpu[v].kernel_base))
+            want(ex, model.vcpu[v].kernel_base, MODEL_TYPE_L4);
+        if (mfn_valid_value(model.vcpu[v].user_base))
+            want(ex, model.vcpu[v].user_base, MODEL_TYPE_L4);
+    }
 }
 
 #define FAIL(...) do { snprintf(why, why_len, __VA_ARGS__); return false; } while (0)

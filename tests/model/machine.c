@@ -51,8 +51,9 @@ void model_create(unsigned long nr_frames)
     for (unsigned int i = 0; i < MODEL_XEN_FRAMES; i++)
         model.frames[i].owner = MODEL_OWNER_XEN;
 
-    model.kernel_base = INVALID_MFN;
-    model.user_base = INVALID_MFN;
+    for (unsigned int i = 0; i < MODEL_MAX_VCPUS; i++)
+        model.vcpu[i].kernel_base = model.vcpu[i].user_base = INVALID_MFN;
+    model.nr_vcpus = 1;
     model.max_vcpus = 1;
     model.pv_linear_pt = true;
     model_set_l1tf_widths(MODEL_DEFAULT_PADDR_BITS, MODEL_DEFAULT_L1D_MAXPHYSADDR);
@@ -67,8 +68,9 @@ void model_destroy(void)
     free(model.frames);
     memset(&model, 0, sizeof(model));
     model.memfd = -1;
-    model.kernel_base = INVALID_MFN;
-    model.user_base = INVALID_MFN;
+    for (unsigned int i = 0; i < MODEL_MAX_VCPUS; i++)
+        model.vcpu[i].kernel_base = model.vcpu[i].user_base = INVALID_MFN;
+    model.nr_vcpus = 1;
 }
 
 unsigned long model_nr_frames(void) { return model.nr_frames; }
@@ -143,8 +145,6 @@ mfn_t model_xen_frame(unsigned int i)
     return _mfn(i % MODEL_XEN_FRAMES);
 }
 
-mfn_t model_kernel_base(void) { return model.kernel_base; }
-mfn_t model_user_base(void) { return model.user_base; }
 
 /*
  * The m2p.  The guest sees it read-only at MACH2PHYS_VIRT_START, and parts of it

@@ -157,9 +157,9 @@ long model_mmu_update(mmu_update_t *reqs, unsigned int count, unsigned int *done
     }
     long rc = model_run_list(reqs, count, done, &model.counters.mmu_update_reqs, request_at,
                              &o);
-    /* "flush_linear_pt requires a FLUSH_TLB to all dirty CPUs": this one. */
+    /* "flush_linear_pt requires a FLUSH_TLB to all dirty CPUs": every running vcpu's. */
     if (o.flush_linear_pt)
-        model_tlb_flush_by_xen();
+        model_tlb_flush_by_xen(model_dirty_cpumask());
     return rc;
 }
 

@@ -53,28 +53,35 @@ static int take_root(mfn_t mfn)
     return model_get_type(mfn, MODEL_TYPE_L4);
 }
 
-/* new_guest_cr3(): loading the same root again is only write_ptbase(). */
+/*
+ * new_guest_cr3(): the calling vcpu's guest_table.  Loading the same root
+ * again is only write_ptbase(); either way its own CPU's TLB is flushed,
+ * nobody else's.
+ */
 static int new_baseptr(mfn_t mfn)
 {
-    if (mfn_eq(mfn, model.kernel_base)) {
-        model_tlb_flush_by_xen();
+    struct model_vcpu *v = model_current();
+
+    if (mfn_eq(mfn, v->kernel_base)) {
+        model_tlb_flush_by_xen(model_this_cpu());
         return 0;
     }
     int rc = take_root(mfn);
     if (rc)
         return rc;
-    mfn_t old = model.kernel_base;
-    model.kernel_base = mfn;
-    model_tlb_flush_by_xen();
+    mfn_t old = v->kernel_base;
+    v->kernel_base = mfn;
+    model_tlb_flush_by_xen(model_this_cpu());
     if (mfn_valid_value(old))
         model_put_type(old);
     return 0;
 }
 
-/* MMUEXT_NEW_USER_BASEPTR: mfn 0 means "no user page tables". */
+/* MMUEXT_NEW_USER_BASEPTR: the calling vcpu's guest_table_user; mfn 0 means "none". */
 static int new_user_baseptr(mfn_t mfn)
 {
-    mfn_t old = model.user_base;
+    struct model_vcpu *v = model_current();
+    mfn_t old = v->user_base;
     if (mfn_eq(mfn, old) || (mfn_x(mfn) == 0 && !mfn_valid_value(old)))
         return 0;
     if (mfn_x(mfn) != 0) {
@@ -82,47 +89,48 @@ static int new_user_baseptr(mfn_t mfn)
         if (rc)
             return rc;
     }
-    model.user_base = mfn_x(mfn) ? mfn : INVALID_MFN;
+    v->user_base = mfn_x(mfn) ? mfn : INVALID_MFN;
     if (mfn_valid_value(old))
         model_put_type(old);
     return 0;
 }
 
 /*
- * paging_invlpg() (xen/arch/x86/mm.c), behind MMUEXT_INVLPG_LOCAL: a
- * non-canonical address is ignored, not refused.
+ * MMUEXT_INVLPG_LOCAL: paging_invlpg(curr, linear) (xen/arch/x86/mm.c), the
+ * calling vcpu's TLB only; a non-canonical address is ignored, not refused.
  */
 static void invlpg_local(uint64_t linear)
 {
     if (model_canonical(model_guest_va(linear)))
-        model_tlb_flush_va(linear);
+        model_tlb_flush_va_mask(model_this_cpu(), linear);
 }
 
 /*
  * do_mmuext_op's MMUEXT_INVLPG_MULTI / _ALL: flush_tlb_one_mask() only
  * `if ( __addr_ok(op.arg1.linear_addr) )`; otherwise nothing, and success.
  */
-static void invlpg_mask(uint64_t linear, bool reaches_this_cpu)
+static void invlpg_mask(uint64_t linear, model_cpumask_t mask)
 {
-    if (reaches_this_cpu && model_addr_ok(model_guest_va(linear)))
-        model_tlb_flush_va(linear);
+    if (model_addr_ok(model_guest_va(linear)))
+        model_tlb_flush_va_mask(mask, linear);
 }
 
 /*
  * MMUEXT_TLB_FLUSH_MULTI / INVLPG_MULTI: the vcpumask is read from guest
- * memory (vcpumask_to_pcpumask); a failed read is -EINVAL here (it is -EFAULT
- * in update_va_mapping).  A mask that names no running vcpu flushes nothing.
+ * memory (vcpumask_to_pcpumask) before anything is flushed; a failed read is
+ * -EINVAL here (it is -EFAULT in update_va_mapping) and flushes nothing.  A
+ * mask that names no running vcpu flushes nothing.
  */
 static int flush_multi(const struct mmuext_op *op, bool whole_tlb)
 {
-    bool this_cpu;
-    if (model_vcpumask_to_pcpumask((uint64_t)(uintptr_t)op->arg2.vcpumask.p, &this_cpu))
+    model_cpumask_t mask;
+    if (model_vcpumask_to_pcpumask((uint64_t)(uintptr_t)op->arg2.vcpumask.p, &mask))
         return (int)model_refuse(-XEN_EINVAL, "do_mmuext_op: vcpumask_to_pcpumask could not "
                                  "read the vcpumask at %p", op->arg2.vcpumask.p);
-    if (!whole_tlb)
-        invlpg_mask(op->arg1.linear_addr, this_cpu);
-    else if (this_cpu)
-        model_tlb_flush_all();
+    if (whole_tlb)
+        model_tlb_flush_mask(mask);
+    else
+        invlpg_mask(op->arg1.linear_addr, mask);
     return 0;
 }
 
@@ -142,15 +150,17 @@ static int one_op(const struct mmuext_op *op)
         return new_baseptr(mfn);
     case MMUEXT_NEW_USER_BASEPTR:
         return new_user_baseptr(mfn);
-    case MMUEXT_TLB_FLUSH_LOCAL:
-    case MMUEXT_TLB_FLUSH_ALL:
-        model_tlb_flush_all();
+    case MMUEXT_TLB_FLUSH_LOCAL:   /* flush_tlb_local() */
+        model_tlb_flush_mask(model_this_cpu());
+        return 0;
+    case MMUEXT_TLB_FLUSH_ALL:     /* flush_tlb_mask(currd->dirty_cpumask) */
+        model_tlb_flush_mask(model_dirty_cpumask());
         return 0;
     case MMUEXT_INVLPG_LOCAL:
         invlpg_local(op->arg1.linear_addr);
         return 0;
-    case MMUEXT_INVLPG_ALL:   /* the domain's dirty CPUs: this one */
-        invlpg_mask(op->arg1.linear_addr, true);
+    case MMUEXT_INVLPG_ALL:        /* flush_tlb_one_mask(currd->dirty_cpumask, ...) */
+        invlpg_mask(op->arg1.linear_addr, model_dirty_cpumask());
         return 0;
     case MMUEXT_TLB_FLUSH_MULTI:
         return flush_multi(op, true);

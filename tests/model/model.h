@@ -15,8 +15,8 @@
  * linear.c (entries naming a table of their own level), domains.c (what a
  * domain argument names), guest.c (guest memory, vcpumasks), mmu_update.c,
  * mmuext.c, va_mapping.c, multicall.c, hardware.c (what the MMU would do with
- * the tables), tlb.c (what it remembers until a flush), invariants.c (the
- * global rules, recomputed).
+ * the tables), vcpus.c (who runs, who calls), tlb.c (what each vcpu remembers
+ * until a flush), invariants.c (the global rules, recomputed).
  * docs/model.md tells the story and lists what is not modelled.
  */
 #ifndef PVMMU_TEST_MODEL_H
@@ -81,7 +81,7 @@ mfn_t model_xen_frame(unsigned int i);
 /* The value promote_l4_table writes into Xen slot `slot` (256..271) of L4 `l4`. */
 uint64_t model_xen_l4e(mfn_t l4, unsigned int slot);
 
-/* What MMUEXT_NEW_BASEPTR / NEW_USER_BASEPTR last installed (INVALID_MFN: none). */
+/* What MMUEXT_NEW_BASEPTR / NEW_USER_BASEPTR last installed on the current vcpu (INVALID_MFN: none). */
 mfn_t model_kernel_base(void);
 mfn_t model_user_base(void);
 
@@ -95,9 +95,26 @@ void model_m2p_set_hole(mfn_t first, unsigned long count, bool hole);
 
 /*
  * The guest's vcpus (d->max_vcpus, 1 by default): how many bits of a vcpumask
- * Xen reads.  Only vcpu 0 runs, on the model's one CPU.
+ * Xen reads.  Of those, the first model_vcpus() are running (1 by default).
  */
 void model_set_max_vcpus(unsigned int n);
+
+/*
+ * SMP (vcpus.c, docs/model-smp.md).  Up to MODEL_MAX_VCPUS vcpus run, vcpu i on
+ * pCPU i, each with its own loaded roots and its own TLB.  One of them is
+ * "current": it issues every hypercall (Xen's `current`), so a LOCAL flush or
+ * a NEW_BASEPTR is its alone.  model_set_vcpus(n) brings vcpus up to n (a new
+ * one starts with vcpu 0's kernel root loaded, no user root, an empty TLB: what
+ * VCPUOP_initialise with that cr3 leaves) or takes them down to n (their roots'
+ * references dropped); d->max_vcpus grows to n if smaller.  n is 1..MAX.
+ */
+#define MODEL_MAX_VCPUS 8
+void model_set_vcpus(unsigned int n);
+unsigned int model_vcpus(void);
+void model_set_current_vcpu(unsigned int vcpu);
+unsigned int model_current_vcpu(void);
+mfn_t model_vcpu_kernel_base(unsigned int vcpu);
+mfn_t model_vcpu_user_base(unsigned int vcpu);
 
 /*
  * The host CPU's widths behind Xen's L1TF rule (l1tf_calculations): CPUID's
@@ -130,8 +147,10 @@ struct model_counters {
     unsigned long devalidations;
     unsigned long pins;
     unsigned long unpins;
-    unsigned long tlb_flushes;
+    unsigned long tlb_flushes;          /* flush ops that reached some TLB */
     unsigned long invlpgs;
+    unsigned long tlb_flush_vcpus;      /* vcpu TLBs those reached (a shootdown's width) */
+    unsigned long invlpg_vcpus;
     unsigned long injected_faults;
 };
 
@@ -211,7 +230,29 @@ enum model_touch model_touch(mfn_t l4, uint64_t va, bool write);
  * is caught here.
  */
 bool model_tlb_lookup(mfn_t l4, uint64_t va, struct model_xlat *out);
+/* Over every running vcpu's TLB (with more than one vcpu, `why` names the vcpu). */
 unsigned int model_tlb_stale(char *why, size_t why_len);
+
+/*
+ * Per vcpu (model_touch and model_tlb_lookup above are the current vcpu's):
+ * an access by `vcpu` through its loaded kernel root, as its CPU makes it.  A
+ * translation in its TLB is used as it is (the CPU does not re-walk), so a
+ * change to the tables is NOT seen by a vcpu that cached the old entry until a
+ * flush reaches it: that is how a missed shootdown becomes visible.
+ *
+ * The stale-TLB detector: an access that uses a cached translation granting
+ * more than the tables now do (no longer mapped, another frame, no longer
+ * writable / user / executable) is recorded as a stale read: the page-table
+ * change plus the shootdown that should have followed it did not remove the
+ * entry.  A test asserts model_stale_reads() == 0 after the core's operation
+ * returned (every shootdown it owes has completed by then); the record names
+ * the vcpu, the address, the stale and the current translation.
+ */
+enum model_touch model_vcpu_touch(unsigned int vcpu, uint64_t va, bool write);
+bool model_vcpu_tlb_lookup(unsigned int vcpu, uint64_t va, struct model_xlat *out);
+unsigned int model_vcpu_tlb_stale(unsigned int vcpu, char *why, size_t why_len);
+unsigned long model_stale_reads(char *why, size_t why_len);
+void model_reset_stale_reads(void);
 
 /* --- the global invariants ------------------------------------------------------- */
 

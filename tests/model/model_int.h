@@ -30,12 +30,32 @@ struct model_tlb_entry {
 
 #define MODEL_TLB_SIZE 64
 
+/*
+ * One vCPU of the guest, as the model runs it: on a pCPU of its own (vCPU i on
+ * pCPU i, never moving), so its TLB is that pCPU's and a flush to a pCPU mask
+ * reaches the vCPUs with those numbers.  Its loaded roots are Xen's
+ * v->arch.guest_table and guest_table_user.
+ */
+struct model_vcpu {
+    mfn_t kernel_base, user_base;
+    struct model_tlb_entry tlb[MODEL_TLB_SIZE];
+    unsigned int tlb_next;
+};
+
+/* A set of pCPUs (= running vCPUs), Xen's cpumask_t: bit i is pCPU i. */
+typedef uint64_t model_cpumask_t;
+
+/* The stale-TLB detector's record (tlb.c). */
+struct model_stale_reads {
+    unsigned long count;
+    char first[320];
+};
+
 struct model_state {
     unsigned long nr_frames;
     int memfd;
     uint8_t *mem;                    /* all of machine memory, mapped once */
     struct model_frame *frames;
-    mfn_t kernel_base, user_base;    /* the vcpu's guest_table and guest_table_user */
     struct model_counters counters;
     unsigned long fail_call_in, fail_entry_in;
     long fail_call_err, fail_entry_err;
@@ -46,9 +66,11 @@ struct model_state {
     void (*store_hook)(mfn_t table, unsigned int slot, uint64_t val);
     uint64_t l1tf_addr_mask, l1tf_safe_maddr;   /* l1tf_calculations() (entries.c) */
     bool pv_linear_pt;               /* Xen's pv-linear-pt option (linear.c) */
-    unsigned int max_vcpus;          /* d->max_vcpus; only vcpu 0 runs (guest.c) */
-    struct model_tlb_entry tlb[MODEL_TLB_SIZE];
-    unsigned int tlb_next;
+    unsigned int max_vcpus;          /* d->max_vcpus (guest.c) */
+    unsigned int nr_vcpus;           /* of those, running: vcpu[0 .. nr_vcpus-1] (vcpus.c) */
+    unsigned int cur_vcpu;           /* the one issuing hypercalls: Xen's `current` */
+    struct model_vcpu vcpu[MODEL_MAX_VCPUS];
+    struct model_stale_reads stale;
 };
 
 extern struct model_state model;
@@ -70,7 +92,12 @@ const char *model_dom_name(enum model_dom d);
 bool model_canonical(uint64_t va);                     /* is_canonical_address */
 bool model_addr_ok(uint64_t va);                       /* __addr_ok */
 bool model_copy_from_guest(void *to, uint64_t from, size_t len);
-int model_vcpumask_to_pcpumask(uint64_t bmap, bool *this_cpu);
+int model_vcpumask_to_pcpumask(uint64_t bmap, model_cpumask_t *pmask);
+
+/* vcpus.c: who is running, and the calling one. */
+struct model_vcpu *model_current(void);           /* current */
+model_cpumask_t model_this_cpu(void);             /* cpumask_of(smp_processor_id()) */
+model_cpumask_t model_dirty_cpumask(void);        /* d->dirty_cpumask */
 
 /* machine.c */
 struct model_frame *model_frame(mfn_t mfn);          /* NULL past the end of memory */
@@ -101,11 +128,19 @@ uint64_t model_adjust_guest(int level, uint64_t e);     /* adjust_guest_lNe */
 int model_mod_entry(mfn_t table, unsigned int slot, int level, uint64_t nval, bool preserve_ad,
                     enum model_dom pg_owner);
 
-/* tlb.c: flushing (and counting the flushes). */
-void model_tlb_fill(mfn_t root, uint64_t va, const struct model_xlat *x);
-void model_tlb_flush_all(void);
-void model_tlb_flush_va(uint64_t va);       /* va as the guest gave it (host pointers too) */
-void model_tlb_flush_by_xen(void);          /* a flush Xen does unasked: everything */
+/* tlb.c: flushing (and counting the flushes the guest asked for). */
+void model_tlb_fill(struct model_vcpu *v, mfn_t root, uint64_t va, const struct model_xlat *x);
+/* flush_tlb_mask(): every TLB in `mask`, whole; counted once if it reaches any. */
+void model_tlb_flush_mask(model_cpumask_t mask);
+/* flush_tlb_one_mask(): one page of every TLB in `mask` (va as given: host pointers too). */
+void model_tlb_flush_va_mask(model_cpumask_t mask, uint64_t va);
+/* A flush Xen does unasked (a root load, flush_linear_pt): not counted. */
+void model_tlb_flush_by_xen(model_cpumask_t mask);
+/* _get_page_type's flush when a frame changes type: no TLB keeps a translation to it. */
+void model_tlb_flush_frame_by_xen(mfn_t mfn);
+void model_vcpu_tlb_clear(struct model_vcpu *v);
+/* hardware.c: walk, mark A/D, and cache the translation in v's TLB. */
+enum model_touch model_touch_fill(struct model_vcpu *v, mfn_t l4, uint64_t va, bool write);
 
 /* multicall.c: counting and fault injection, shared by every hypercall. */
 bool model_enter_hypercall(long *injected);           /* true: fail with *injected */

@@ -121,6 +121,8 @@ int model_get_type(mfn_t mfn, enum model_type type)
         return 0;
     }
 
+    if (f->type != type)
+        model_tlb_flush_frame_by_xen(mfn);   /* "on type change we check to flush stale TLB entries" */
     f->type = type;
     f->type_count = 1;
     f->validated = false;

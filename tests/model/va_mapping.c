@@ -12,12 +12,14 @@
 /* map_guest_l1e(): the L1 that maps va in the current tree, or INVALID_MFN. */
 static mfn_t l1_for(uint64_t va)
 {
-    if (!mfn_valid_value(model.kernel_base) || va_canonical(va) != va)
+    mfn_t root = model_current()->kernel_base;
+
+    if (!mfn_valid_value(root) || va_canonical(va) != va)
         return INVALID_MFN;
     if (l4_slot_is_xen(pt_index(va, 4)))
         return INVALID_MFN;
 
-    mfn_t table = model.kernel_base;
+    mfn_t table = root;
     for (int level = 4; level > 1; level--) {
         uint64_t e = model_table(table)[pt_index(va, level)];
         if (!(e & _PAGE_PRESENT) || (e & _PAGE_PSE))
@@ -30,32 +32,33 @@ static mfn_t l1_for(uint64_t va)
 }
 
 /*
- * The flush after a successful update (__do_update_va_mapping): the low two
- * bits say what to flush, the rest to whom.  UVMF_LOCAL (0) is this CPU,
- * UVMF_ALL the domain's dirty CPUs (here: this one); any other value is a
- * pointer to a vcpumask (UVMF_MULTI), read as vcpumask_to_pcpumask does.  An
- * empty mask flushes nothing; an unreadable one flushes nothing and returns
- * -EFAULT, although the entry has been changed.
+ * The flush after a successful update (__do_update_va_mapping; since XSA-279
+ * a refused update skips it): the low two bits say what to flush, the rest to
+ * whom.  UVMF_LOCAL (0) is the calling vcpu's CPU (flush_tlb_local /
+ * paging_invlpg), UVMF_ALL the domain's dirty CPUs (every running vcpu); any
+ * other value is a pointer to a vcpumask (UVMF_MULTI), read only now, after
+ * the update, as vcpumask_to_pcpumask does.  An empty mask flushes nothing;
+ * an unreadable one flushes nothing and returns -EFAULT, although the entry
+ * has been changed.  An INVLPG is never refused here: va passed
+ * map_guest_l1e's __addr_ok to get this far.
  */
 static long flush(uint64_t va, uint64_t flags)
 {
     uint64_t type = flags & UVMF_FLUSHTYPE_MASK, bmap = flags & ~(uint64_t)UVMF_FLUSHTYPE_MASK;
-    bool this_cpu = true;
+    model_cpumask_t mask = bmap == UVMF_LOCAL ? model_this_cpu() : model_dirty_cpumask();
     long rc = 0;
 
     if (type == UVMF_NONE)
         return 0;
     if (bmap != UVMF_LOCAL && bmap != UVMF_ALL)
-        rc = model_vcpumask_to_pcpumask(bmap, &this_cpu);
+        rc = model_vcpumask_to_pcpumask(bmap, &mask);
     if (rc)
         model_refuse(rc, "update_va_mapping: vcpumask_to_pcpumask could not read the vcpumask "
                      "at %#llx (the entry was changed)", (unsigned long long)bmap);
-    if (!this_cpu)
-        return rc;
     if (type == UVMF_TLB_FLUSH)
-        model_tlb_flush_all();
+        model_tlb_flush_mask(mask);
     else if (type == UVMF_INVLPG)
-        model_tlb_flush_va(va);
+        model_tlb_flush_va_mask(mask, va);
     return rc;
 }
 

@@ -42,3 +42,9 @@ void platform_log(const char *line)
 {
     kprintf("log: %s", line);
 }
+
+/* One CPU. */
+unsigned platform_vcpu_id(void)
+{
+    return 0;
+}

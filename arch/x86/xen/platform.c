@@ -63,3 +63,9 @@ void platform_log(const char *line)
     if (!log_quiet)
         kprintf("log: %s", line);
 }
+
+/* Only vCPU 0 runs (secondary vCPUs are issue 11, item 1). */
+unsigned platform_vcpu_id(void)
+{
+    return 0;
+}

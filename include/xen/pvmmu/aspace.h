@@ -39,6 +39,12 @@ struct pvmmu_aspace {
     bool save_pinned;   /* pinned by pvmmu_pin_all(); pvmmu_unpin_all() releases exactly these */
     bool is_kernel;     /* the kernel's own tables (from Xen's domain builder) */
     unsigned id;        /* index in the pool: stable, for reports */
+    /*
+     * The vCPUs that have it loaded, as a Xen vcpumask (bit n: vCPU n).  Only
+     * they can hold its TLB entries: loading another root flushed everyone
+     * else's.  A change that needs a flush sends it to these (mmu/tlb.c).
+     */
+    unsigned long loaded_on;
     struct pvmmu_aspace *next_registered;
 };
 

@@ -90,6 +90,13 @@ int pvmmu_p2m_window_map(void *va, pvmmu_pfn_t pfn, bool writable);
 /* One line of diagnostics (no newline in it; the hook adds its own).  May drop lines. */
 void pvmmu_platform_log(const char *line);
 
+/* --- the vCPU --------------------------------------------------------------------------- */
+/*
+ * The vCPU this code runs on (Linux's smp_processor_id()), below 64: the bit
+ * that stands for it in a Xen vcpumask.  0 while only vCPU 0 runs.
+ */
+unsigned pvmmu_platform_vcpu_id(void);
+
 /* --- the C library -------------------------------------------------------------------- */
 /*
  * The core is freestanding, but gcc emits calls to memcpy and memset for struct
