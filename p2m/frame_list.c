@@ -152,6 +152,9 @@ int p2m_publish(shared_info_t *si)
         pvmmu_error("p2m_publish(si %p): the p2m is not initialised", (void *)si);
         return -XEN_EINVAL;
     }
+    /* The toolstack reads the list instead (virt_list.c): no tree is built for it. */
+    if (p2m_tools_format() == P2M_TOOLS_LIST)
+        return p2m_list_publish(si);
     rc = allocate_pages();
     if (rc)
         return rc;

@@ -102,8 +102,11 @@ static int leaf_install(uint64_t leaf, pfn_t frame, bool writable)
     rc = p2m_frame_list_prepare(leaf);
     if (rc)
         return rc;
+    /* The virtual list's readers see the window itself: odd while it moves (virt_list.c). */
+    p2m_generation_begin();
     rc = p2m_window_map(window_page(leaf), frame, writable);
     if (rc) {
+        p2m_generation_end();
         pvmmu_error("p2m: mapping leaf %llu (pfns from 0x%llx) onto pfn 0x%llx failed: %d",
                     (unsigned long long)leaf, (unsigned long long)(leaf * P2M_PER_LEAF),
                     (unsigned long long)pfn_x(frame), rc);
@@ -112,6 +115,7 @@ static int leaf_install(uint64_t leaf, pfn_t frame, bool writable)
     slots = pfn_to_virt(_pfn(p2m.directory[leaf / P2M_LEAVES_PER_MID]));
     slots[leaf % P2M_LEAVES_PER_MID] = pfn_x(frame);
     p2m_frame_list_note(leaf);
+    p2m_generation_end();
     return 0;
 }
 
@@ -197,7 +201,8 @@ static int entry_store(pfn_t pfn, mfn_t mfn)
         if (rc)
             return rc;
     }
-    p2m_linear.entries[pfn_x(pfn)] = mfn_x(mfn);
+    /* One atomic store: a toolstack may be reading the list while we run (arch-x86/xen.h). */
+    __atomic_store_n(&p2m_linear.entries[pfn_x(pfn)], mfn_x(mfn), __ATOMIC_RELAXED);
     return 0;
 }
 
@@ -355,6 +360,7 @@ int p2m_init(const uint64_t *mfn_list, uint64_t nr_pages, uint64_t max_pfns)
     for (i = 0; i < P2M_MIDS_PER_TOP; i++)
         p2m.directory[i] = NO_DIRECTORY;
     p2m_frame_list_reset();
+    p2m_list_reset();
 
     rc = check_sizes(nr_pages, max_pfns);
     if (rc)

@@ -193,6 +193,8 @@ static bool one_cycle(unsigned cycle, bool pin_all)
     kprintf("pvmmu: %s (save %u)", report.outcome == SUSPEND_RESUMED ? "resumed in a new domain" :
                                    report.outcome == SUSPEND_CANCELLED ? "suspend cancelled" : "suspend failed",
             cycle);
+    if (report.outcome == SUSPEND_RESUMED && xen_shared)
+        p2m_tools_report(xen_shared, "after the resume");
     if (!pin_all) {
         negative_control(cycle, &report, rc);
         return false;

@@ -155,6 +155,62 @@ void p2m_frame_list_reset(void);
 void p2m_note_published(shared_info_t *si);
 
 /* ------------------------------------------------------------------------ */
+/* The virtual linear list the toolstack may read instead (p2m/virt_list.c). */
+
+/*
+ * Which shape p2m_publish() gives the toolstack.  The tree is the frame lists
+ * above (512 GiB at most); the list is the window itself, described in
+ * shared_info by p2m_vaddr, p2m_cr3 (the root of the address space the window
+ * is mapped in) and p2m_generation, with pfn_to_mfn_frame_list_list = ~0.
+ * libxenguest takes p2m_cr3 != 0 to mean the list.
+ */
+enum p2m_tools_format {
+    P2M_TOOLS_TREE,
+    P2M_TOOLS_LIST,
+};
+
+/*
+ * Choose the shape, once, at boot (before the first p2m_publish()): a restore
+ * zeroes start_info's flags, so SIF_VIRT_P2M_4TOOLS must be read at boot and
+ * the choice remembered.  `root` is the pfn of the L4 whose kernel half maps
+ * the window (for P2M_TOOLS_LIST; ignored for the tree).  Choosing the list
+ * after the tree was published takes the tree down (anchor ~0), and back.
+ */
+void p2m_tools_choose(enum p2m_tools_format format, pfn_t root);
+enum p2m_tools_format p2m_tools_format(void);
+const char *p2m_tools_format_name(enum p2m_tools_format format);
+
+/* frame_list.c's p2m_publish() hands over to this one in list mode. */
+int p2m_list_publish(shared_info_t *si);
+
+/*
+ * The generation count, for a toolstack that reads the list while we run: odd
+ * while a page of the window is being repointed, even otherwise, bumped
+ * before and after each repointing (with release fences, as Linux's wmb()).
+ * table.c calls begin/end around every change of what backs a window page;
+ * an entry written inside a leaf of its own is one atomic store and no bump
+ * (the ABI's rule: "modifying a p2m element ... via an atomic write only").
+ * The count lives in shared_info once the list is published, and is carried
+ * over into a new shared_info after a restore.
+ */
+void p2m_generation_begin(void);
+void p2m_generation_end(void);
+uint64_t p2m_generation(void);
+/*
+ * The toolstack's walk of the list (virt_list_read.c): from si's p2m_cr3 down
+ * the page tables (each frame mapped through map_mfn) to the leaves covering
+ * p2m_vaddr's max_pfn entries, copied into out[] (capacity entries), the leaf
+ * mfns into leaf_mfns[] (one per 512 pfns).  libxenguest's checks: every mfn in
+ * 1..max_mfn, every leaf one of ours by the m2p and the list just read, and the
+ * generation even and unchanged across the walk (-XEN_EAGAIN if not).
+ */
+int p2m_list_read(const shared_info_t *si, p2m_map_mfn_fn map_mfn, void *ctx, uint64_t *out,
+                  uint64_t capacity, uint64_t *leaf_mfns, uint64_t *nr_out);
+
+/* p2m_init(): back to the tree, generation 0, nothing published. */
+void p2m_list_reset(void);
+
+/* ------------------------------------------------------------------------ */
 /* The m2p (p2m/m2p.c). */
 
 enum m2p_status {
