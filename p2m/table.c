@@ -45,7 +45,7 @@ static struct {
     pfn_t missing_leaf;
     pfn_t identity_leaf;
     /* Per 512 leaves: the pfn of the page naming each leaf's backing frame, or NO_DIRECTORY. */
-    uint64_t directory[P2M_MIDS_PER_TOP];
+    uint64_t directory[P2M_LIST_MAX_PFNS / (P2M_PER_LEAF * P2M_LEAVES_PER_MID)];
     shared_info_t *published;   /* set by frame_list.c's p2m_publish(), via p2m_note_published() */
 } p2m;
 
@@ -317,10 +317,10 @@ static int leaf_from_list(uint64_t leaf, const uint64_t *mfn_list, uint64_t nr_p
 
 static int check_sizes(uint64_t nr_pages, uint64_t max_pfns)
 {
-    if (nr_pages == 0 || max_pfns > P2M_MAX_PFNS || nr_pages > max_pfns) {
+    if (nr_pages == 0 || max_pfns > P2M_LIST_MAX_PFNS || nr_pages > max_pfns) {
         pvmmu_error("p2m_init(nr_pages %llu, max_pfns %llu): need 0 < nr_pages <= max_pfns <= %llu",
                     (unsigned long long)nr_pages, (unsigned long long)max_pfns,
-                    (unsigned long long)P2M_MAX_PFNS);
+                    (unsigned long long)P2M_LIST_MAX_PFNS);
         return -XEN_EINVAL;
     }
     return 0;
@@ -357,7 +357,7 @@ int p2m_init(const uint64_t *mfn_list, uint64_t nr_pages, uint64_t max_pfns)
     p2m.max_pfns = p2m.nr_leaves = p2m.extent = 0;
     p2m.published = 0;
     p2m.own_leaves = 0;
-    for (i = 0; i < P2M_MIDS_PER_TOP; i++)
+    for (i = 0; i < ARRAY_SIZE(p2m.directory); i++)
         p2m.directory[i] = NO_DIRECTORY;
     p2m_frame_list_reset();
     p2m_list_reset();

@@ -97,7 +97,12 @@ void p2m_tools_report(const shared_info_t *sh, const char *when)
 static int setup_core(void)
 {
     uint64_t max_pfns = boot.nr_pages * 2 < P2M_MAX_PFNS ? boot.nr_pages * 2 : P2M_MAX_PFNS;
-    int rc = p2m_init(boot.mfn_list, boot.nr_pages, max_pfns);
+    int rc;
+
+    /* Room up to high_pfn: the saves will move a frame there (saves.c). */
+    if (options.high_pfn >= max_pfns)
+        max_pfns = (uint64_t)options.high_pfn + 1;
+    rc = p2m_init(boot.mfn_list, boot.nr_pages, max_pfns);
 
     boot.p2m_ready = rc == 0;
     if (!rc)

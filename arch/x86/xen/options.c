@@ -5,6 +5,7 @@
  * made of [a-z0-9_-].  Nothing here trusts the input: every word is bounded by
  * `len`, every copy by its destination, and a bad word changes nothing. :*/
 #include <stdint.h>
+#include <xen/pvmmu/p2m.h>
 #include "options.h"
 
 enum kind { NUMBER, NAME_LIST, CHOICE };
@@ -31,6 +32,7 @@ static const struct option table[] = {
     NUM(fault_around, 1, 512),
     NUM(saves, 0, 100),
     NUM(pin_all, 0, 1),
+    NUM(high_pfn, 0, P2M_LIST_MAX_PFNS - 1),
     { "p2m_tools", CHOICE, offsetof(struct kernel_options, p2m_tools), 0, 0, p2m_tools_choices },
     { "suites", NAME_LIST, offsetof(struct kernel_options, suites), 0, 0, NULL },
 };
@@ -49,6 +51,7 @@ void options_default(struct kernel_options *opt)
     opt->saves = 0;
     opt->pin_all = 1;
     opt->p2m_tools = OPTIONS_P2M_TOOLS_AUTO;
+    opt->high_pfn = 0;
     opt->suites[0] = 'a';
     opt->suites[1] = 'l';
     opt->suites[2] = 'l';
@@ -200,7 +203,7 @@ static unsigned apply(const char *word, size_t len, struct kernel_options *opt,
             o = &table[i];
     if (!o) {
         complain(word, len, "unknown option (known: spaces pages storm_rounds storm_pages "
-                            "w1_iterations w2_pages fault_around saves pin_all p2m_tools suites)", warn, ctx);
+                            "w1_iterations w2_pages fault_around saves pin_all p2m_tools high_pfn suites)", warn, ctx);
         return 1;
     }
     field = (char *)opt + o->offset;

@@ -33,6 +33,12 @@
 #define P2M_MIDS_PER_TOP 512ULL
 /* 512^3 pfns: 512 GiB of guest, the most the 3-level frame-list tree can describe. */
 #define P2M_MAX_PFNS (P2M_PER_LEAF * P2M_LEAVES_PER_MID * P2M_MIDS_PER_TOP)
+/*
+ * The most the table answers for: twice the tree, 1 TiB of pfns, which only the virtual
+ * list (below) can describe to a toolstack; p2m_publish() refuses the tree past P2M_MAX_PFNS.
+ * The window is one L4 slot (2^33 entries); the leaf directory is sized for this.
+ */
+#define P2M_LIST_MAX_PFNS (2 * P2M_MAX_PFNS)
 
 /*
  * The linear table as the fast path sees it: a base and a bound, nothing else.
@@ -49,7 +55,7 @@ extern struct p2m_linear p2m_linear;
 /*
  * Set the p2m up from the start_info-style list Xen hands a PV guest
  * (mfn_list[pfn] for pfn < nr_pages), with room for max_pfns pfns in all (at
- * least nr_pages, at most P2M_MAX_PFNS).  Leaves whose entries are all INVALID
+ * least nr_pages, at most P2M_LIST_MAX_PFNS; past P2M_MAX_PFNS only the list can be published).  Leaves whose entries are all INVALID
  * are left as holes.  Also asks Xen, once, how big its m2p is (m2p_init()).
  * 0 or -XEN_E*; the p2m is unusable after a failure.
  */
