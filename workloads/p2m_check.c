@@ -1,7 +1,8 @@
 /*
- * The p2m and m2p agree for every frame the guest owns, and the frame lists the
- * toolstack will read describe exactly the p2m, read back the toolstack's way
- * (frame_list_list -> mid pages -> leaves, each by machine frame number).
+ * The p2m and m2p agree for every frame the guest owns, and what the toolstack
+ * will read describes exactly the p2m, read back the toolstack's way: the frame
+ * lists (frame_list_list -> mid pages -> leaves, each by machine frame number),
+ * or with p2m_tools=list the virtual list (p2m_cr3 -> our page tables -> leaves).
  */
 #include <xen/pvmmu/p2m.h>
 #include <xen/pvmmu/platform.h>

@@ -11,10 +11,12 @@
  *                   memory: every page of the window that has nothing of its own
  *                   to say is backed by one of two shared read-only leaves, the
  *                   "missing" leaf or the "identity" leaf (mfn == pfn).
- *   the toolstack   saving or migrating us reads none of that: it walks a 3-level
- *                   tree of MFNs anchored in shared_info (p2m/frame_list.c), and
- *                   after a restore it zeroes the anchor, so we must be able to
- *                   rebuild and republish the tree whenever asked.
+ *   the toolstack   saving or migrating us walks either a 3-level tree of MFNs
+ *                   anchored in shared_info (p2m/frame_list.c, 512 GiB at most) or
+ *                   the window itself, through our page tables from p2m_cr3 (the
+ *                   virtual list, p2m/virt_list.c); after a restore it zeroes the
+ *                   tree's anchor and leaves p2m_cr3 stale, so we must be able to
+ *                   republish either whenever asked.
  *
  * The m2p (p2m/m2p.c) answers the reverse question, but Xen's table covers every
  * domain's frames, so its answer is only believed after the p2m agrees with it.
