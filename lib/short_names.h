@@ -129,6 +129,7 @@
 #define P2M_BACKING_OWN PVMMU_P2M_BACKING_OWN
 #define P2M_LEAVES_PER_MID PVMMU_P2M_LEAVES_PER_MID
 #define P2M_MAX_PFNS PVMMU_P2M_MAX_PFNS
+#define P2M_LIST_MAX_PFNS PVMMU_P2M_LIST_MAX_PFNS
 #define P2M_MIDS_PER_TOP PVMMU_P2M_MIDS_PER_TOP
 #define P2M_PER_LEAF PVMMU_P2M_PER_LEAF
 #define m2p_init pvmmu_m2p_init
@@ -140,6 +141,13 @@
 #define p2m_backing_of pvmmu_p2m_backing_of
 #define p2m_extent pvmmu_p2m_extent
 #define p2m_frame_list_read pvmmu_p2m_frame_list_read
+#define p2m_tools_format_name pvmmu_p2m_tools_format_name
+#define p2m_tools_choose pvmmu_p2m_tools_choose
+#define p2m_tools_format pvmmu_p2m_tools_format
+#define P2M_TOOLS_TREE PVMMU_P2M_TOOLS_TREE
+#define P2M_TOOLS_LIST PVMMU_P2M_TOOLS_LIST
+#define p2m_list_generation pvmmu_p2m_list_generation
+#define p2m_list_read pvmmu_p2m_list_read
 #define p2m_init pvmmu_p2m_init
 #define p2m_linear pvmmu_p2m_linear
 #define p2m_lookup pvmmu_p2m_lookup

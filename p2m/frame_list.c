@@ -153,6 +153,15 @@ int p2m_publish(shared_info_t *si)
         pvmmu_error("p2m_publish(si %p): the p2m is not initialised", (void *)si);
         return -XEN_EINVAL;
     }
+    /* The toolstack reads the list instead (virt_list.c): no tree is built for it. */
+    if (p2m_tools_format() == P2M_TOOLS_LIST)
+        return p2m_list_publish(si);
+    if (p2m_max_pfns() > P2M_MAX_PFNS) {
+        pvmmu_error("p2m_publish: %llu pfns, but the frame-list tree describes %llu at most "
+                    "(512 GiB): only the virtual list can (p2m_tools=list)",
+                    (unsigned long long)p2m_max_pfns(), (unsigned long long)P2M_MAX_PFNS);
+        return -XEN_E2BIG;
+    }
     rc = allocate_pages();
     if (rc)
         return rc;

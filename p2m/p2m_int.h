@@ -23,4 +23,12 @@ uint64_t p2m_nr_leaves(void);
 void p2m_frame_list_reset(void);
 void p2m_note_published(shared_info_t *si);
 
+/* p2m/virt_list.c: frame_list.c's p2m_publish() hands over to it in list mode. */
+int p2m_list_publish(shared_info_t *si);
+/* Around every repointing of a window page (table.c): odd while it changes. */
+void p2m_generation_begin(void);
+void p2m_generation_end(void);
+/* p2m_init(): back to the tree, generation 0, nothing published. */
+void p2m_list_reset(void);
+
 #endif

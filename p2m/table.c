@@ -46,7 +46,7 @@ static struct {
     pfn_t missing_leaf;
     pfn_t identity_leaf;
     /* Per 512 leaves: the pfn of the page naming each leaf's backing frame, or NO_DIRECTORY. */
-    uint64_t directory[P2M_MIDS_PER_TOP];
+    uint64_t directory[P2M_LIST_MAX_PFNS / (P2M_PER_LEAF * P2M_LEAVES_PER_MID)];
     shared_info_t *published;   /* set by frame_list.c's p2m_publish(), via p2m_note_published() */
 } p2m;
 
@@ -103,8 +103,11 @@ static int leaf_install(uint64_t leaf, pfn_t frame, bool writable)
     rc = p2m_frame_list_prepare(leaf);
     if (rc)
         return rc;
+    /* The virtual list's readers see the window itself: odd while it moves (virt_list.c). */
+    p2m_generation_begin();
     rc = p2m_window_map(window_page(leaf), frame, writable);
     if (rc) {
+        p2m_generation_end();
         pvmmu_error("p2m: mapping leaf %llu (pfns from 0x%llx) onto pfn 0x%llx failed: %d",
                     (unsigned long long)leaf, (unsigned long long)(leaf * P2M_PER_LEAF),
                     (unsigned long long)pfn_x(frame), rc);
@@ -113,6 +116,7 @@ static int leaf_install(uint64_t leaf, pfn_t frame, bool writable)
     slots = pfn_to_virt(_pfn(p2m.directory[leaf / P2M_LEAVES_PER_MID]));
     slots[leaf % P2M_LEAVES_PER_MID] = pfn_x(frame);
     p2m_frame_list_note(leaf);
+    p2m_generation_end();
     return 0;
 }
 
@@ -198,7 +202,8 @@ static int entry_store(pfn_t pfn, mfn_t mfn)
         if (rc)
             return rc;
     }
-    p2m_linear.entries[pfn_x(pfn)] = mfn_x(mfn);
+    /* One atomic store: a toolstack may be reading the list while we run (arch-x86/xen.h). */
+    __atomic_store_n(&p2m_linear.entries[pfn_x(pfn)], mfn_x(mfn), __ATOMIC_RELAXED);
     return 0;
 }
 
@@ -313,10 +318,10 @@ static int leaf_from_list(uint64_t leaf, const uint64_t *mfn_list, uint64_t nr_p
 
 static int check_sizes(uint64_t nr_pages, uint64_t max_pfns)
 {
-    if (nr_pages == 0 || max_pfns > P2M_MAX_PFNS || nr_pages > max_pfns) {
+    if (nr_pages == 0 || max_pfns > P2M_LIST_MAX_PFNS || nr_pages > max_pfns) {
         pvmmu_error("p2m_init(nr_pages %llu, max_pfns %llu): need 0 < nr_pages <= max_pfns <= %llu",
                     (unsigned long long)nr_pages, (unsigned long long)max_pfns,
-                    (unsigned long long)P2M_MAX_PFNS);
+                    (unsigned long long)P2M_LIST_MAX_PFNS);
         return -XEN_EINVAL;
     }
     return 0;
@@ -353,9 +358,10 @@ int p2m_init(const uint64_t *mfn_list, uint64_t nr_pages, uint64_t max_pfns)
     p2m.max_pfns = p2m.nr_leaves = p2m.extent = 0;
     p2m.published = 0;
     p2m.own_leaves = 0;
-    for (i = 0; i < P2M_MIDS_PER_TOP; i++)
+    for (i = 0; i < ARRAY_SIZE(p2m.directory); i++)
         p2m.directory[i] = NO_DIRECTORY;
     p2m_frame_list_reset();
+    p2m_list_reset();
 
     rc = check_sizes(nr_pages, max_pfns);
     if (rc)

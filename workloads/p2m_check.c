@@ -1,7 +1,8 @@
 /*
- * The p2m and m2p agree for every frame the guest owns, and the frame lists the
- * toolstack will read describe exactly the p2m, read back the toolstack's way
- * (frame_list_list -> mid pages -> leaves, each by machine frame number).
+ * The p2m and m2p agree for every frame the guest owns, and what the toolstack
+ * will read describes exactly the p2m, read back the toolstack's way: the frame
+ * lists (frame_list_list -> mid pages -> leaves, each by machine frame number),
+ * or with p2m_tools=list the virtual list (p2m_cr3 -> our page tables -> leaves).
  */
 #include <xen/pvmmu/p2m.h>
 #include <xen/pvmmu/platform.h>
@@ -14,6 +15,19 @@ static const void *map_own_mfn(mfn_t mfn, void *ctx)
 
     (void)ctx;
     return pfn_valid_value(pfn) ? pfn_to_virt(pfn) : NULL;
+}
+
+/* The virtual list, walked from p2m_cr3 through our own page tables as the saver walks them. */
+static int read_list(const shared_info_t *si, uint64_t *out, uint64_t capacity, uint64_t *nr)
+{
+    uint64_t bytes = (capacity / P2M_PER_LEAF + 1) * sizeof(uint64_t), *leaves = env_buffer_alloc(bytes);
+    int rc;
+
+    if (!leaves)
+        return -XEN_ENOMEM;
+    rc = p2m_list_read(si, map_own_mfn, NULL, out, capacity, leaves, nr);
+    env_buffer_free(leaves, bytes);
+    return rc;
 }
 
 void wl_suite_p2m(const struct wl_options *opt)
@@ -44,7 +58,9 @@ void wl_suite_p2m(const struct wl_options *opt)
                  (unsigned long long)bytes / 1024, (unsigned long long)capacity);
         return;
     }
-    if (!rc)
+    if (!rc && p2m_tools_format() == P2M_TOOLS_LIST)
+        rc = read_list(si, readback, capacity, &read_nr);
+    else if (!rc)
         rc = p2m_frame_list_read(si, map_own_mfn, NULL, readback, capacity, &read_nr);
     for (pfn = 0; !rc && pfn < read_nr; pfn++)
         differ += readback[pfn] != mfn_x(p2m_lookup(_pfn(pfn)));

@@ -84,6 +84,11 @@ unsigned int harness_current_vcpu(void);
 void harness_fail_frame_alloc(unsigned long nth, bool sticky);
 /* frame_alloc calls since boot, failed ones included: the sites a sweep of the above covers. */
 unsigned long harness_frame_allocs(void);
+/* The virtual p2m list (p2m/virt_list.c): a call-back run inside every p2m_window_map() (the
+ * moment a page of the list is repointed), and the machine frame behind one page of the window,
+ * as a toolstack's walk from p2m_cr3 would find it (INVALID_MFN if the page was never mapped). */
+void harness_on_window_map(void (*hook)(void *ctx), void *ctx);
+mfn_t harness_window_frame(const void *va);
 /* frame_free calls that freed a frame still typed or pinned: a core bug. */
 unsigned long harness_frees_while_typed(void);
 /* ... or still read-only in the direct map (its next user could not write it). */

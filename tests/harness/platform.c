@@ -149,12 +149,30 @@ static int window_show(void *va, pfn_t pfn, bool writable)
     return p == MAP_FAILED ? -XEN_ENOMEM : 0;
 }
 
+static void (*window_map_hook)(void *ctx);
+static void *window_map_hook_ctx;
+
+void harness_on_window_map(void (*hook)(void *ctx), void *ctx)
+{
+    window_map_hook = hook;
+    window_map_hook_ctx = ctx;
+}
+
+/* What a toolstack's page-table walk from p2m_cr3 would find behind one page of the window. */
+mfn_t harness_window_frame(const void *va)
+{
+    uint64_t *shows = window_page_of((uintptr_t)va);
+    return shows && *shows ? harness_pfn_to_mfn(_pfn((*shows >> 1) - 1)) : INVALID_MFN;
+}
+
 int p2m_window_map(void *va, pfn_t pfn, bool writable)
 {
     mfn_t mfn = harness_pfn_to_mfn(pfn);
     uint64_t *shows = window_page_of((uintptr_t)va);
     if (((uintptr_t)va & (PAGE_SIZE - 1)) || !shows || !mfn_valid_value(mfn))
         return -XEN_EINVAL;
+    if (window_map_hook)
+        window_map_hook(window_map_hook_ctx);
     int rc = window_show(va, pfn, writable);
     if (!rc)
         *shows = (pfn_x(pfn) + 1) << 1 | writable;

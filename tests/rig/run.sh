@@ -27,6 +27,8 @@
 #   RIG_VERBOSE=1  stream every console line, not only pvmmu's and the rig's
 #   REQUIRES    what each guest's console must show besides "0 failed" (tests/rig/requires.sh:
 #               check=NAME[:K] saves=N boots=N passed=N; empty: one boot, at least one pass)
+#   TOOLSTACK_P2M  full: list|tree: each xl save runs with -vvv and must show libxenguest reading
+#               the p2m that way (a "toolstack-p2m-..." scenario per save, dom0-init)
 #   SCENARIO    the scenario's name, for the requirements' failures (scenarios.sh sets both)
 #
 # Output: one line per phase with the seconds since QEMU started, pvmmu's own lines
@@ -69,8 +71,8 @@ case $MODE in
       k=$((k + 1)); name=guest; [ $k -gt 1 ] && name=guest$k
       cp "$cfg" "$WORK/overlay/etc/xen/$name.cfg"; cfgs="$cfgs /etc/xen/$name.cfg"
     done
-    printf 'RIG_CFGS="%s"\nRIG_TIMEOUT=%s\nRIG_SAVE_MODES="%s"\n' "${cfgs# }" "$GUEST_TIMEOUT" \
-      "${SAVE_MODES:-restore}" > "$WORK/overlay/rig.env"
+    printf 'RIG_CFGS="%s"\nRIG_TIMEOUT=%s\nRIG_SAVE_MODES="%s"\nRIG_TOOLSTACK_P2M="%s"\n' "${cfgs# }" \
+      "$GUEST_TIMEOUT" "${SAVE_MODES:-restore}" "${TOOLSTACK_P2M:-}" > "$WORK/overlay/rig.env"
     (cd "$WORK/overlay" && find . | cpio -o -H newc --quiet) > "$WORK/overlay.cpio"
     cat "$BASE_INITRD" "$WORK/overlay.cpio" > "$WORK/dom0.cpio"
     # QEMU's and dom0's memory from the configs (tests/rig/size.sh), unless QEMU_MEM / DOM0_MEM

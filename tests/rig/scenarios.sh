@@ -20,6 +20,10 @@
 #   timeout=S      seconds each guest may run (run.sh's GUEST_TIMEOUT)
 #   on_reboot=ACTION  the config's on_reboot (examples/pvmmu.cfg has destroy); "restart" for
 #                  a scenario whose guest must come back from xl reboot
+#   silence=S      seconds the console may stay silent (run.sh's SILENCE_TIMEOUT, default 300): a
+#                  save that takes minutes prints nothing meanwhile
+#   toolstack_p2m=list|tree  xl save runs with -vvv, and each save must show libxenguest reading the
+#                  p2m as the virtual list or as the frame-list tree (run.sh's TOOLSTACK_P2M)
 #
 # The fifth, optional, is what each guest's console must show besides "0 failed"
 # (tests/rig/requires.sh): check=NAME[:K] saves=N boots=N passed=N, e.g. "saves=10
@@ -59,11 +63,11 @@ while IFS='|' read -r name extra modes settings requires; do
   extra=$(trim "$extra"); modes=$(trim "$modes"); settings=$(trim "${settings:-}")
   requires=$(trim "${requires:-}")
   extra=${extra//@CYCLES@/${SAVE_CYCLES:-10}} requires=${requires//@CYCLES@/${SAVE_CYCLES:-10}}
-  memory="" guests=1 qemu_mem="" dom0_mem="" timeout="" on_reboot=""
+  memory="" guests=1 qemu_mem="" dom0_mem="" timeout="" on_reboot="" toolstack_p2m="" silence=""
   for kv in $settings; do
     case "$kv" in
-      memory=*|guests=*|qemu_mem=*|dom0_mem=*|timeout=*|on_reboot=*) declare "${kv%%=*}=${kv#*=}" ;;
-      *) echo "rig: FAIL $name: unknown setting '$kv' in $list (memory= guests= qemu_mem= dom0_mem= timeout= on_reboot=)"
+      memory=*|guests=*|qemu_mem=*|dom0_mem=*|timeout=*|on_reboot=*|toolstack_p2m=*|silence=*) declare "${kv%%=*}=${kv#*=}" ;;
+      *) echo "rig: FAIL $name: unknown setting '$kv' in $list (memory= guests= qemu_mem= dom0_mem= timeout= on_reboot= toolstack_p2m= silence=)"
          failed=$((failed + 1)); continue 2 ;;
     esac
   done
@@ -75,10 +79,10 @@ while IFS='|' read -r name extra modes settings requires; do
   done
   echo "-- $name: extra=\"$extra\", saves: ${modes:-none}${settings:+, $settings}${requires:+, requires: $requires}"
   out=$work/$name.out
-  env ${qemu_mem:+QEMU_MEM=$qemu_mem} ${dom0_mem:+DOM0_MEM=$dom0_mem} ${timeout:+GUEST_TIMEOUT=$timeout} \
+  env ${qemu_mem:+QEMU_MEM=$qemu_mem} ${toolstack_p2m:+TOOLSTACK_P2M=$toolstack_p2m} ${silence:+SILENCE_TIMEOUT=$silence} ${dom0_mem:+DOM0_MEM=$dom0_mem} ${timeout:+GUEST_TIMEOUT=$timeout} \
     SAVE_MODES="$modes" SCENARIO="$name" REQUIRES="$requires" WORK="$work/$name" LOG="$work/$name.log" XL_CONFIG="${cfgs# }" \
     COUNTS="$work/$name.counts" "$rig/run.sh" full > "$out" 2>&1
-  grep -E '^rig: (PASS|FAIL)|\| (PASS|FAIL) |pvmmu: [0-9]+ passed|stat: (save|negative|spaces|frames)|rig: \[.*done' "$out"
+  grep -E '^rig: (PASS|FAIL)|rig: toolstack: |pvmmu: p2m (published|for the toolstack)|\| (PASS|FAIL) |pvmmu: [0-9]+ passed|stat: (save|negative|spaces|frames)|rig: \[.*done' "$out"
   if [ -s "$work/$name.counts" ]; then read -r p f < "$work/$name.counts"
   else p=0 f=1; tail -20 "$out"; fi
   passed=$((passed + p)) failed=$((failed + f))

@@ -233,7 +233,7 @@ static void init_refuses_a_maximum_below_nr_pages(void **state)
     (void)state;
     assert_int_equal(p2m_init(harness_mfn_list(), NR_PAGES, NR_PAGES - 1), -XEN_EINVAL);
     assert_non_null(strstr(pvmmu_last_error(), "max_pfns 2999"));
-    assert_int_equal(p2m_init(harness_mfn_list(), NR_PAGES, P2M_MAX_PFNS + 1), -XEN_EINVAL);
+    assert_int_equal(p2m_init(harness_mfn_list(), NR_PAGES, P2M_LIST_MAX_PFNS + 1), -XEN_EINVAL);
     assert_int_equal(p2m_init(harness_mfn_list(), 0, MAX_PFNS), -XEN_EINVAL);
     /* A failed init leaves a table that answers nothing, rather than a half-built one. */
     assert_true(mfn_eq(p2m_lookup(_pfn(0)), INVALID_MFN));

@@ -5,18 +5,22 @@
  * made of [a-z0-9_-].  Nothing here trusts the input: every word is bounded by
  * `len`, every copy by its destination, and a bad word changes nothing. :*/
 #include <stdint.h>
+#include <xen/pvmmu/p2m.h>
 #include "options.h"
 
-enum kind { NUMBER, NAME_LIST };
+enum kind { NUMBER, NAME_LIST, CHOICE };
 
 struct option {
     const char *name;
     enum kind kind;
     size_t offset;           /* of the field in struct kernel_options */
     unsigned long min, max;  /* for NUMBER */
+    const char *const *choices;   /* for CHOICE: the names, the field gets the index; NULL-ended */
 };
 
-#define NUM(field, lo, hi) { #field, NUMBER, offsetof(struct kernel_options, field), lo, hi }
+static const char *const p2m_tools_choices[] = { "auto", "list", "tree", NULL };
+
+#define NUM(field, lo, hi) { #field, NUMBER, offsetof(struct kernel_options, field), lo, hi, NULL }
 
 static const struct option table[] = {
     NUM(spaces, 1, 8000),
@@ -28,7 +32,9 @@ static const struct option table[] = {
     NUM(fault_around, 1, 512),
     NUM(saves, 0, 100),
     NUM(pin_all, 0, 1),
-    { "suites", NAME_LIST, offsetof(struct kernel_options, suites), 0, 0 },
+    NUM(high_pfn, 0, P2M_LIST_MAX_PFNS - 1),
+    { "p2m_tools", CHOICE, offsetof(struct kernel_options, p2m_tools), 0, 0, p2m_tools_choices },
+    { "suites", NAME_LIST, offsetof(struct kernel_options, suites), 0, 0, NULL },
 };
 
 #define NR_OPTIONS (sizeof(table) / sizeof(table[0]))
@@ -44,6 +50,8 @@ void options_default(struct kernel_options *opt)
     opt->fault_around = 16;
     opt->saves = 0;
     opt->pin_all = 1;
+    opt->p2m_tools = OPTIONS_P2M_TOOLS_AUTO;
+    opt->high_pfn = 0;
     opt->suites[0] = 'a';
     opt->suites[1] = 'l';
     opt->suites[2] = 'l';
@@ -92,7 +100,7 @@ static void complain(const char *word, size_t len, const char *why, options_warn
     if (len > QUOTE_MAX)
         put(&m, "...", 3);
     put(&m, "': ", 3);
-    put(&m, why, 120);
+    put(&m, why, 160);
     warn(m.text, ctx);
 }
 
@@ -195,7 +203,7 @@ static unsigned apply(const char *word, size_t len, struct kernel_options *opt,
             o = &table[i];
     if (!o) {
         complain(word, len, "unknown option (known: spaces pages storm_rounds storm_pages "
-                            "w1_iterations w2_pages fault_around saves pin_all suites)", warn, ctx);
+                            "w1_iterations w2_pages fault_around saves pin_all p2m_tools high_pfn suites)", warn, ctx);
         return 1;
     }
     field = (char *)opt + o->offset;
@@ -219,6 +227,15 @@ static unsigned apply(const char *word, size_t len, struct kernel_options *opt,
         }
         *(unsigned *)(void *)field = (unsigned)v;
         return 0;
+    }
+    if (o->kind == CHOICE) {
+        for (i = 0; o->choices[i]; i++)
+            if (same(o->choices[i], word + eq + 1, len - eq - 1)) {
+                *(unsigned *)(void *)field = (unsigned)i;
+                return 0;
+            }
+        complain(word, len, "not one of the choices (p2m_tools: auto, list or tree)", warn, ctx);
+        return 1;
     }
     if (!valid_list(word + eq + 1, len - eq - 1, &why)) {
         complain(word, len, why, warn, ctx);

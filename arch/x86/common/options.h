@@ -29,8 +29,13 @@ struct kernel_options {
     unsigned fault_around;    /* demand mode: pages mapped per fault */
     unsigned saves;           /* save/restore cycles to wait for after the suites (domU only) */
     unsigned pin_all;         /* 1: pin_all around each save; 0: the negative control (expect corruption) */
+    unsigned p2m_tools;       /* OPTIONS_P2M_TOOLS_*: the p2m shape the toolstack is given */
+    unsigned high_pfn;        /* saves: move one frame to this pfn first (0: none); past 2^27 needs the list */
     char suites[OPTIONS_SUITES_MAX];   /* comma-separated suite names, or "all" */
 };
+
+/* p2m_tools=auto|list|tree: auto is the list when start_info has SIF_VIRT_P2M_4TOOLS. */
+enum { OPTIONS_P2M_TOOLS_AUTO, OPTIONS_P2M_TOOLS_LIST, OPTIONS_P2M_TOOLS_TREE };
 
 typedef void (*options_warn_fn)(const char *message, void *ctx);
 

@@ -64,18 +64,57 @@ static int setup_memory(void)
     return rc;
 }
 
+/*
+ * Which p2m shape the toolstack gets: p2m_tools=list|tree forces one; auto is the
+ * list when the domain builder set SIF_VIRT_P2M_4TOOLS.  Read now, once: a restore
+ * hands us a start_info whose flags are 0.
+ */
+static void choose_p2m_tools(void)
+{
+    bool sif = boot.si->flags & SIF_VIRT_P2M_4TOOLS;
+    enum p2m_tools_format format =
+        options.p2m_tools == OPTIONS_P2M_TOOLS_LIST ? P2M_TOOLS_LIST :
+        options.p2m_tools == OPTIONS_P2M_TOOLS_TREE ? P2M_TOOLS_TREE :
+        sif ? P2M_TOOLS_LIST : P2M_TOOLS_TREE;
+
+    p2m_tools_choose(format, boot.l4);
+    kprintf("pvmmu: p2m for the toolstack: %s (p2m_tools=%s, SIF_VIRT_P2M_4TOOLS %s)",
+            p2m_tools_format_name(format),
+            options.p2m_tools == OPTIONS_P2M_TOOLS_LIST ? "list" :
+            options.p2m_tools == OPTIONS_P2M_TOOLS_TREE ? "tree" : "auto", sif ? "set" : "not set");
+}
+
+/* What shared_info tells the toolstack now: the rig's log shows it beside xl's own words. */
+void p2m_tools_report(const shared_info_t *sh, const char *when)
+{
+    kprintf("pvmmu: p2m published (%s) as the %s: max_pfn %llu, frame_list_list 0x%llx, p2m_cr3 0x%llx, "
+            "p2m_vaddr 0x%llx, p2m_generation %llu", when, p2m_tools_format_name(p2m_tools_format()),
+            (unsigned long long)sh->arch.max_pfn, (unsigned long long)sh->arch.pfn_to_mfn_frame_list_list,
+            (unsigned long long)sh->arch.p2m_cr3, (unsigned long long)sh->arch.p2m_vaddr,
+            (unsigned long long)sh->arch.p2m_generation);
+}
+
 static int setup_core(void)
 {
     uint64_t max_pfns = boot.nr_pages * 2 < P2M_MAX_PFNS ? boot.nr_pages * 2 : P2M_MAX_PFNS;
-    int rc = p2m_init(boot.mfn_list, boot.nr_pages, max_pfns);
+    int rc;
+
+    /* Room up to high_pfn: the saves will move a frame there (saves.c). */
+    if (options.high_pfn >= max_pfns)
+        max_pfns = (uint64_t)options.high_pfn + 1;
+    rc = p2m_init(boot.mfn_list, boot.nr_pages, max_pfns);
 
     boot.p2m_ready = rc == 0;
+    if (!rc)
+        choose_p2m_tools();
     /*
      * Published at once, not only before a save: xl save reads the frame lists
      * before it even asks us to suspend.
      */
     if (!rc)
         rc = p2m_publish(xen_shared);
+    if (!rc)
+        p2m_tools_report(xen_shared, "boot");
     if (!rc)
         rc = aspace_adopt_kernel(boot.l4);
     return rc;

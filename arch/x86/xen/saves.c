@@ -32,6 +32,7 @@
 #define REQUEST_TIMEOUT_NS (600ULL * 1000000000ULL)
 
 static start_info_t *si;
+static unsigned opt_high_pfn;
 static struct xs_conn xs;
 static struct xs_transport xs_t;
 
@@ -138,6 +139,59 @@ static const struct suspend_steps steps = {
     .cancelled = cancelled, .shared_info = shared, .ctx = NULL,
 };
 
+/* --- a frame at a high pfn (high_pfn=): the p2m past what the tree can describe ------------- */
+
+/*
+ * One of our frames renamed to pfn `high`: the m2p told (MMU_MACHPHYS_UPDATE), the p2m
+ * entry moved, its old pfn forgotten.  It stays mapped where the direct map had it, so after
+ * a restore that address shows whatever frame the restorer gave the high pfn.  A guest
+ * whose pfns reach past 2^27 has a p2m only the virtual list can describe.
+ */
+#define HIGH_PATTERN 0x9f6e5d4c3b2a1908ULL
+
+static uint64_t *high_page;
+static pfn_t high_was;
+
+static bool high_frame_move(pfn_t high)
+{
+    pfn_t low = frame_alloc();
+    mfn_t mfn = p2m_lookup(low);
+    mmu_update_t req;
+    unsigned i;
+
+    if (!pfn_valid_value(low) || !mfn_valid_value(mfn))
+        return false;
+    high_page = pfn_to_virt(low);
+    for (i = 0; i < PAGE_SIZE / 8; i++)
+        high_page[i] = HIGH_PATTERN ^ i;
+    req = (mmu_update_t){ mfn_to_maddr(mfn) | MMU_MACHPHYS_UPDATE, pfn_x(high) };
+    if (mmu_update_checked(&req, 1, "high_pfn: MMU_MACHPHYS_UPDATE"))
+        return false;
+    if (p2m_set(high, mfn) || p2m_set(low, INVALID_MFN))
+        return false;
+    high_was = low;
+    kprintf("pvmmu: frame of pfn 0x%llx (mfn 0x%llx) moved to pfn 0x%llx: the p2m now reaches %llu pfns",
+            (unsigned long long)pfn_x(low), (unsigned long long)mfn_x(mfn), (unsigned long long)pfn_x(high),
+            (unsigned long long)p2m_extent());
+    return true;
+}
+
+/* After a resume: the high pfn has a frame, the m2p agrees, and it holds what we wrote. */
+static void high_frame_check(unsigned cycle, pfn_t high)
+{
+    mfn_t mfn = p2m_lookup(high);
+    enum m2p_status status;
+    unsigned i, wrong = 0;
+
+    for (i = 0; high_page && i < PAGE_SIZE / 8; i++)
+        wrong += high_page[i] != (HIGH_PATTERN ^ i);
+    wl_check(high_page && mfn_valid_value(mfn) && pfn_eq(m2p_lookup(mfn, &status), high) &&
+             !mfn_valid_value(p2m_lookup(high_was)) && !wrong, "high-pfn-survives",
+             "save %u: pfn 0x%llx -> mfn 0x%llx (m2p: %s), %u words differ", cycle,
+             (unsigned long long)pfn_x(high), (unsigned long long)mfn_x(mfn),
+             mfn_valid_value(mfn) ? m2p_status_name(status) : "-", wrong);
+}
+
 /* --- the loop ------------------------------------------------------------------------ */
 
 /* Wait for the toolstack's next request on control/shutdown (bounded). */
@@ -193,6 +247,8 @@ static bool one_cycle(unsigned cycle, bool pin_all)
     kprintf("pvmmu: %s (save %u)", report.outcome == SUSPEND_RESUMED ? "resumed in a new domain" :
                                    report.outcome == SUSPEND_CANCELLED ? "suspend cancelled" : "suspend failed",
             cycle);
+    if (report.outcome == SUSPEND_RESUMED && xen_shared)
+        p2m_tools_report(xen_shared, "after the resume");
     if (!pin_all) {
         negative_control(cycle, &report, rc);
         return false;
@@ -202,6 +258,8 @@ static bool one_cycle(unsigned cycle, bool pin_all)
     wl_stat("save_spaces_pinned_by_pin_all", report.spaces_pinned);
     wl_stat("save_pin_all_traps", report.pin_all_traps);
     wl_stat("save_unpin_all_traps", report.unpin_all_traps);
+    if (opt_high_pfn)
+        high_frame_check(cycle, _pfn(opt_high_pfn));
     wrong = wl_persist_check(cycle - 1, false);
     wl_check(!wrong, "save-address-spaces-survive", "save %u: %u pages differ after the resume", cycle, wrong);
     wl_check(wl_persist_continue(cycle), "save-workloads-go-on", "save %u: new contents do not read back", cycle);
@@ -243,6 +301,13 @@ unsigned serve_saves(const struct kernel_options *opt)
     if (!xs_connect()) {
         wl_check(false, "save-setup", "no xenstore ring");
         return SHUTDOWN_poweroff;
+    }
+    opt_high_pfn = opt->high_pfn;
+    if (opt_high_pfn) {
+        wl_check(high_frame_move(_pfn(opt_high_pfn)) && !p2m_publish(xen_shared), "high-pfn-moved",
+                 "moving a frame to pfn 0x%x and publishing the p2m failed (%s)", opt->high_pfn,
+                 pvmmu_error_count() ? pvmmu_last_error() : "no report");
+        p2m_tools_report(xen_shared, "after the move to high_pfn");
     }
     xs_init(&xs, &xs_t);
     wl_check(wl_persist_setup() && !xs_watch(&xs, "control/shutdown", "shutdown"), "save-setup",

@@ -6,9 +6,13 @@
 #ifndef PVMMU_ARCH_SAVES_H
 #define PVMMU_ARCH_SAVES_H
 
+#include <xen/pvmmu/abi.h>
 #include "arch/x86/common/options.h"
 
 /* Serve `saves` save cycles; returns how the domain is to shut down (what the toolstack asked). */
 unsigned serve_saves(const struct kernel_options *opt);
+
+/* main.c: one line saying what shared_info tells the toolstack about the p2m, and when. */
+void p2m_tools_report(const shared_info_t *sh, const char *when);
 
 #endif

@@ -11,10 +11,12 @@
  *                   memory: every page of the window that has nothing of its own
  *                   to say is backed by one of two shared read-only leaves, the
  *                   "missing" leaf or the "identity" leaf (mfn == pfn).
- *   the toolstack   saving or migrating us reads none of that: it walks a 3-level
- *                   tree of MFNs anchored in shared_info (p2m/frame_list.c), and
- *                   after a restore it zeroes the anchor, so we must be able to
- *                   rebuild and republish the tree whenever asked.
+ *   the toolstack   saving or migrating us walks either a 3-level tree of MFNs
+ *                   anchored in shared_info (p2m/frame_list.c, 512 GiB at most) or
+ *                   the window itself, through our page tables from p2m_cr3 (the
+ *                   virtual list, p2m/virt_list.c); after a restore it zeroes the
+ *                   tree's anchor and leaves p2m_cr3 stale, so we must be able to
+ *                   republish either whenever asked.
  *
  * The m2p (p2m/m2p.c) answers the reverse question, but Xen's table covers every
  * domain's frames, so its answer is only believed after the p2m agrees with it.
@@ -33,6 +35,13 @@
 #define PVMMU_P2M_MIDS_PER_TOP 512ULL
 /* 512^3 pfns: 512 GiB of guest, the most the 3-level frame-list tree can describe. */
 #define PVMMU_P2M_MAX_PFNS (PVMMU_P2M_PER_LEAF * PVMMU_P2M_LEAVES_PER_MID * PVMMU_P2M_MIDS_PER_TOP)
+/*
+ * The most the table answers for: twice the tree, 1 TiB of pfns, which only the virtual
+ * list (below) can describe to a toolstack; pvmmu_p2m_publish() refuses the tree past
+ * PVMMU_P2M_MAX_PFNS.  The window is one L4 slot (2^33 entries); the leaf directory is
+ * sized for this.
+ */
+#define PVMMU_P2M_LIST_MAX_PFNS (2 * PVMMU_P2M_MAX_PFNS)
 
 /*
  * The linear table as the fast path sees it: a base and a bound, nothing else.
@@ -49,8 +58,9 @@ extern struct pvmmu_p2m_linear pvmmu_p2m_linear;
 /*
  * Set the p2m up from the start_info-style list Xen hands a PV guest
  * (mfn_list[pfn] for pfn < nr_pages), with room for max_pfns pfns in all (at
- * least nr_pages, at most PVMMU_P2M_MAX_PFNS).  Leaves whose entries are all INVALID
- * are left as holes.  Also asks Xen, once, how big its m2p is (pvmmu_m2p_init()).
+ * least nr_pages, at most PVMMU_P2M_LIST_MAX_PFNS; past PVMMU_P2M_MAX_PFNS only the
+ * list can be published).  Leaves whose entries are all INVALID are left as holes.
+ * Also asks Xen, once, how big its m2p is (pvmmu_m2p_init()).
  * 0 or -XEN_E*; the p2m is unusable after a failure.
  */
 int pvmmu_p2m_init(const uint64_t *mfn_list, uint64_t nr_pages, uint64_t max_pfns);
@@ -138,6 +148,56 @@ int pvmmu_p2m_publish(shared_info_t *si);
 typedef const void *(*pvmmu_p2m_map_mfn_fn)(pvmmu_mfn_t mfn, void *ctx);
 int pvmmu_p2m_frame_list_read(const shared_info_t *si, pvmmu_p2m_map_mfn_fn map_mfn, void *ctx,
                         uint64_t *out, uint64_t capacity, uint64_t *nr_out);
+
+/* ------------------------------------------------------------------------ */
+/* The virtual linear list the toolstack may read instead (p2m/virt_list.c). */
+
+/*
+ * Which shape p2m_publish() gives the toolstack.  The tree is the frame lists
+ * above (512 GiB at most); the list is the window itself, described in
+ * shared_info by p2m_vaddr, p2m_cr3 (the root of the address space the window
+ * is mapped in) and p2m_generation, with pfn_to_mfn_frame_list_list = ~0.
+ * libxenguest takes p2m_cr3 != 0 to mean the list.
+ */
+enum pvmmu_p2m_tools_format {
+    PVMMU_P2M_TOOLS_TREE,
+    PVMMU_P2M_TOOLS_LIST,
+};
+
+/*
+ * Choose the shape, once, at boot (before the first p2m_publish()): a restore
+ * zeroes start_info's flags, so SIF_VIRT_P2M_4TOOLS must be read at boot and
+ * the choice remembered.  `root` is the pfn of the L4 whose kernel half maps
+ * the window (for P2M_TOOLS_LIST; ignored for the tree).  Choosing the list
+ * after the tree was published takes the tree down (anchor ~0), and back.
+ */
+void pvmmu_p2m_tools_choose(enum pvmmu_p2m_tools_format format, pvmmu_pfn_t root);
+enum pvmmu_p2m_tools_format pvmmu_p2m_tools_format(void);
+const char *pvmmu_p2m_tools_format_name(enum pvmmu_p2m_tools_format format);
+
+
+/*
+ * The generation count, for a toolstack that reads the list while we run: odd
+ * while a page of the window is being repointed, even otherwise, bumped
+ * before and after each repointing (with release fences, as Linux's wmb()).
+ * table.c calls p2m_generation_begin/end (p2m/p2m_int.h) around every change of what backs a window page;
+ * an entry written inside a leaf of its own is one atomic store and no bump
+ * (the ABI's rule: "modifying a p2m element ... via an atomic write only").
+ * The count lives in shared_info once the list is published, and is carried
+ * over into a new shared_info after a restore.
+ */
+uint64_t pvmmu_p2m_list_generation(void);
+/*
+ * The toolstack's walk of the list (virt_list_read.c): from si's p2m_cr3 down
+ * the page tables (each frame mapped through map_mfn) to the leaves covering
+ * p2m_vaddr's max_pfn entries, copied into out[] (capacity entries), the leaf
+ * mfns into leaf_mfns[] (one per 512 pfns).  libxenguest's checks: every mfn in
+ * 1..max_mfn, every leaf one of ours by the m2p and the list just read, and the
+ * generation even and unchanged across the walk (-XEN_EAGAIN if not).
+ */
+int pvmmu_p2m_list_read(const shared_info_t *si, pvmmu_p2m_map_mfn_fn map_mfn, void *ctx, uint64_t *out,
+                  uint64_t capacity, uint64_t *leaf_mfns, uint64_t *nr_out);
+
 
 /* ------------------------------------------------------------------------ */
 /* The m2p (p2m/m2p.c). */
