@@ -28,6 +28,7 @@ static const struct option table[] = {
     NUM(fault_around, 1, 512),
     NUM(saves, 0, 100),
     NUM(pin_all, 0, 1),
+    NUM(busy, 0, 1),
     { "suites", NAME_LIST, offsetof(struct kernel_options, suites), 0, 0 },
 };
 
@@ -44,6 +45,7 @@ void options_default(struct kernel_options *opt)
     opt->fault_around = 16;
     opt->saves = 0;
     opt->pin_all = 1;
+    opt->busy = 0;
     opt->suites[0] = 'a';
     opt->suites[1] = 'l';
     opt->suites[2] = 'l';
@@ -57,7 +59,7 @@ const char *options_name(unsigned i)
 
 /* A message buffer filled piece by piece, always NUL-terminated, silently truncated. */
 struct msg {
-    char text[200];
+    char text[256];   /* the longest: an unknown option and the list of the known ones */
     size_t len;
 };
 
@@ -92,7 +94,7 @@ static void complain(const char *word, size_t len, const char *why, options_warn
     if (len > QUOTE_MAX)
         put(&m, "...", 3);
     put(&m, "': ", 3);
-    put(&m, why, 120);
+    put(&m, why, 160);
     warn(m.text, ctx);
 }
 
@@ -195,7 +197,7 @@ static unsigned apply(const char *word, size_t len, struct kernel_options *opt,
             o = &table[i];
     if (!o) {
         complain(word, len, "unknown option (known: spaces pages storm_rounds storm_pages "
-                            "w1_iterations w2_pages fault_around saves pin_all suites)", warn, ctx);
+                            "w1_iterations w2_pages fault_around saves pin_all busy suites)", warn, ctx);
         return 1;
     }
     field = (char *)opt + o->offset;

@@ -29,6 +29,7 @@ struct kernel_options {
     unsigned fault_around;    /* demand mode: pages mapped per fault */
     unsigned saves;           /* save/restore cycles to wait for after the suites (domU only) */
     unsigned pin_all;         /* 1: pin_all around each save; 0: the negative control (expect corruption) */
+    unsigned busy;            /* 1: MMU work goes on while the toolstack copies the guest (live migration) */
     char suites[OPTIONS_SUITES_MAX];   /* comma-separated suite names, or "all" */
 };
 
