@@ -13,7 +13,7 @@
 
 MIGRATE_CACHE ?= $(CACHE)/xen417-debug
 MIGRATE_PREPARE ?= migrate-cache-check
-MIGRATE_BASE_INITRD ?= $(RIG_BASE_INITRD)
+MIGRATE_BASE_INITRD ?= $(BUILD)/rig/dom0-base.cpio
 MIGTAP := $(BUILD)/rig/migtap
 MIGRATIONS ?=
 
