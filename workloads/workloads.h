@@ -142,6 +142,26 @@ bool wl_persist_setup(void);
 unsigned wl_persist_check(unsigned cycle, bool quiet);
 bool wl_persist_continue(unsigned cycle);
 
+/*
+ * Busy (workloads/busy.c): MMU work in a loop while the toolstack copies the guest
+ * (a live migration's pre-copy).  setup once; step: one operation (create, fork,
+ * destroy, write, remap, protect, unmap, map back, touch through the address
+ * space, pin or unpin), false once one failed (reported; busy stops there);
+ * check: how many mappings and frames differ from what the steps did (0: all as
+ * modelled, every word of every frame).
+ */
+struct wl_busy_counts {
+    unsigned long created, forked, destroyed, frames_written, pages_mapped, pages_unmapped,
+                  protected_pages, pages_touched, pin_toggles;
+};
+bool wl_busy_setup(void);
+bool wl_busy_step(void);
+unsigned long wl_busy_steps(void);
+const struct wl_busy_counts *wl_busy_counts(void);
+unsigned wl_busy_check(void);
+/* The busy pool's index'th data frame (an invalid pfn past the last): for the tests' negative controls. */
+pfn_t wl_busy_frame(unsigned index);
+
 /* Shared by the suites (workloads/common.c). */
 struct aspace *wl_space_with_pages(uint64_t va, unsigned pages, bool pin);
 /* Destroy an address space (switching away first if it is loaded) and free the data frames it mapped at va (pages of them). */

@@ -19,7 +19,10 @@
 #   EXTRA       quick: pvmmu's command line (suites=..., spaces=...)
 #   QUICK_MEM   quick: the memory Xen gives pvmmu (default 256M)
 #   SAVE_MODES  full, for a guest with saves=N: per save "restore" (xl save + xl restore, the
-#               default) or "checkpoint" (xl save -c), e.g. "checkpoint restore"
+#               default) or "checkpoint" (xl save -c), e.g. "checkpoint restore", or "migrate"
+#               (xl migrate to the same host: needs a Xen with shadow paging, tests/rig/migrate.mk)
+#   MIGTAP      full: the migration stream tap (tests/rig/migtap) to put in dom0 as /usr/bin/migtap
+#   RIG_XL_RAW=1  full, migrate: dom0 prints xl migrate's whole output ("rig: xl: " lines)
 #   GUEST_TIMEOUT  seconds pvmmu may run before it is declared hung (default 900)
 #   SILENCE_TIMEOUT  seconds the console may stay silent before the run is declared hung
 #               (default 300: every scenario prints far more often; a hang then costs minutes, not 15)
@@ -71,8 +74,10 @@ case $MODE in
       k=$((k + 1)); name=guest; [ $k -gt 1 ] && name=guest$k
       cp "$cfg" "$WORK/overlay/etc/xen/$name.cfg"; cfgs="$cfgs /etc/xen/$name.cfg"
     done
-    printf 'RIG_CFGS="%s"\nRIG_TIMEOUT=%s\nRIG_SAVE_MODES="%s"\nRIG_TOOLSTACK_P2M="%s"\n' "${cfgs# }" \
-      "$GUEST_TIMEOUT" "${SAVE_MODES:-restore}" "${TOOLSTACK_P2M:-}" > "$WORK/overlay/rig.env"
+    printf 'RIG_CFGS="%s"\nRIG_TIMEOUT=%s\nRIG_SAVE_MODES="%s"\nRIG_TOOLSTACK_P2M="%s"\nRIG_XL_RAW="%s"\n' "${cfgs# }" \
+      "$GUEST_TIMEOUT" "${SAVE_MODES:-restore}" "${TOOLSTACK_P2M:-}" "${RIG_XL_RAW:-}" > "$WORK/overlay/rig.env"
+    # The migration stream tap (tests/rig/migtap, built by tests/rig/migrate.mk), for SAVE_MODES=migrate.
+    if [ -n "${MIGTAP:-}" ]; then mkdir -p "$WORK/overlay/usr/bin" && cp "$MIGTAP" "$WORK/overlay/usr/bin/migtap"; fi
     (cd "$WORK/overlay" && find . | cpio -o -H newc --quiet) > "$WORK/overlay.cpio"
     cat "$BASE_INITRD" "$WORK/overlay.cpio" > "$WORK/dom0.cpio"
     # QEMU's and dom0's memory from the configs (tests/rig/size.sh), unless QEMU_MEM / DOM0_MEM
@@ -147,7 +152,7 @@ handle() {
   case $line in
     "@@SCENARIO "*) read -r _ sname sverdict swhy <<< "$line"; scenario "$sname" "$sverdict" "$swhy" ;;
     "@@RIG ABORT"*) broken="dom0-init gave up: ${line#@@RIG ABORT }" ;;
-    "@@RIG SAVE_"*|"@@RIG RESTORE_"*|"@@RIG REBOOTED"*) phase "$(echo "${line#@@RIG }" | sed 's/ \[dom0 uptime.*//' | tr 'A-Z_' 'a-z ')" ;;
+    "@@RIG SAVE_"*|"@@RIG RESTORE_"*|"@@RIG MIGRATE_"*|"@@RIG REBOOTED"*) phase "$(echo "${line#@@RIG }" | sed 's/ \[dom0 uptime.*//' | tr 'A-Z_' 'a-z ')" ;;
   esac
   if [ "${RIG_VERBOSE:-0}" = 1 ]; then
     echo "  | $line"

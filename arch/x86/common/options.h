@@ -31,6 +31,7 @@ struct kernel_options {
     unsigned pin_all;         /* 1: pin_all around each save; 0: the negative control (expect corruption) */
     unsigned p2m_tools;       /* OPTIONS_P2M_TOOLS_*: the p2m shape the toolstack is given */
     unsigned high_pfn;        /* saves: move one frame to this pfn first (0: none); past 2^27 needs the list */
+    unsigned busy;            /* 1: MMU work goes on while the toolstack copies the guest (live migration) */
     char suites[OPTIONS_SUITES_MAX];   /* comma-separated suite names, or "all" */
 };
 

@@ -11,6 +11,14 @@
  *   4. back in a new domain, the workload checks every page's translation and
  *      contents, writes new ones, and we wait for the next save.
  *
+ * With busy=1 the wait itself is work: a live migration (xl migrate) copies the
+ * guest while it runs and asks it to suspend only at the end, so between
+ * "ready for save" and that request the busy workload (workloads/busy.c) keeps
+ * creating, forking, remapping, protecting and destroying address spaces, and
+ * log-dirty must follow its tables.  After the resume every address space it
+ * keeps is checked against its model, and how many steps ran is the proof that
+ * the copy happened under load.
+ *
  * Every wait is bounded: a toolstack that never asks ends the wait with a FAIL. :*/
 #include "lib/lib_int.h"
 #include <xen/pvmmu/platform.h>
@@ -35,6 +43,11 @@ static start_info_t *si;
 static unsigned opt_high_pfn;
 static struct xs_conn xs;
 static struct xs_transport xs_t;
+
+/* The busy workload while we wait (busy=1): steps run during this wait, and the time the guest was stopped. */
+static bool busy;
+static unsigned long busy_steps;
+static uint64_t suspended_at_ns, stopped_ns;
 
 /* --- the xenstore transport: the ring page and its event channel ------------------- */
 
@@ -83,6 +96,7 @@ static int prepare(void *ctx)
     (void)ctx;
     if (rc)
         return rc;
+    suspended_at_ns = xen_now_ns();   /* while Xen's clock is still readable: shared_info goes next */
     r = shared_info_unmap();
     if (r) {
         pvmmu_error("suspend: unmapping shared_info failed: %ld", r);
@@ -108,6 +122,8 @@ static int resumed(void *ctx)
                     (unsigned long long)si->shared_info, rc);
         return (int)rc;
     }
+    /* Xen's system time runs on across a move to the same host: the downtime as the guest saw it. */
+    stopped_ns = xen_now_ns() - suspended_at_ns;
     console_resumed(si);
     if (!xs_connect())
         return -XEN_EINVAL;
@@ -194,17 +210,42 @@ static void high_frame_check(unsigned cycle, pfn_t high)
 
 /* --- the loop ------------------------------------------------------------------------ */
 
-/* Wait for the toolstack's next request on control/shutdown (bounded). */
+/*
+ * While nothing is asked: one busy step, or (without busy, or once it failed)
+ * a wait on the store's event channel.  A step is a few MMU requests, a few
+ * milliseconds; every one of its results is checked (workloads/busy.c).
+ */
+static void meanwhile(void)
+{
+    if (busy && wl_busy_step())
+        busy_steps++;
+    else
+        evtchn_poll(si->store_evtchn, xen_now_ns() + WAIT_SLICE_NS);
+}
+
+/*
+ * Wait for the toolstack's next request on control/shutdown (bounded).  Busy, the
+ * node is read when a watch event came and every WAIT_SLICE_NS besides (a read is
+ * a round trip to xenstored: not after every step); idle, after every wait.
+ */
 static enum xs_shutdown_request next_request(void)
 {
-    uint64_t deadline = xen_now_ns() + REQUEST_TIMEOUT_NS;
+    uint64_t deadline = xen_now_ns() + REQUEST_TIMEOUT_NS, next_read = 0;
     enum xs_shutdown_request req = XS_SHUTDOWN_NONE;
     struct xs_event ev;
 
+    busy_steps = 0;
     while (xen_now_ns() < deadline) {
         int got = xs_next_event(&xs, &ev);
 
-        if (got < 0 || xs_take_shutdown_request(&xs, &req) < 0)
+        if (got < 0)
+            return XS_SHUTDOWN_UNKNOWN;
+        if (busy && !got && xen_now_ns() < next_read) {
+            meanwhile();
+            continue;
+        }
+        next_read = xen_now_ns() + WAIT_SLICE_NS;
+        if (xs_take_shutdown_request(&xs, &req) < 0)
             return XS_SHUTDOWN_UNKNOWN;
         if (req == XS_SHUTDOWN_UNKNOWN) {
             /* Reported (and acknowledged) by the client; ignored, as the protocol wants. */
@@ -214,7 +255,7 @@ static enum xs_shutdown_request next_request(void)
         if (req != XS_SHUTDOWN_NONE)
             return req;
         if (!got)
-            evtchn_poll(si->store_evtchn, xen_now_ns() + WAIT_SLICE_NS);
+            meanwhile();
     }
     return XS_SHUTDOWN_NONE;
 }
@@ -234,6 +275,25 @@ static void negative_control(unsigned cycle, const struct suspend_report *report
              "save %u without pin_all: outcome %d, rc %d, %u address spaces damaged (expected some)",
              cycle, report->outcome, rc, wrong);
     wl_stat("negative_control_spaces_damaged", wrong);
+}
+
+/* After a move under load: how much work ran while it was copied, and whether all of it arrived. */
+static void busy_after_move(unsigned cycle)
+{
+    const struct wl_busy_counts *c = wl_busy_counts();
+    unsigned wrong = wl_busy_check();
+
+    kprintf("pvmmu: busy %u: %lu steps while the toolstack copied, stopped %llu ms; so far %lu created, "
+            "%lu forked, %lu destroyed, %lu frames written, %lu pages mapped, %lu unmapped, %lu protected, "
+            "%lu touched, %lu pin toggles", cycle, busy_steps, (unsigned long long)(stopped_ns / 1000000),
+            c->created, c->forked, c->destroyed, c->frames_written, c->pages_mapped, c->pages_unmapped,
+            c->protected_pages, c->pages_touched, c->pin_toggles);
+    wl_stat("busy_steps_during_move", busy_steps);
+    wl_stat("busy_guest_stopped_ms", stopped_ns / 1000000);
+    wl_check(busy_steps > 0, "busy-under-load", "move %u: no busy step ran between 'ready' and the suspend request",
+             cycle);
+    wl_check(!wrong, "busy-spaces-survive", "move %u: %u mappings or frames of the busy address spaces differ",
+             cycle, wrong);
 }
 
 /* Returns false when the cycles must stop (after the negative control: its address spaces are corrupt). */
@@ -263,6 +323,8 @@ static bool one_cycle(unsigned cycle, bool pin_all)
     wrong = wl_persist_check(cycle - 1, false);
     wl_check(!wrong, "save-address-spaces-survive", "save %u: %u pages differ after the resume", cycle, wrong);
     wl_check(wl_persist_continue(cycle), "save-workloads-go-on", "save %u: new contents do not read back", cycle);
+    if (busy)
+        busy_after_move(cycle);
     return true;
 }
 
@@ -312,6 +374,10 @@ unsigned serve_saves(const struct kernel_options *opt)
     xs_init(&xs, &xs_t);
     wl_check(wl_persist_setup() && !xs_watch(&xs, "control/shutdown", "shutdown"), "save-setup",
              "persist workload or xenstore watch failed");
+    if (opt->busy) {
+        busy = wl_busy_setup();
+        wl_check(busy, "busy-setup", "the busy workload could not build its address spaces");
+    }
     for (cycle = 1; cycle <= opt->saves; cycle++) {
         enum xs_shutdown_request req;
 
