@@ -25,7 +25,7 @@ rig417d-prepare: deps
 	@$(XEN417D_DIR)/fetch.sh $(XEN417D_CACHE)
 	@$(MAKE) --no-print-directory $(XEN417D_BASE_INITRD)
 
-$(XEN417D_BASE_INITRD): $(XEN417D_CACHE)/root.stamp $(XEN417D_DIR)/build-initrd.sh $(XEN417D_DIR)/rig-finish \
+$(XEN417D_BASE_INITRD): $(XEN417D_CACHE)/root.stamp $(XEN417D_DIR)/build-initrd.sh $(XEN417D_DIR)/rig-hook \
 		$(RIG_DIR)/build-initrd.sh $(RIG_DIR)/dom0-modules.sh $(RIG_DIR)/dom0-init $(RIG_DIR)/xl.conf
 	@mkdir -p $(dir $@)
 	@echo "rig: packing dom0's initramfs (Xen 4.17.5 debug, its own toolstack)"

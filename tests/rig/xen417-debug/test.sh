@@ -5,7 +5,7 @@
 #   quick                 the debug Xen boots pvmmu.elf as its initial domain, all its suites
 #                         (run.sh quick, as test-xen-quick)
 #   full                  Linux dom0 + toolstack: xl create examples/pvmmu.cfg (run.sh full, as
-#                         test-xen-full); dom0 prints Xen's PV MMU perf counters last (rig-finish)
+#                         test-xen-full); dom0 prints the PV MMU perf counters of the guest's run (rig-hook)
 #   save-restore-cycles   tests/rig/save-scenarios' scenario with SAVE_CYCLES saves (scenarios.sh)
 #
 # and after each: xen-debug/<way>, that the banner is Xen 4.17.5's debug build (a cache serving
@@ -77,7 +77,7 @@ full_way() {
   add_counts full "$WORK/full.counts"
   judge_build full "$WORK/full.log"
   judge_log full "$WORK/full.log"
-  # Xen's PV MMU perf counters, as dom0 printed them after the guest (rig-finish).
+  # Xen's PV MMU perf counters, as dom0 printed them after the guest (rig-hook).
   grep -a '^rig: perf ' "$WORK/full.log" | tr -d '\r' | sed 's/^rig: perf /test-xen-debug: perf counter /'
 }
 
