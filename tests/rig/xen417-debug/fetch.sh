@@ -118,7 +118,9 @@ build() {
   done
   make -C src/xen -j2
 }
-build >> "$LOG" 2>&1 || { tail_of "$LOG" 30; die "make: building the hypervisor failed after $(( $(date +%s) - t0 )) s"; }
+# With -j2 the failing command is seldom at the end of the log: its error lines first.
+first_errors() { echo "fetch417d: the first errors in $1:" >&2; grep -m8 -E ': (error|fatal error):|did not survive' "$1" | sed 's/^/  > /' >&2; }
+build >> "$LOG" 2>&1 || { first_errors "$LOG"; tail_of "$LOG" 8; die "make: building the hypervisor failed after $(( $(date +%s) - t0 )) s"; }
 cp src/xen/xen "$CACHE/xen.tmp" && mv "$CACHE/xen.tmp" "$CACHE/xen"
 cp src/xen/.config "$CACHE/xen.config"
 echo "$(( $(date +%s) - t0 ))" > "$CACHE/xen.build-seconds"
