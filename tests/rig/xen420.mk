@@ -39,11 +39,11 @@ test-xen420:
 
 TEST_SUITES += test-xen420
 
-# RIG_XEN picks the Xen of rig.mk's targets: 4.17 (the default, Debian 12's) or 4.20.
+# RIG_XEN picks the Xen of rig.mk's targets: 4.17 (the default, Debian 12's), 4.17-debug or 4.20.
 ifeq ($(RIG_XEN),4.20)
 RIG_CACHE = $(XEN420_CACHE)
 RIG_FETCH = $(XEN420_DIR)/fetch.sh $(XEN420_CACHE)
 RIG_BASE_INITRD := $(XEN420_BASE_INITRD)
-else ifneq ($(filter-out 4.17,$(RIG_XEN)),)
-$(error RIG_XEN=$(RIG_XEN): the rig has Xen 4.17 (the default, Debian 12's) and 4.20 (Debian 13's))
+else ifneq ($(filter-out 4.17 4.17-debug,$(RIG_XEN)),)
+$(error RIG_XEN=$(RIG_XEN): the rig has Xen 4.17 (the default, Debian 12's), 4.17-debug (4.17.5 built with shadow paging, debug and perf counters: tests/rig/xen417-debug.mk) and 4.20 (Debian 13's))
 endif
