@@ -8,12 +8,15 @@
 #
 # MIGRATE_CACHE holds that Xen in the rig cache's layout (xen, vmlinuz); MIGRATE_PREPARE fills
 # (or checks) it; MIGRATE_BASE_INITRD is dom0's initramfs (the default rig's: Debian 12's 4.17
-# toolstack, verified to migrate with a 4.17.5 hypervisor).  Read before rig.mk: everything
+# toolstack also migrates with a 4.17.5 hypervisor, but the debug rig's is the default).  Read before rig.mk: everything
 # from it is used in recipes or recursive variables only.
 
 MIGRATE_CACHE ?= $(CACHE)/xen417-debug
-MIGRATE_PREPARE ?= migrate-cache-check
-MIGRATE_BASE_INITRD ?= $(BUILD)/rig/dom0-base.cpio
+# The debug rig's (tests/rig/xen417-debug.mk, read after this file: its names are spelled out
+# here because prerequisites are expanded as they are read): shadow paging, and a dom0 with the
+# matching 4.17.5 toolstack.
+MIGRATE_PREPARE ?= rig417d-prepare migrate-cache-check
+MIGRATE_BASE_INITRD ?= $(BUILD)/rig417d/dom0-base.cpio
 MIGTAP := $(BUILD)/rig/migtap
 MIGRATIONS ?=
 
