@@ -14,7 +14,7 @@ BUILD ?= build
 CACHE ?= $(HOME)/.cache/pvmmu
 
 # The portable core: the same files go into the kernel and into the hosted tests.
-CORE_DIRS := lib p2m multicalls tables pinning mmu xenstore suspend shadow
+CORE_DIRS := lib p2m multicalls tables pinning mmu xenstore suspend shadow balloon
 CORE_SRCS := $(sort $(wildcard $(addsuffix /*.c,$(CORE_DIRS))))
 
 # Hosted test code: the executable model of Xen, the harness that plays the kernel

@@ -47,6 +47,9 @@ struct model_state {
     uint64_t l1tf_addr_mask, l1tf_safe_maddr;   /* l1tf_calculations() (entries.c) */
     bool pv_linear_pt;               /* Xen's pv-linear-pt option (linear.c) */
     unsigned int max_vcpus;          /* d->max_vcpus; only vcpu 0 runs (guest.c) */
+    unsigned long max_pages;         /* d->max_pages for populate_physmap (0: no limit) */
+    unsigned long reservation_limit; /* the next decrease/populate does at most this many... */
+    bool reservation_limited;        /* ...if armed (reservation.c) */
     struct model_tlb_entry tlb[MODEL_TLB_SIZE];
     unsigned int tlb_next;
 };
@@ -124,5 +127,7 @@ long model_mmuext_op(struct mmuext_op *ops, unsigned int count, unsigned int *do
                      unsigned int foreigndom);
 long model_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags);
 long model_memory_op(unsigned int cmd, void *arg);
+/* reservation.c: XENMEM_decrease_reservation, XENMEM_populate_physmap. */
+long model_reservation_op(unsigned int cmd, void *arg);
 
 #endif
