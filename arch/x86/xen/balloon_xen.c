@@ -97,6 +97,24 @@ static void check_step(bool down, uint64_t kib, const struct balloon_report *r, 
     wl_stat("balloon_step_us", ns / 1000);
 }
 
+/*
+ * A value that is not a count of KiB: the toolstack's mistake (or anyone's who may
+ * write there), reported by name, and nothing changes.  It counts as a step, so the
+ * rig can ask for one and see it refused.
+ */
+static int refuse_target(const char *value)
+{
+    uint64_t before = balloon_pages_now();
+    bool named = pvmmu_error_seen(TARGET_KEY);
+
+    kprintf("pvmmu: balloon: ignoring %s '%.40s': not a count of KiB", TARGET_KEY, value);
+    wl_accept_errors();   /* reported, and not ours */
+    wl_check(named && balloon_pages_now() == before, "balloon-bad-target-refused",
+             "'%.40s': %s, %llu pages before, %llu after", value, named ? "named" : "not named in the error",
+             (unsigned long long)before, (unsigned long long)balloon_pages_now());
+    return 1;
+}
+
 int balloon_xen_follow_target(struct xs_conn *xs)
 {
     char value[XS_MAX_VALUE];
@@ -110,11 +128,8 @@ int balloon_xen_follow_target(struct xs_conn *xs)
         return 0;
     if (rc)
         return rc;
-    if (balloon_parse_target_kib(value, &kib)) {
-        kprintf("pvmmu: balloon: ignoring %s '%.40s': not a count of KiB", TARGET_KEY, value);
-        wl_accept_errors();   /* the toolstack's mistake, reported: not ours */
-        return 0;
-    }
+    if (balloon_parse_target_kib(value, &kib))
+        return refuse_target(value);
     pages = balloon_kib_to_pages(kib);
     if (pages > boot.nr_pages)
         pages = boot.nr_pages;

@@ -17,9 +17,9 @@ int balloon_xen_rewatch(struct xs_conn *xs);
 /* Is this watch event ours? */
 bool balloon_xen_event(const struct xs_event *ev);
 /*
- * Read memory/target and follow it.  1: the guest's size changed (reported and
- * checked), 0: nothing to do (no key, the size it is already, or a malformed
- * value: reported by name, nothing changed), <0: xenstore failed.
+ * Read memory/target and follow it.  1: a step was taken (the size changed, or a
+ * malformed value was refused by name, changing nothing; reported and checked),
+ * 0: nothing to do (no key, or the size it is already), <0: xenstore failed.
  */
 int balloon_xen_follow_target(struct xs_conn *xs);
 /* After a resume: the pages given back before the save are still holes.  No-op when none are out. */
