@@ -19,7 +19,7 @@ CORE_DIRS := lib p2m multicalls tables pinning mmu shadow
 CORE_SRCS := $(sort $(wildcard $(addsuffix /*.c,$(CORE_DIRS))))
 # Portable too, but a PV guest's only: the xenstore client and the suspend sequence,
 # linked by the PV kernel and by the hosted tests that exercise them, not by bare metal.
-PV_DIRS := xenstore suspend
+PV_DIRS := xenstore suspend balloon
 PV_SRCS := $(sort $(wildcard $(addsuffix /*.c,$(PV_DIRS))))
 # What both x86 kernels (arch/x86/xen, arch/x86/metal) share: memcpy & co., kprintf,
 # the command line, the answer to an expected fault, the workloads' common environment.
@@ -92,6 +92,7 @@ $(BUILD)/hosted/test_bad_input: $(BUILD)/hosted/obj/$(CARRIER_DIR)/options.o
 $(BUILD)/hosted/test_entry: $(BUILD)/hosted/obj/arch/x86/xen/entry.o
 $(BUILD)/hosted/test_fuzz_corpora: $(patsubst %.c,$(BUILD)/hosted/obj/%.o,$(wildcard tests/fuzz/fuzz_*.c) tests/fuzz/fail.c tests/fuzz/pv_ops.c $(CARRIER_DIR)/options.c $(PV_SRCS))
 $(BUILD)/hosted/test_xenstore $(BUILD)/hosted/test_save_restore: $(patsubst %.c,$(BUILD)/hosted/obj/%.o,$(PV_SRCS))
+$(BUILD)/hosted/test_balloon: $(patsubst %.c,$(BUILD)/hosted/obj/%.o,$(PV_SRCS))
 
 hosted: $(UNIT_TESTS)
 

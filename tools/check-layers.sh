@@ -16,7 +16,7 @@ set -euo pipefail
 obj=${1:?usage: check-layers.sh BUILD_DIR}/hosted/obj
 ORDER="lib p2m multicalls tables pinning mmu suspend"   # lowest first
 SIDE="xenstore shadow"                                   # beside the line: lib and p2m only
-PORTABLE_ALSO="workloads"                                # portable, above them all
+PORTABLE_ALSO="workloads balloon"                               # portable, above them all
 declare -A rank
 i=0; for d in $ORDER; do rank[$d]=$i; i=$((i + 1)); done
 for d in $SIDE; do rank[$d]=99; done

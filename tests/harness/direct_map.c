@@ -55,6 +55,24 @@ static void follow(pfn_t pfn, uint64_t e)
     }
 }
 
+/*
+ * The guest's direct map is also the harness's record of which frame backs a pfn:
+ * when a balloon maps a newly populated frame there, that frame is the pfn's now.
+ * (Unmapping changes nothing: a ballooned pfn keeps its stale mfn here, and only
+ * the p2m says it is gone.)
+ */
+static void note_backing(pfn_t pfn, uint64_t e)
+{
+    mfn_t target = mpte_mfn((mpte_t){ e }), old = _mfn(harness.mfn_list[pfn_x(pfn)]);
+
+    if (!(e & _PAGE_PRESENT) || mfn_x(target) >= model_nr_frames() || mfn_eq(target, old))
+        return;
+    if (mfn_x(old) < model_nr_frames() && harness.pfn_of_mfn[mfn_x(old)] == pfn_x(pfn))
+        harness.pfn_of_mfn[mfn_x(old)] = INVALID_PFN_RAW;
+    harness.mfn_list[pfn_x(pfn)] = mfn_x(target);
+    harness.pfn_of_mfn[mfn_x(target)] = pfn_x(pfn);
+}
+
 /* The model stored an entry: was it one of the direct map's l1es? */
 static void store_hook(mfn_t table, unsigned int slot, uint64_t val)
 {
@@ -63,8 +81,10 @@ static void store_hook(mfn_t table, unsigned int slot, uint64_t val)
         pfn_x(tpfn) >= harness.nr_boot_tables)
         return;
     unsigned long pfn = (pfn_x(tpfn) - pfn_x(first_l1())) * PT_ENTRIES + slot;
-    if (pfn < harness.nr_pages)
+    if (pfn < harness.nr_pages) {
+        note_backing(_pfn(pfn), val);
         follow(_pfn(pfn), val);
+    }
 }
 
 uint64_t direct_map_l1e_maddr(pfn_t pfn)

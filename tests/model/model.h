@@ -131,6 +131,15 @@ uint64_t model_l1tf_safe_maddr(void);
 /* Xen's pv-linear-pt option (on by default, as in Xen): linear page tables allowed. */
 void model_set_pv_linear_pt(bool on);
 
+/* --- ballooning: XENMEM_decrease_reservation / populate_physmap (reservation.c) --- */
+
+/* d->max_pages: populate_physmap stops when the guest holds this many (0: no limit, the default). */
+void model_set_max_pages(unsigned long n);
+/* The guest's frames (d->tot_pages). */
+unsigned long model_guest_pages(void);
+/* The next decrease or populate does at most k extents (one shot): a Xen that did less than asked. */
+void model_limit_next_reservation(unsigned long k);
+
 /* --- counters: performance is counted, not timed ----------------------------- */
 
 struct model_counters {

@@ -71,6 +71,9 @@ struct model_state {
     unsigned int cur_vcpu;           /* the one issuing hypercalls: Xen's `current` */
     struct model_vcpu vcpu[MODEL_MAX_VCPUS];
     struct model_stale_reads stale;
+    unsigned long max_pages;         /* d->max_pages for populate_physmap (0: no limit) */
+    unsigned long reservation_limit; /* the next decrease/populate does at most this many... */
+    bool reservation_limited;        /* ...if armed (reservation.c) */
 };
 
 extern struct model_state model;
@@ -159,5 +162,7 @@ long model_mmuext_op(struct mmuext_op *ops, unsigned int count, unsigned int *do
                      unsigned int foreigndom);
 long model_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags);
 long model_memory_op(unsigned int cmd, void *arg);
+/* reservation.c: XENMEM_decrease_reservation, XENMEM_populate_physmap. */
+long model_reservation_op(unsigned int cmd, void *arg);
 
 #endif

@@ -82,6 +82,8 @@ void model_reset_counters(void)
 long model_memory_op(unsigned int cmd, void *arg)
 {
     model.counters.memory_op_calls++;
+    if (cmd == XENMEM_decrease_reservation || cmd == XENMEM_populate_physmap)
+        return model_reservation_op(cmd, arg);
     if (cmd != XENMEM_machphys_mapping)
         return model_refuse(-XEN_ENOSYS, "memory_op: command %u is not modelled", cmd);
 

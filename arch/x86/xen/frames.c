@@ -45,6 +45,7 @@ int frames_init(uint64_t first)
     return 0;
 }
 
+uint64_t frames_first(void) { return first_free; }
 uint64_t frames_free_count(void) { return nr_free; }
 uint64_t frames_total(void) { return nr_total; }
 uint64_t frames_quarantined(void) { return quarantined; }

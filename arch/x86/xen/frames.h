@@ -10,6 +10,8 @@
 
 /* Hand [first, boot.nr_pages) to the allocator (its bitmap takes the first few).  0 or error. */
 int frames_init(uint64_t first);
+/* The first pfn the allocator hands out: [frames_first(), boot.nr_pages) are its. */
+uint64_t frames_first(void);
 uint64_t frames_free_count(void);
 uint64_t frames_total(void);
 /* n frames with consecutive pfns (one buffer in the direct map), or INVALID_PFN. */

@@ -26,6 +26,7 @@
 #include <xen/pvmmu/suspend.h>
 #include "xenstore/xenstore.h"
 #include "workloads/workloads.h"
+#include "balloon_xen.h"
 #include "boot.h"
 #include "console.h"
 #include "evtchn.h"
@@ -128,7 +129,8 @@ static int resumed(void *ctx)
     if (!xs_connect())
         return -XEN_EINVAL;
     xs_reconnect(&xs, &xs_t);
-    return xs_watch(&xs, "control/shutdown", "shutdown");
+    rc = xs_watch(&xs, "control/shutdown", "shutdown");
+    return rc ? (int)rc : balloon_xen_rewatch(&xs);
 }
 
 /* Same domain: put the mfns back and map shared_info again. */
@@ -226,20 +228,34 @@ static void meanwhile(void)
 /*
  * Wait for the toolstack's next request on control/shutdown (bounded).  Busy, the
  * node is read when a watch event came and every WAIT_SLICE_NS besides (a read is
- * a round trip to xenstored: not after every step); idle, after every wait.
+ * a round trip to xenstored: not after every step); idle, after every wait.  A
+ * change of memory/target on the way is followed (ballooning) and ends the wait
+ * too, with *ballooned set: the rig's "ready for save K" steps include `xl mem-set`s.
  */
-static enum xs_shutdown_request next_request(void)
+static enum xs_shutdown_request next_request(bool *ballooned)
 {
     uint64_t deadline = xen_now_ns() + REQUEST_TIMEOUT_NS, next_read = 0;
     enum xs_shutdown_request req = XS_SHUTDOWN_NONE;
     struct xs_event ev;
 
     busy_steps = 0;
+    *ballooned = false;
     while (xen_now_ns() < deadline) {
         int got = xs_next_event(&xs, &ev);
 
         if (got < 0)
             return XS_SHUTDOWN_UNKNOWN;
+        if (got > 0 && balloon_xen_event(&ev)) {
+            int changed = balloon_xen_follow_target(&xs);
+
+            if (changed < 0)
+                return XS_SHUTDOWN_UNKNOWN;
+            if (changed) {
+                *ballooned = true;
+                return XS_SHUTDOWN_NONE;
+            }
+            continue;
+        }
         if (busy && !got && xen_now_ns() < next_read) {
             meanwhile();
             continue;
@@ -322,6 +338,7 @@ static bool one_cycle(unsigned cycle, bool pin_all)
         high_frame_check(cycle, _pfn(opt_high_pfn));
     wrong = wl_persist_check(cycle - 1, false);
     wl_check(!wrong, "save-address-spaces-survive", "save %u: %u pages differ after the resume", cycle, wrong);
+    balloon_xen_check_after_resume(cycle);
     wl_check(wl_persist_continue(cycle), "save-workloads-go-on", "save %u: new contents do not read back", cycle);
     if (busy)
         busy_after_move(cycle);
@@ -372,18 +389,27 @@ unsigned serve_saves(const struct kernel_options *opt)
         p2m_tools_report(xen_shared, "after the move to high_pfn");
     }
     xs_init(&xs, &xs_t);
-    wl_check(wl_persist_setup() && !xs_watch(&xs, "control/shutdown", "shutdown"), "save-setup",
-             "persist workload or xenstore watch failed");
+    wl_check(wl_persist_setup() && !xs_watch(&xs, "control/shutdown", "shutdown") && !balloon_xen_start(&xs),
+             "save-setup", "persist workload, balloon or xenstore watch failed");
     if (opt->busy) {
         busy = wl_busy_setup();
         wl_check(busy, "busy-setup", "the busy workload could not build its address spaces");
     }
     for (cycle = 1; cycle <= opt->saves; cycle++) {
         enum xs_shutdown_request req;
+        bool ballooned;
 
         kprintf("pvmmu: ready for save %u of %u", cycle, opt->saves);
         console_flush();
-        req = next_request();
+        req = next_request(&ballooned);
+        if (ballooned) {
+            /* An xl mem-set took this step: the address spaces must still be as they were. */
+            wl_check(!wl_persist_check(cycle - 1, false), "balloon-address-spaces-intact",
+                     "step %u: pages differ after ballooning", cycle);
+            wl_check(wl_persist_continue(cycle), "balloon-workloads-go-on", "step %u: new contents do not read back",
+                     cycle);
+            continue;
+        }
         if (req != XS_SHUTDOWN_SUSPEND)
             return honour(req, cycle, opt->saves);
         if (!one_cycle(cycle, opt->pin_all))
