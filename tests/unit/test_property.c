@@ -22,6 +22,7 @@
  */
 #include <stdlib.h>
 #include "pvmmu_test.h"
+#include "property_steps.h"
 
 #define MAX_SPACES 4
 #define REGIONS 3
@@ -43,33 +44,6 @@ struct space { struct aspace *as; struct ref_page page[PAGES]; };
 
 static struct space spaces[MAX_SPACES];
 static pfn_t data[DATA_FRAMES];
-static uint64_t rng;
-static char log_text[8192];
-static size_t log_len;
-
-static uint64_t next_random(void)
-{
-    rng ^= rng >> 12;
-    rng ^= rng << 25;
-    rng ^= rng >> 27;
-    return rng * 0x2545F4914F6CDD1DULL;
-}
-
-static unsigned pick(unsigned n)
-{
-    return (unsigned)(next_random() % n);
-}
-
-static void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void note(const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    if (log_len < sizeof(log_text) - 100)
-        log_len += (size_t)vsnprintf(log_text + log_len, sizeof(log_text) - log_len, fmt, ap);
-    va_end(ap);
-}
 
 static uint64_t page_va(unsigned page)
 {

@@ -25,6 +25,7 @@
  */
 #include <stdlib.h>
 #include "pvmmu_test.h"
+#include "property_steps.h"
 
 #define VCPUS 3
 #define SPACES 2
@@ -48,9 +49,7 @@ struct space { struct aspace *as; struct ref_page page[PAGES]; };
 static struct space spaces[SPACES];
 static struct space *loaded[VCPUS];   /* NULL: the kernel's space */
 static pfn_t data[DATA_FRAMES];
-static uint64_t rng, sequence_seed;
-static char log_text[8192];
-static size_t log_len;
+static uint64_t sequence_seed;
 static unsigned long accesses_checked, cross_vcpu_changes, hazards;
 /*
  * For the count of what the property exercised: which pages each vcpu has
@@ -61,30 +60,6 @@ static unsigned long accesses_checked, cross_vcpu_changes, hazards;
 static bool cached[VCPUS][PAGES], changed_elsewhere[VCPUS][PAGES];
 /* The pages changed last: accesses favour them, so that cached pages do get changed. */
 static unsigned hot[4], hot_next;
-
-static uint64_t next_random(void)
-{
-    rng ^= rng >> 12;
-    rng ^= rng << 25;
-    rng ^= rng >> 27;
-    return rng * 0x2545F4914F6CDD1DULL;
-}
-
-static unsigned pick(unsigned n)
-{
-    return (unsigned)(next_random() % n);
-}
-
-static void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void note(const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    if (log_len < sizeof(log_text) - 100)
-        log_len += (size_t)vsnprintf(log_text + log_len, sizeof(log_text) - log_len, fmt, ap);
-    va_end(ap);
-}
 
 /* The core runs on `vcpu` now: its hypercalls are that vcpu's, and so is "current". */
 static void run_on(unsigned vcpu)
