@@ -101,7 +101,8 @@ hosted: $(UNIT_TESTS)
 # no part, no empty part); building installs nothing (tools/test-deps.sh); every ABI fact of
 # lib/abi_check.c is guarded (tools/test-abi-check.sh); the script that sums the suites
 # does not count silence as a pass (tests/test-run-check.sh); the rig's verdicts need what each
-# scenario requires (tests/test-rig-requires.sh); and the core's folders form a line, no cycles
+# scenario requires (tests/test-rig-requires.sh), and the judge the debug and 4.20 suites
+# share counts what it is shown (tests/test-rig-verdicts.sh); and the core's folders form a line, no cycles
 # (tools/check-layers.sh, with its spec tests/test-check-layers.sh); and what `make install`
 # ships is the API alone, under its prefix, usable beside a kernel with its own pte_t
 # (tools/check-public-api.sh on an install into $(BUILD)/api-prefix, with its spec).
@@ -115,6 +116,7 @@ check: hosted
 	@$(call run_spec,tests/test-run-check.sh,run-check)
 	@$(call run_spec,tests/test-rig-requires.sh,rig-requires)
 	@$(call run_spec,tests/test-rig-size.sh,rig-size)
+	@$(call run_spec,tests/test-rig-verdicts.sh,rig-verdicts)
 	@$(call run_spec,tests/test-check-layers.sh,check-layers-spec)
 	@tools/check-layers.sh $(BUILD) || { echo "FAIL check-layers: a folder uses one above it, or an include crosses a layer"; exit 1; }
 	@rm -rf $(BUILD)/api-prefix

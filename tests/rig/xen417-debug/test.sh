@@ -21,22 +21,11 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 RIG=$(dirname "$HERE")
 : "${CACHE:?}" "${KERNEL:?}" "${BASE_INITRD:?}" "${WORK:?}" "${COUNTS:?}"
 mkdir -p "$WORK" "$(dirname "$COUNTS")"
-passed=0 failed=0
-
-judge() {   # judge NAME PASS|FAIL [why]
-  if [ "$2" = PASS ]; then echo "rig: PASS $1"; passed=$((passed + 1))
-  else echo "rig: FAIL $1: $3"; failed=$((failed + 1)); fi
-}
+. "$RIG/verdicts.sh"
 
 # "(XEN) Xen version 4.17.5+72-g01140da4e8-1 (...) ... debug=y ...": the hypervisor this rig built.
 judge_build() {   # judge_build WAY LOG
-  local banner
-  banner=$(grep -a -m1 'Xen version ' "$2" 2>/dev/null | tr -d '\r')
-  case $banner in
-    "") judge "xen-debug/$1" FAIL "no 'Xen version' banner in $2 (did Xen boot at all?)" ;;
-    *"Xen version 4.17.5"*"debug=y"*) judge "xen-debug/$1" PASS ;;
-    *) judge "xen-debug/$1" FAIL "not the debug 4.17.5 build: ${banner#*(XEN) } (cache $CACHE)" ;;
-  esac
+  judge_banner "xen-debug/$1" "$2" "Xen version 4.17.5*debug=y*" "the debug 4.17.5 build"
 }
 
 judge_log() {   # judge_log WAY LOG: Xen's warnings
@@ -44,13 +33,6 @@ judge_log() {   # judge_log WAY LOG: Xen's warnings
   out=$("$HERE/xen-log.sh" "$2" "xen-log/$1")
   echo "$out"
   if [[ $out == "rig: PASS xen-log/$1 "* ]]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
-}
-
-add_counts() {   # add_counts WAY FILE: run.sh's "PASSED FAILED", or one failure if it left none
-  local p f
-  if read -r p f < "$2" 2>/dev/null && [ -n "$p" ] && [ -n "$f" ]; then
-    passed=$((passed + p)); failed=$((failed + f))
-  else judge "$1" FAIL "left no counts ($2)"; fi
 }
 
 timed() {   # timed WAY COMMAND...: runs it, then says how long it took
@@ -100,6 +82,4 @@ for way in ${WAYS:-quick full saves}; do
   esac
 done
 
-echo "$passed $failed" > "$COUNTS"
-echo "test-xen-debug: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+verdicts_finish test-xen-debug

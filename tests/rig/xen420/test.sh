@@ -20,29 +20,11 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 RIG=$(dirname "$HERE")
 : "${CACHE:?}" "${KERNEL:?}" "${BASE_INITRD:?}" "${WORK:?}" "${COUNTS:?}"
 mkdir -p "$WORK" "$(dirname "$COUNTS")"
-passed=0 failed=0
-
-judge() {   # judge NAME PASS|FAIL [why]
-  if [ "$2" = PASS ]; then echo "rig: PASS $1"; passed=$((passed + 1))
-  else echo "rig: FAIL $1: $3"; failed=$((failed + 1)); fi
-}
+. "$RIG/verdicts.sh"
 
 # The banner Xen prints first: "(XEN) Xen version 4.20.4+63-g7abfd2bce2-0+deb13u1 (...)".
 judge_version() {   # judge_version WAY LOG
-  local v
-  v=$(grep -aoE 'Xen version [0-9]+\.[0-9]+[^ ]*' "$2" 2>/dev/null | head -1)
-  case $v in
-    "Xen version 4.20."*) judge "xen-4.20/$1" PASS ;;
-    "") judge "xen-4.20/$1" FAIL "no 'Xen version' banner in $2 (did Xen boot at all?)" ;;
-    *) judge "xen-4.20/$1" FAIL "the $1 boot ran ${v#Xen version }, not Xen 4.20 (cache $CACHE)" ;;
-  esac
-}
-
-add_counts() {   # add_counts WAY FILE: run.sh's "PASSED FAILED", or one failure if it left none
-  local p f
-  if read -r p f < "$2" 2>/dev/null && [ -n "$p" ] && [ -n "$f" ]; then
-    passed=$((passed + p)); failed=$((failed + f))
-  else judge "$1" FAIL "run.sh left no counts ($2)"; fi
+  judge_banner "xen-4.20/$1" "$2" "Xen version 4.20.*" "Xen 4.20"
 }
 
 WAYS=${WAYS:-quick full}
@@ -75,6 +57,4 @@ for way in $WAYS; do
   esac
 done
 
-echo "$passed $failed" > "$COUNTS"
-echo "test-xen420: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+verdicts_finish test-xen420
