@@ -106,7 +106,8 @@ static const char *why_not_pinnable(const struct aspace *as)
 /*
  * Runs when the batch carrying a pin has been issued.  If any of it failed, the
  * address space is brought back to plainly unpinned, whatever part went through
- * (pinning/reconcile.c), and the caller hears about it.
+ * (pinning/reconcile.c), or, when even that is refused, to pinned; the report says
+ * which, and the caller hears about it.
  */
 static void pin_settled(void *data, int result)
 {
@@ -114,9 +115,9 @@ static void pin_settled(void *data, int result)
 
     if (!result)
         return;
-    pvmmu_error("pin of address space %u (root pfn 0x%llx) failed (%d): left unpinned", as->id,
-                (unsigned long long)pfn_x(as->root), result);
     reconcile_unpinned(as);
+    pvmmu_error("pin of address space %u (root pfn 0x%llx) failed (%d): left %s", as->id,
+                (unsigned long long)pfn_x(as->root), result, as->pinned ? "pinned" : "unpinned");
 }
 
 int aspace_pin(struct aspace *as)

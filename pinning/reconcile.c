@@ -50,13 +50,40 @@ static int flip_now(pfn_t table, int level, void *ctx)
     return 0;
 }
 
-/* Both roots unpinned, every frame writable: plain memory, as pvmmu then believes. */
+/*
+ * Unpin one root now.  Xen answers -EINVAL for a root that is not pinned, which after
+ * a failed pin is the expected answer; any other refusal leaves us not knowing whether
+ * the root is still pinned, so it is reported with what was asked.
+ */
+static long unpin_root_now(const struct aspace *as, pfn_t root, const char *which)
+{
+    long rc = root_op_now(MMUEXT_UNPIN_TABLE, root);
+
+    if (rc && rc != -XEN_EINVAL) {
+        pvmmu_error("address space %u: UNPIN_TABLE of its %s (pfn 0x%llx, mfn 0x%llx) failed (%ld) "
+                    "while undoing a failed pin", as->id, which, (unsigned long long)pfn_x(root),
+                    (unsigned long long)mfn_x(p2m_lookup(root)), rc);
+        return rc;
+    }
+    return 0;
+}
+
+/*
+ * Both roots unpinned, every frame writable: plain memory, as pvmmu then believes.
+ * If Xen will not even say whether a root is unpinned, "unpinned" cannot be reached
+ * with certainty; "pinned" can (its requests are idempotent), so that is where the
+ * space goes, and the caller still hears that the pin failed.
+ */
 int reconcile_unpinned(struct aspace *as)
 {
     struct flip f = { .writable = true };
+    long root_rc = unpin_root_now(as, as->root, "kernel root");
+    long user_rc = unpin_root_now(as, as->user_root, "user root");
 
-    root_op_now(MMUEXT_UNPIN_TABLE, as->root);        /* -EINVAL if it was not: fine */
-    root_op_now(MMUEXT_UNPIN_TABLE, as->user_root);
+    if (root_rc || user_rc) {
+        reconcile_pinned(as);
+        return -XEN_EBUSY;
+    }
     pt_walk(as, flip_now, &f);
     as->pinned = false;
     as->save_pinned = false;

@@ -234,6 +234,21 @@ static void test_a_failed_pin_is_reported_with_the_operation(void **state)
     assert_tree_pinned(as, true);
 }
 
+static void test_a_failed_pin_whose_undo_is_refused_too_ends_pinned_and_says_so(void **state)
+{
+    struct aspace *as = space_with_l1s(1);
+
+    (void)state;
+    model_fail_multicall_entry(2, -XEN_ENOMEM);       /* the entry holding the pins */
+    model_fail_hypercall(2, -XEN_EFAULT);             /* then the undo's unpin of the root */
+    assert_int_not_equal(aspace_pin(as), 0);
+    assert_error_seen("UNPIN_TABLE of its kernel root");
+    assert_true(as->pinned);           /* the one state that could be reached for certain */
+    assert_tree_pinned(as, true);
+    assert_int_equal(aspace_unpin(as), 0);
+    assert_tree_pinned(as, false);
+}
+
 static void test_a_failed_unpin_leaves_the_space_pinned_and_whole(void **state)
 {
     struct aspace *as = space_with_l1s(3);
@@ -265,6 +280,7 @@ int main(void)
         T(test_destroy_unpins_first_then_frees_with_plain_writes),
         T(test_destroying_twice_is_an_error),
         T(test_a_failed_pin_is_reported_with_the_operation),
+        T(test_a_failed_pin_whose_undo_is_refused_too_ends_pinned_and_says_so),
         T(test_a_failed_unpin_leaves_the_space_pinned_and_whole),
     };
     return cmocka_run_group_tests_name("pinning", tests, NULL, NULL);
