@@ -44,19 +44,85 @@ void xs_init(struct xs_conn *c, const struct xs_transport *t)
     *c = (struct xs_conn){ .t = *t, .next_req_id = 1 };
 }
 
+/* n bytes of the request ring from index `from`, across its wrap. */
+static void request_ring_bytes(const struct xenstore_domain_interface *r, XENSTORE_RING_IDX from, void *dst,
+                               size_t n)
+{
+    char *d = dst;
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        d[i] = r->req[MASK_XENSTORE_IDX(from + (XENSTORE_RING_IDX)i)];
+}
+
 /*
- * A new domain, a new connection: what we were reading or writing and the
- * replies we gave up on belong to the old one.  Bytes of the old stream may
- * still be on the response ring (the page was saved with them), and with
- * nothing part-read now they would be taken for a new header; so they are
- * dropped, as Linux's xenbus does when it resumes.
+ * Whether request `id` is among those still unread on the request ring: the new
+ * xenstored reads the saved page from req_cons on, so it will answer exactly
+ * these.  Their headers follow one another from req_cons; the last may be cut.
+ */
+static bool unread_on_request_ring(const struct xs_conn *c, uint32_t id)
+{
+    const struct xenstore_domain_interface *r = c->t.ring;
+    XENSTORE_RING_IDX pos = r->req_cons, prod = r->req_prod;
+    struct xsd_sockmsg hdr;
+
+    if (prod - pos > XENSTORE_RING_SIZE)
+        return false;
+    while (prod - pos >= sizeof(hdr)) {
+        request_ring_bytes(r, pos, &hdr, sizeof(hdr));
+        if (hdr.req_id == id)
+            return true;
+        if (hdr.len > XENSTORE_PAYLOAD_MAX || sizeof(hdr) + hdr.len >= prod - pos)
+            return false;   /* not a header, or the last request on the ring */
+        pos += (XENSTORE_RING_IDX)(sizeof(hdr) + hdr.len);
+    }
+    return false;
+}
+
+/* The id of the request in c->out (valid while out_len is not 0). */
+static uint32_t request_being_written(const struct xs_conn *c)
+{
+    struct xsd_sockmsg hdr;
+
+    mem_copy(&hdr, c->out, sizeof(hdr));
+    return hdr.req_id;
+}
+
+/*
+ * A new domain, a new connection, on the same ring page, saved with whatever was
+ * on it.  The old xenstored's half-read state is gone with the old connection:
+ *
+ * - Bytes of the old stream on the response ring would be taken for a new
+ *   header, so they are dropped, as Linux's xenbus does when it resumes.
+ * - Requests still unread on the request ring will be read and answered by the
+ *   new xenstored, with the ids they carry: those stay given up on (their
+ *   replies dropped when they come), and numbering goes on from where it was,
+ *   so no new request can share an id with an old one.  Requests the old
+ *   xenstored read will never be answered now: forgotten.
+ * - A request a full ring cut short is finished first if its start is still
+ *   unread (the new xenstored will read it from its header); if the old one
+ *   read its start, its rest would be a new header to the new one: dropped.
  */
 void xs_reconnect(struct xs_conn *c, const struct xs_transport *t)
 {
-    unsigned long dropped = c->events_dropped;
+    const struct xenstore_domain_interface *r = t->ring;
+    unsigned i = 0;
 
-    xs_init(c, t);
-    c->events_dropped = dropped;
+    c->t = *t;
+    c->broken = false;
+    c->broken_why[0] = '\0';
+    c->in_got = 0;
+    c->first_event = c->nr_events = 0;
+    if (c->out_len && r->req_prod - r->req_cons < c->out_sent)
+        c->out_len = c->out_sent = 0;
+    while (i < c->nr_abandoned) {
+        uint32_t id = c->abandoned[i];
+
+        if (unread_on_request_ring(c, id) || (c->out_len && id == request_being_written(c)))
+            i++;
+        else
+            c->abandoned[i] = c->abandoned[--c->nr_abandoned];
+    }
     c->t.ring->rsp_cons = c->t.ring->rsp_prod;
 }
 

@@ -376,6 +376,83 @@ static void test_a_reconnect_drops_what_the_old_stream_left_on_the_ring(void **s
     assert_false(conn.broken);
 }
 
+/* XS_MAX_ABANDONED reads of data/a whose replies xenstored holds back: all given up on. */
+static void give_up_on_as_many_reads_as_can_be_owed(void)
+{
+    char v[64];
+    unsigned i;
+
+    set("data/a", "a-value");
+    d.mode = HOLD;
+    for (i = 0; i < XS_MAX_ABANDONED; i++)
+        assert_int_equal(xs_read(&conn, "data/a", v, sizeof(v)), -XEN_ETIMEDOUT);
+}
+
+/* The save and restore of a domain: a new xenstored connection on the saved ring page. */
+static void restore_into_a_new_domain(void)
+{
+    struct xs_transport t = conn.t;
+
+    d.stalled = false;
+    d.req_got = d.nr_out = d.nr_held = 0;   /* the old connection's half-read request and replies are gone */
+    xs_reconnect(&conn, &t);
+}
+
+/*
+ * Guards: a request still unread on the saved ring is read and answered by the new
+ * xenstored, under the id it carries.  That reply is not the answer to a new
+ * request: ids go on from where they were, and the old one stays given up on.
+ */
+static void test_a_request_left_on_the_saved_ring_is_answered_after_a_restore_and_not_taken_for_a_new_one(
+    void **state)
+{
+    char v[64];
+
+    (void)state;
+    set("data/a", "a-value");
+    set("data/b", "b-value");
+    d.stalled = true;
+    assert_int_equal(xs_read(&conn, "data/a", v, sizeof(v)), -XEN_ETIMEDOUT);
+    restore_into_a_new_domain();
+    assert_reads("data/b", "b-value");
+    assert_int_equal(d.requests, 2);        /* the old read was answered too, and its reply dropped */
+    assert_int_equal(conn.nr_abandoned, 0);
+    assert_false(conn.broken);
+}
+
+/* Guards: what the old xenstored had read will never be answered now: not owed after a restore. */
+static void test_requests_the_old_xenstored_read_are_not_owed_after_a_restore(void **state)
+{
+    (void)state;
+    give_up_on_as_many_reads_as_can_be_owed();
+    d.mode = OK;
+    restore_into_a_new_domain();
+    assert_int_equal(conn.nr_abandoned, 0);
+    assert_reads("data/a", "a-value");
+}
+
+/*
+ * Guards: a request a full ring cut short, with its start still unread on the saved
+ * ring, is finished first after a restore, so the new xenstored reads it whole and
+ * the next request after it in step.
+ */
+static void test_a_request_cut_short_before_a_save_is_finished_after_the_restore(void **state)
+{
+    char big[1500 + 1], v[sizeof(big)];
+
+    (void)state;
+    memset(big, 'x', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    set("data/b", "b-value");
+    d.stalled = true;
+    assert_int_equal(xs_write(&conn, "data/big", big), -XEN_ETIMEDOUT);
+    restore_into_a_new_domain();
+    assert_reads("data/b", "b-value");
+    assert_int_equal(xs_read(&conn, "data/big", v, sizeof(v)), 0);
+    assert_string_equal(v, big);
+    assert_false(conn.broken);
+}
+
 /*
  * Guards (issue 9): a request cut short by a full request ring.  xenstored reads
  * a request by the length in its header, so the rest must follow before any new
@@ -408,13 +485,9 @@ static void test_a_request_cut_short_by_a_full_ring_is_finished_before_the_next(
 static void test_with_too_many_replies_owed_no_new_request_is_sent(void **state)
 {
     char v[64];
-    unsigned i;
 
     (void)state;
-    set("data/a", "a-value");
-    d.mode = HOLD;
-    for (i = 0; i < XS_MAX_ABANDONED; i++)
-        assert_int_equal(xs_read(&conn, "data/a", v, sizeof(v)), -XEN_ETIMEDOUT);   /* all held back */
+    give_up_on_as_many_reads_as_can_be_owed();
     assert_int_equal(xs_read(&conn, "data/a", v, sizeof(v)), -XEN_ETIMEDOUT);
     assert_error_contains("READ data/a not sent: xenstored still owes replies to 8 requests given up on");
     assert_int_equal(d.requests, XS_MAX_ABANDONED);
@@ -516,6 +589,9 @@ int main(void)
         T(test_a_reply_cut_by_a_timeout_at_any_byte_is_read_on_in_step),
         T(test_replies_out_of_order_are_matched_by_request_id),
         T(test_a_reconnect_drops_what_the_old_stream_left_on_the_ring),
+        T(test_a_request_left_on_the_saved_ring_is_answered_after_a_restore_and_not_taken_for_a_new_one),
+        T(test_requests_the_old_xenstored_read_are_not_owed_after_a_restore),
+        T(test_a_request_cut_short_before_a_save_is_finished_after_the_restore),
         T(test_a_request_cut_short_by_a_full_ring_is_finished_before_the_next),
         T(test_with_too_many_replies_owed_no_new_request_is_sent),
         T(test_a_request_over_the_payload_max_is_refused_unsent),
