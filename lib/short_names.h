@@ -32,7 +32,9 @@
 #define aspace_exists pvmmu_aspace_exists
 #define aspace_fork pvmmu_aspace_fork
 #define aspace_kernel pvmmu_aspace_kernel
+#define aspace_is_pinned pvmmu_aspace_is_pinned
 #define aspace_pin pvmmu_aspace_pin
+#define aspace_root pvmmu_aspace_root
 #define aspace_state pvmmu_aspace_state
 #define aspace_switch pvmmu_aspace_switch
 #define aspace_unpin pvmmu_aspace_unpin
@@ -41,6 +43,12 @@
 #define registry_first pvmmu_registry_first
 #define registry_next pvmmu_registry_next
 #define unpin_all pvmmu_unpin_all
+
+/* <xen/pvmmu/layout.h> (struct pvmmu_layout keeps its prefix: "layout" is too common a name) */
+#define layout_get pvmmu_layout_get
+#define layout_init pvmmu_layout_init
+#define layout_slot_is_space pvmmu_layout_slot_is_space
+#define layout_va_range_in_space pvmmu_layout_va_range_in_space
 
 /* <xen/pvmmu/backend.h> */
 #define mmu_backend pvmmu_mmu_backend

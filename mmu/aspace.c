@@ -1,11 +1,13 @@
 /*E:500 Address spaces: birth, copies, switching and death.
  *
- * A new address space starts as two empty roots.  The kernel-mode root gets the
- * kernel half of the kernel's own L4, copied entry for entry, so the kernel stays
- * mapped whichever address space is loaded; Xen's slots are left empty, for Xen
- * fills them itself when it validates the root.
+ * A new address space starts as two empty roots, or one under a one-root layout
+ * (lib/layout.c).  The kernel-mode root gets the kernel's slots of the
+ * kernel's own L4, copied entry for entry, so the kernel stays mapped whichever
+ * address space is loaded; Xen's slots are left empty, for Xen fills them itself
+ * when it validates the root.
  *
- * Switching loads both roots (NEW_BASEPTR and NEW_USER_BASEPTR) in one batch.
+ * Switching loads both roots (NEW_BASEPTR and NEW_USER_BASEPTR) in one batch;
+ * with one root, the user-mode one loaded is none.
  * Xen takes a reference on a root it loads, and it will only take one on a
  * validated tree, so an address space is pinned before it is first loaded.
  *
@@ -46,6 +48,16 @@ bool aspace_exists(const struct aspace *as)
     return as >= pool && as < pool + ASPACE_MAX && as->state != AS_FREE;
 }
 
+pfn_t aspace_root(const struct aspace *as)
+{
+    return aspace_exists(as) ? as->root : INVALID_PFN;
+}
+
+bool aspace_is_pinned(const struct aspace *as)
+{
+    return aspace_exists(as) && as->pinned;
+}
+
 int aspace_adopt_kernel(pfn_t kernel_l4)
 {
     struct aspace *as;
@@ -59,6 +71,7 @@ int aspace_adopt_kernel(pfn_t kernel_l4)
     if (!as)
         return -XEN_ENOMEM;
     /* Xen's domain builder pinned these tables and loaded them: we found them that way. */
+    layout_fix();
     as->root = as->user_root = kernel_l4;
     as->is_kernel = true;
     as->pinned = true;
@@ -70,12 +83,19 @@ int aspace_adopt_kernel(pfn_t kernel_l4)
     return 0;
 }
 
-static void copy_kernel_half(pfn_t root)
+static void copy_kernel_slots(pfn_t root)
 {
     unsigned slot;
 
-    for (slot = L4_KERNEL_FIRST; slot <= L4_KERNEL_LAST; slot++)
-        *table_entry(root, slot) = *table_entry(aspace_kernel()->root, slot);
+    for (slot = 0; slot < PT_ENTRIES; slot++)
+        if (layout_slot_is_kernel(slot))
+            *table_entry(root, slot) = *table_entry(aspace_kernel()->root, slot);
+}
+
+/* The user-mode root: a frame of its own, or the one root under a one-root layout. */
+static pfn_t user_root_for(pfn_t root)
+{
+    return layout_has_user_root() ? frame_alloc() : root;
 }
 
 static void free_root(pfn_t root)
@@ -98,16 +118,17 @@ struct aspace *aspace_create(void)
     if (!as)
         return NULL;
     as->root = frame_alloc();
-    as->user_root = frame_alloc();
-    if (!pfn_valid_value(as->root) || !pfn_valid_value(as->user_root) ||
-        table_owner_claim(as, as->root, 4) || table_owner_claim(as, as->user_root, 4)) {
+    as->user_root = pfn_valid_value(as->root) ? user_root_for(as->root) : INVALID_PFN;
+    if (!pfn_valid_value(as->root) || !pfn_valid_value(as->user_root) || table_owner_claim(as, as->root, 4) ||
+        (aspace_has_user_root(as) && table_owner_claim(as, as->user_root, 4))) {
         pvmmu_error("aspace_create: out of frames for the roots of address space %u", as->id);
+        if (aspace_has_user_root(as))
+            free_root(as->user_root);
         free_root(as->root);
-        free_root(as->user_root);
         as->state = AS_FREE;
         return NULL;
     }
-    copy_kernel_half(as->root);
+    copy_kernel_slots(as->root);
     registry_add(as);
     return as;
 }
@@ -180,12 +201,12 @@ struct aspace *aspace_fork(struct aspace *parent)
     child = aspace_create();
     if (!child)
         return NULL;
-    for (slot = L4_USER_FIRST; slot <= L4_USER_LAST; slot++) {
+    for (slot = 0; slot < PT_ENTRIES; slot++) {
         mpte_t e = entry_read(table_entry(parent->root, slot));
         pte_t link;
         pfn_t l3;
 
-        if (!mpte_present(e))
+        if (!layout_slot_is_space(slot) || !mpte_present(e))
             continue;
         if (mpte_to_pte(e, &link) || copy_subtree(child, pte_pfn(link), 3, &l3)) {
             pvmmu_error("aspace_fork of address space %u: the copy failed at L4 slot %u; "
@@ -195,7 +216,8 @@ struct aspace *aspace_fork(struct aspace *parent)
         }
         e = mpte_make(p2m_lookup(l3), mpte_flags(e));
         *table_entry(child->root, slot) = e;
-        *table_entry(child->user_root, slot) = e;
+        if (aspace_has_user_root(child))
+            *table_entry(child->user_root, slot) = e;
     }
     return child;
 }
@@ -224,12 +246,18 @@ int aspace_destroy(struct aspace *as)
     return rc;
 }
 
+/* What NEW_USER_BASEPTR loads for `as`: its user root, or none (mfn 0). */
+static unsigned long user_baseptr(const struct aspace *as)
+{
+    return aspace_has_user_root(as) ? mfn_x(p2m_lookup(as->user_root)) : 0;
+}
+
 /* Load both roots of `as` now, directly: what a failed switch falls back to. */
 static long load_roots_now(const struct aspace *as)
 {
     struct mmuext_op ops[2] = {
         { .cmd = MMUEXT_NEW_BASEPTR, .arg1.mfn = mfn_x(p2m_lookup(as->root)) },
-        { .cmd = MMUEXT_NEW_USER_BASEPTR, .arg1.mfn = as->is_kernel ? 0 : mfn_x(p2m_lookup(as->user_root)) },
+        { .cmd = MMUEXT_NEW_USER_BASEPTR, .arg1.mfn = user_baseptr(as) },
     };
     unsigned done = 0;
 
@@ -295,7 +323,7 @@ int aspace_switch(struct aspace *as)
     if (!rc)
         rc = mc_mmuext(&op);
     op.cmd = MMUEXT_NEW_USER_BASEPTR;
-    op.arg1.mfn = as->is_kernel ? 0 : mfn_x(p2m_lookup(as->user_root));
+    op.arg1.mfn = user_baseptr(as);
     if (!rc)
         rc = mc_mmuext(&op);
     if (!rc) {
@@ -317,6 +345,7 @@ void mmu_forget_state(void)
         pool[i].state = AS_FREE;
     registry_forget();
     table_owner_forget();
+    layout_forget();
     switch_queued = false;
     loaded_before_batch = NULL;
     fresh_forget();

@@ -121,9 +121,9 @@ static int check_range(const char *op, const struct aspace *as, uint64_t va, uin
                     (unsigned long long)va, (const void *)as);
         return -XEN_EINVAL;
     }
-    if (!va_range_in_user_half(va, count)) {
+    if (!layout_va_range_in_space(va, count)) {
         pvmmu_error("%s of address space %u: range va 0x%llx + %llu pages is not page aligned "
-                    "inside the user half", op, as->id, (unsigned long long)va,
+                    "inside the address space's own L4 slots", op, as->id, (unsigned long long)va,
                     (unsigned long long)count);
         return -XEN_EINVAL;
     }

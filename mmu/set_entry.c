@@ -35,12 +35,12 @@ static unsigned slot_index(const mpte_t *slot)
     return ((uintptr_t)slot & (PAGE_SIZE - 1)) / sizeof(mpte_t);
 }
 
-/* The same slot in the user-mode root, if this is a user-half slot of the kernel-mode root. */
+/* The same slot in the user-mode root, if this is a space's own slot of a kernel-mode root beside one. */
 static mpte_t *user_root_mirror(const struct aspace *as, const mpte_t *slot, int level)
 {
-    if (level != 4 || as->is_kernel || !pfn_eq(virt_to_pfn(slot), as->root))
+    if (level != 4 || !aspace_has_user_root(as) || !pfn_eq(virt_to_pfn(slot), as->root))
         return NULL;
-    if (!l4_slot_is_user(slot_index(slot)))
+    if (!layout_slot_is_space(slot_index(slot)))
         return NULL;
     return table_entry(as->user_root, slot_index(slot));
 }
@@ -67,10 +67,10 @@ static int check_entry(const struct aspace *as, int level, const mpte_t *slot, p
         return -XEN_EINVAL;
     }
     if (level == 4 && !as->is_kernel && pfn_eq(table, as->root) &&
-        !l4_slot_is_user(slot_index(slot))) {
+        !layout_slot_is_space(slot_index(slot))) {
         pvmmu_error("set_pgd: L4 slot %u of address space %u is %s, not the address space's own",
                     slot_index(slot), as->id,
-                    l4_slot_is_xen(slot_index(slot)) ? "Xen's" : "the shared kernel half");
+                    l4_slot_is_xen(slot_index(slot)) ? "Xen's" : "the kernel's, shared by every space");
         return -XEN_EPERM;
     }
     if (!table_owned_by(as, table, level)) {    /* a slot kept from elsewhere: issue 13.2 */

@@ -132,7 +132,7 @@ int aspace_pin(struct aspace *as)
     }
     lazy_mmu_enter();
     rc = pt_walk(as, visit_make_ro, NULL);
-    if (!rc)
+    if (!rc && aspace_has_user_root(as))
         rc = queue_root_op(MMUEXT_PIN_L4_TABLE, as->user_root);
     if (!rc)
         rc = queue_root_op(MMUEXT_PIN_L4_TABLE, as->root);
@@ -161,7 +161,7 @@ int unpin_queue(struct aspace *as)
         return -XEN_EINVAL;
     }
     rc = queue_root_op(MMUEXT_UNPIN_TABLE, as->root);
-    if (!rc)
+    if (!rc && aspace_has_user_root(as))
         rc = queue_root_op(MMUEXT_UNPIN_TABLE, as->user_root);
     if (!rc)
         rc = pt_walk(as, visit_make_rw, NULL);

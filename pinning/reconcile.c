@@ -78,7 +78,7 @@ int reconcile_unpinned(struct aspace *as)
 {
     struct flip f = { .writable = true };
     long root_rc = unpin_root_now(as, as->root, "kernel root");
-    long user_rc = unpin_root_now(as, as->user_root, "user root");
+    long user_rc = aspace_has_user_root(as) ? unpin_root_now(as, as->user_root, "user root") : 0;
 
     if (root_rc || user_rc) {
         reconcile_pinned(as);
@@ -100,7 +100,8 @@ int reconcile_pinned(struct aspace *as)
     long user_rc, root_rc;
 
     pt_walk(as, flip_now, &f);
-    user_rc = root_op_now(MMUEXT_PIN_L4_TABLE, as->user_root);   /* -EINVAL if it already was */
+    user_rc = aspace_has_user_root(as) ? root_op_now(MMUEXT_PIN_L4_TABLE, as->user_root) /* -EINVAL if it already was */
+                                       : 0;
     root_rc = root_op_now(MMUEXT_PIN_L4_TABLE, as->root);
     as->pinned = true;
     if (f.failed || (user_rc && user_rc != -XEN_EINVAL) || (root_rc && root_rc != -XEN_EINVAL)) {

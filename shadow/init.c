@@ -25,6 +25,7 @@
  *
  * This file only holds the settings and the counters. :*/
 #include "lib/lib_int.h"
+#include <xen/pvmmu/layout.h>
 #include <xen/pvmmu/report.h>
 #include <xen/pvmmu/shadow.h>
 #include "shadow/shadow_int.h"
@@ -63,9 +64,25 @@ const struct shadow_config shadow_lguest_config = {
 struct shadow_config shadow_cfg;
 struct shadow_stats shadow_counts;
 
+/*
+ * The shadow backend plays the hardware for pvmmu's own kernels, whose layout it
+ * knows by heart (the kernel in slots 272..511, a user root per space): it has no
+ * other layout to follow yet.
+ */
+static bool layout_is_the_default(void)
+{
+    struct pvmmu_layout l = layout_get();
+
+    return l.kernel_first_slot == L4_KERNEL_FIRST && l.kernel_last_slot == L4_KERNEL_LAST && l.user_root;
+}
+
 static bool config_ok(const struct shadow_config *cfg)
 {
-    if (!cfg->guest_pfns || cfg->guest_pfns > SHADOW_GUEST_PFNS_MAX)
+    if (!layout_is_the_default())
+        pvmmu_error("shadow_init: the shadow backend knows only the default layout (the kernel in L4 "
+                    "slots %u..%u, a user root per space); pvmmu_layout_init described another",
+                    L4_KERNEL_FIRST, L4_KERNEL_LAST);
+    else if (!cfg->guest_pfns || cfg->guest_pfns > SHADOW_GUEST_PFNS_MAX)
         pvmmu_error("shadow_init: guest_pfns %llu is not in 1..%llu",
                     (unsigned long long)cfg->guest_pfns, (unsigned long long)SHADOW_GUEST_PFNS_MAX);
     else if (!cfg->cache_roots || cfg->cache_roots > SHADOW_CACHE_MAX)

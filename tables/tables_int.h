@@ -5,13 +5,22 @@
 #ifndef PVMMU_TABLES_INT_H
 #define PVMMU_TABLES_INT_H
 
+#include <xen/pvmmu/layout.h>
 #include <xen/pvmmu/mmu.h>
 #include "lib/lib_int.h"
+#include "lib/layout_int.h"
+
+
+/* Whether `as` has a user-mode root of its own (not under a one-root layout, nor the kernel's). */
+static inline bool aspace_has_user_root(const struct aspace *as)
+{
+    return !pfn_eq(as->user_root, as->root);
+}
 
 /*
- * The walker: visit every table frame of an address space's user half, leaves
+ * The walker: visit every table frame of an address space's own slots, leaves
  * first and the roots last (user root, then kernel root), skipping Xen's slots and
- * the kernel half, which belong to the kernel's own tables.  `level` is the
+ * the kernel's, which belong to the kernel's own tables.  `level` is the
  * frame's level (1 = L1).  A non-zero return from visit stops the walk and is
  * returned.
  */

@@ -4,11 +4,13 @@
  * frame that is a page table of this address space, once.  Three rules shape the
  * walk:
  *
- *  - only the user half (L4 slots 0..255) belongs to the address space.  Slots
- *    256..271 are Xen's, and 272..511 point at the kernel's own tables, shared by
- *    every address space and pinned once, with the kernel;
- *  - the two roots share the tree below them, so the tree is walked once, from
- *    the kernel root, and the user root is visited as one more frame;
+ *  - only the space's own L4 slots belong to it (lib/layout.c says which:
+ *    0..255 in pvmmu's own kernel).  Xen's slots are Xen's, and the kernel's
+ *    point at the kernel's own tables, shared by every address space and pinned
+ *    once, with the kernel;
+ *  - where there are two roots, they share the tree below them, so the tree is
+ *    walked once, from the kernel root, and the user root is visited as one
+ *    more frame;
  *  - children come before their parents and the roots come last, so a visitor
  *    that acts on the roots (pin them, free them) sees a tree already handled.
  *
@@ -47,11 +49,11 @@ int pt_walk(const struct aspace *as, pt_visit_fn visit, void *ctx)
     unsigned slot;
     int rc;
 
-    for (slot = L4_USER_FIRST; slot <= L4_USER_LAST; slot++) {
+    for (slot = 0; slot < PT_ENTRIES; slot++) {
         mpte_t e = entry_read(table_entry(as->root, slot));
         pfn_t l3;
 
-        if (!mpte_present(e))
+        if (!layout_slot_is_space(slot) || !mpte_present(e))
             continue;
         l3 = mpte_linked_pfn(e);
         if (!pfn_valid_value(l3))
@@ -60,7 +62,7 @@ int pt_walk(const struct aspace *as, pt_visit_fn visit, void *ctx)
         if (rc)
             return rc;
     }
-    if (!as->is_kernel) {
+    if (aspace_has_user_root(as)) {
         rc = visit(as->user_root, 4, ctx);
         if (rc)
             return rc;

@@ -33,7 +33,7 @@ static void errors_bad_ranges(struct aspace *as, const struct wl_options *opt, p
     rc = mmu_unmap_range(as, WL_VA, 1ULL << 52);
     wl_accept_errors();
     mmu_lookup(as, WL_VA, &pte);
-    wl_check(rc == -XEN_EINVAL && pte_present(pte) && pvmmu_error_seen("user half"),
+    wl_check(rc == -XEN_EINVAL && pte_present(pte) && pvmmu_error_seen("own L4 slots"),
              "errors-wrapping-count-refused", "unmap of 2^52 pages returned %d", rc);
 }
 

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "lib/lib_int.h"
+#include <xen/pvmmu/layout.h>
 #include <xen/pvmmu/mmu.h>
 #include "mmu/mmu_int.h"
 #include <xen/pvmmu/multicall.h>
@@ -27,16 +28,24 @@
 
 #define TEST_PAGES 8192UL
 
-static inline void boot_guest(unsigned long nr_pages)
+/* The boot, under the embedder's address-space layout (NULL: the default one). */
+static inline void boot_guest_laid_out(unsigned long nr_pages, const struct pvmmu_layout *layout)
 {
     harness_boot(nr_pages);
     mmu_forget_state();
     mc_stats_reset();
+    if (layout)
+        assert_int_equal(layout_init(layout), 0);
     assert_int_equal(p2m_init(harness_mfn_list(), nr_pages, nr_pages * 2), 0);
     assert_int_equal(m2p_init(), 0);
     assert_int_equal(aspace_adopt_kernel(harness_kernel_l4()), 0);
     pvmmu_clear_errors();
     model_reset_counters();
+}
+
+static inline void boot_guest(unsigned long nr_pages)
+{
+    boot_guest_laid_out(nr_pages, NULL);
 }
 
 static inline int setup_guest(void **state)

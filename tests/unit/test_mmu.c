@@ -327,7 +327,7 @@ static void test_xen_slots_and_the_kernel_half_cannot_be_set(void **state)
     assert_int_equal(set_pgd(as, table_entry(as->root, 260), PTE_NONE), -XEN_EPERM);
     assert_error_contains("Xen's");
     assert_int_equal(set_pgd(as, table_entry(as->root, 300), PTE_NONE), -XEN_EPERM);
-    assert_error_contains("kernel half");
+    assert_error_contains("the kernel's, shared by every space");
 }
 
 static void test_a_root_slot_written_with_a_lower_level_function_is_refused(void **state)
@@ -375,7 +375,7 @@ static void test_ranges_outside_the_user_half_are_refused(void **state)
 
     (void)state;
     assert_int_equal(mmu_map(as, 0xffff900000000000ULL, data, _PAGE_RW), -XEN_EINVAL);
-    assert_error_contains("user half");
+    assert_error_contains("own L4 slots");
     assert_int_equal(mmu_map(as, VA + 1, data, _PAGE_RW), -XEN_EINVAL);
 }
 

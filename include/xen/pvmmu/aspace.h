@@ -1,16 +1,18 @@
 /*
  * Address spaces: the unit pvmmu pins, switches to, saves and tears down.
  *
- * An address space is a tree of page tables for the user half of the virtual
- * address space (L4 slots 0..255), with two roots, because a 64-bit PV kernel
- * runs in ring 3 and Xen keeps separate tables for its kernel and user modes:
+ * An address space is a tree of page tables for its own L4 slots (in the default
+ * layout, the user half: slots 0..255; <xen/pvmmu/layout.h> lets the embedder say
+ * otherwise), with two roots, because a 64-bit PV kernel runs in ring 3 and Xen
+ * keeps separate tables for its kernel and user modes:
  *
- *   root       the kernel-mode L4: the user half, plus the kernel half (slots
- *              272..511) copied from the kernel's own L4, plus Xen's slots
- *              (256..271), which Xen fills in itself when it validates the L4;
- *   user_root  the user-mode L4: the same user half and nothing else.
+ *   root       the kernel-mode L4: the space's own slots, plus the kernel's slots
+ *              (272..511 by default) copied from the kernel's own L4, plus Xen's
+ *              slots (256..271), which Xen fills in itself when it validates the L4;
+ *   user_root  the user-mode L4: the same own slots and nothing else.
  *
- * Both roots point at the same L3s, so there is one tree below them.
+ * Both roots point at the same L3s, so there is one tree below them.  Under a
+ * one-root layout (Mini-OS's) user_root is root.
  *
  * Life cycle: created (unpinned, tables written with plain stores), pinned (every
  * table frame read-only, both roots pinned in Xen, updates by hypercall), switched
@@ -67,6 +69,14 @@ struct pvmmu_aspace *pvmmu_aspace_current(void);
 
 /* Whether `as` is an address space of the pool that has not been destroyed. */
 bool pvmmu_aspace_exists(const struct pvmmu_aspace *as);
+/*
+ * What an embedder may ask of a space without reading its fields: its kernel-mode
+ * root (the L4 a vCPU's cr3 holds while it is loaded; the same frame as the user root
+ * under a one-root layout) and whether Xen holds it pinned.  PVMMU_INVALID_PFN and false
+ * for what is not an address space.
+ */
+pvmmu_pfn_t pvmmu_aspace_root(const struct pvmmu_aspace *as);
+bool pvmmu_aspace_is_pinned(const struct pvmmu_aspace *as);
 /*
  * A new, empty, unpinned address space: two roots from pvmmu_frame_alloc, the kernel
  * half copied from the kernel's L4.  NULL (reported) before adopt_kernel, when the

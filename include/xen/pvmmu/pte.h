@@ -74,7 +74,8 @@ static inline uint64_t pvmmu_pt_entry_span(int level)
 }
 
 /*
- * The x86_64 address space as a 64-bit PV guest sees it, by L4 slot:
+ * The x86_64 address space as a 64-bit PV guest sees it, by L4 slot, in the
+ * default layout (pvmmu's own kernel, Linux; <xen/pvmmu/layout.h> describes others):
  *   0..255    user half: belongs to each address space
  *   256..271  Xen's own (read-only M2P, its self-map, ...): never touch them
  *   272..511  the guest kernel's half: shared by every address space
