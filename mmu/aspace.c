@@ -19,13 +19,14 @@
 #include <xen/pvmmu/report.h>
 #include "mmu/table_owner.h"
 #include "mmu/mmu_int.h"
+#include "multicalls/multicalls_int.h"
 
 static struct aspace pool[ASPACE_MAX];
 
 /* This vCPU's bit in a vcpumask. */
 static unsigned long this_vcpu(void)
 {
-    return 1UL << platform_vcpu_id();
+    return 1UL << vcpu_slot();
 }
 
 static struct aspace *pool_take(void)
@@ -237,45 +238,80 @@ static long load_roots_now(const struct aspace *as)
 }
 
 /*
+ * `loaded_on` says which vCPUs may hold a space's TLB entries: a vCPU's bit is
+ * set when it queues a switch to the space (before the batch loading it can
+ * be issued, so a flush that Xen reads the mask for after an update cannot
+ * miss it), and cleared only once the batch that switches it away has been
+ * issued (until then the old root is still loaded there).  Atomic, because a
+ * vCPU flushing the space reads the mask while others switch.
+ */
+static void mark_loaded(struct aspace *as)
+{
+    __atomic_fetch_or(&as->loaded_on, this_vcpu(), __ATOMIC_SEQ_CST);
+}
+
+static void unmark_loaded(struct aspace *as)
+{
+    __atomic_fetch_and(&as->loaded_on, ~this_vcpu(), __ATOMIC_SEQ_CST);
+}
+
+/*
  * A switch names its space current as soon as it is queued, so the rest of a
  * lazy section sees it; but the batch that loads it can still fail (its pin,
  * or the base-pointer loads themselves), and then the CPU is where it was.
  * One callback per batch remembers where that was and, if the batch failed,
  * loads it again (harmless if it never left) and says so: otherwise pvmmu would
  * believe another space loaded, and let the one really loaded be unpinned
- * (found by the hypercalls fuzzer).
+ * (found by the hypercalls fuzzer).  It also settles the masks: every space
+ * the batch switched from or to keeps this vCPU's bit only if it is the one
+ * loaded now.  Per vCPU, as the batch is.
  */
-static struct aspace *loaded_before_batch;
-static bool switch_queued;
+#define SWITCHES_MAX 8
 
-/*
- * This vCPU leaves `from` for `to`: from then on only `to` can have entries in
- * its TLB (the root load flushes the rest), so only `to` needs its flushes.
- */
-static void move_here(struct aspace *from, struct aspace *to)
+struct switch_state {
+    struct aspace *before;                 /* loaded when this batch's first switch was queued */
+    struct aspace *touched[SWITCHES_MAX];  /* switched from or to in this batch */
+    unsigned nr_touched;
+    bool queued;
+};
+static struct switch_state sw_on[PVMMU_MAX_VCPUS];
+
+static void touch(struct switch_state *sw, struct aspace *as)
 {
-    if (from)
-        from->loaded_on &= ~this_vcpu();
-    to->loaded_on |= this_vcpu();
+    unsigned i;
+
+    for (i = 0; i < sw->nr_touched; i++)
+        if (sw->touched[i] == as)
+            return;
+    sw->touched[sw->nr_touched++] = as;
 }
 
 static void switch_settled(void *data, int result)
 {
-    struct aspace *wanted = data, *back = loaded_before_batch;
+    struct switch_state *sw = data;
+    struct aspace *back = sw->before, *now;
+    unsigned i;
     long rc;
 
-    switch_queued = false;
-    if (!result || !aspace_exists(back))
-        return;
-    rc = load_roots_now(back);
-    pvmmu_error("switch to address space %u failed (%d): address space %u is loaded again%s", wanted->id,
-                result, back->id, rc ? " (but reloading it failed too)" : "");
-    move_here(aspace_current(), back);
-    registry_set_current(back);
+    sw->queued = false;
+    if (result && aspace_exists(back)) {
+        rc = load_roots_now(back);
+        pvmmu_error("switch to address space %u failed (%d): address space %u is loaded again%s",
+                    aspace_current()->id, result, back->id,
+                    rc ? " (but reloading it failed too)" : "");
+        mark_loaded(back);
+        registry_set_current(back);
+    }
+    now = aspace_current();
+    for (i = 0; i < sw->nr_touched; i++)
+        if (sw->touched[i] != now)
+            unmark_loaded(sw->touched[i]);
+    sw->nr_touched = 0;
 }
 
 int aspace_switch(struct aspace *as)
 {
+    struct switch_state *sw = &sw_on[vcpu_slot()];
     struct mmuext_op op = { .cmd = MMUEXT_NEW_BASEPTR };
     int rc = 0;
 
@@ -284,10 +320,12 @@ int aspace_switch(struct aspace *as)
         return -XEN_EINVAL;
     }
     lazy_mmu_enter();
-    if (!switch_queued) {
-        loaded_before_batch = aspace_current();
-        rc = mc_callback(switch_settled, as);
-        switch_queued = !rc;
+    if (sw->nr_touched + 2 > SWITCHES_MAX)
+        rc = lazy_mmu_flush();     /* settles the switches queued so far */
+    if (!rc && !sw->queued) {
+        sw->before = aspace_current();
+        rc = mc_callback(switch_settled, sw);
+        sw->queued = !rc;
     }
     if (!rc && !as->pinned)
         rc = aspace_pin(as);
@@ -299,10 +337,44 @@ int aspace_switch(struct aspace *as)
     if (!rc)
         rc = mc_mmuext(&op);
     if (!rc) {
-        move_here(aspace_current(), as);
+        mark_loaded(as);
+        if (aspace_current())
+            touch(sw, aspace_current());
+        touch(sw, as);
         registry_set_current(as);
     }
     return lazy_mmu_leave_after(rc);
+}
+
+/*
+ * A secondary vCPU comes up on the kernel's root (VCPUOP_initialise with the
+ * kernel's cr3): from then on it may hold the kernel space's TLB entries, and
+ * the kernel space is its current one.  Going down it must be on the kernel
+ * space with nothing queued.
+ */
+int aspace_vcpu_up(void)
+{
+    if (!aspace_kernel() || aspace_current()) {
+        pvmmu_error("aspace_vcpu_up on vCPU %u: %s", platform_vcpu_id(),
+                    !aspace_kernel() ? "no kernel address space yet" : "this vCPU is up already");
+        return -XEN_EINVAL;
+    }
+    mark_loaded(aspace_kernel());
+    registry_set_current(aspace_kernel());
+    return 0;
+}
+
+int aspace_vcpu_down(void)
+{
+    if (!aspace_kernel() || aspace_current() != aspace_kernel() || mc_pending() || lazy_mmu_active()) {
+        pvmmu_error("aspace_vcpu_down on vCPU %u: %s", platform_vcpu_id(),
+                    aspace_current() != aspace_kernel() ? "not on the kernel's address space"
+                                                        : "requests are still queued, or lazy mode is on");
+        return -XEN_EINVAL;
+    }
+    unmark_loaded(aspace_kernel());
+    registry_set_current(NULL);
+    return 0;
 }
 
 /*
@@ -317,8 +389,7 @@ void mmu_forget_state(void)
         pool[i].state = AS_FREE;
     registry_forget();
     table_owner_forget();
-    switch_queued = false;
-    loaded_before_batch = NULL;
+    mem_set(sw_on, 0, sizeof(sw_on));
     fresh_forget();
-    mc_reset();
+    mc_reset_all();
 }

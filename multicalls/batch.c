@@ -1,7 +1,8 @@
-/*B:100 Multicalls: the batch.
+/*B:100 Multicalls: the b->
  *
- * One batch per vCPU (pvmmu runs one vCPU, so one batch; the struct is what a
- * second vCPU would get a copy of).  The batch holds up to MC_MAX_ENTRIES
+ * One batch per vCPU, indexed by the vCPU's id, with its own lazy depth,
+ * callbacks and counts: two vCPUs batching at once never mix entries, and a
+ * lazy section is a property of the vCPU that entered it.  The batch holds up to MC_MAX_ENTRIES
  * multicall entries and an argument area where the request arrays live.  The
  * trick that makes batching pay is merging: while the newest entry is an
  * mmu_update whose request array ends exactly where the free space begins, a new
@@ -40,7 +41,18 @@ struct mc_batch {
     struct mc_stats stats;
 };
 
-static struct mc_batch batch;
+/*
+ * One batch per vCPU, chosen by platform_vcpu_id() on every call: two vCPUs
+ * queueing at once each fill their own, and a batch is only ever touched by
+ * the vCPU it belongs to (no lock: a call-function that reaches a vCPU runs
+ * between its pvmmu calls, docs/smp-locks.md).
+ */
+static struct mc_batch batches[PVMMU_MAX_VCPUS];
+
+static struct mc_batch *here(void)
+{
+    return &batches[vcpu_slot()];
+}
 static mc_hook_fn before_issue;
 
 void mc_set_before_issue(mc_hook_fn fn)
@@ -52,23 +64,26 @@ void mc_set_before_issue(mc_hook_fn fn)
 unsigned int *mc_lazy_depth_slot(void);
 unsigned int *mc_lazy_depth_slot(void)
 {
-    return &batch.lazy_depth;
+    struct mc_batch *const b = here();
+    return &b->lazy_depth;
 }
 
 static unsigned int requests_in_batch(void)
 {
+    struct mc_batch *const b = here();
     unsigned int i, n = 0;
 
-    for (i = 0; i < batch.nr_entries; i++)
-        n += batch.info[i].count;
+    for (i = 0; i < b->nr_entries; i++)
+        n += b->info[i].count;
     return n;
 }
 
 static bool room_for(unsigned int arg_bytes, bool new_entry)
 {
-    if (new_entry && batch.nr_entries == MC_MAX_ENTRIES)
+    struct mc_batch *const b = here();
+    if (new_entry && b->nr_entries == MC_MAX_ENTRIES)
         return false;
-    return batch.args_used + arg_bytes <= MC_ARG_BYTES;
+    return b->args_used + arg_bytes <= MC_ARG_BYTES;
 }
 
 /*
@@ -79,35 +94,37 @@ static bool room_for(unsigned int arg_bytes, bool new_entry)
  */
 static struct mc_entry_info *entry_for(enum mc_kind kind, unsigned int arg_bytes, int *err)
 {
-    struct mc_entry_info *last = batch.nr_entries ? &batch.info[batch.nr_entries - 1] : NULL;
+    struct mc_batch *const b = here();
+    struct mc_entry_info *last = b->nr_entries ? &b->info[b->nr_entries - 1] : NULL;
     bool can_merge = last && last->kind == kind && kind != MC_UPDATE_VA_MAPPING &&
                      (unsigned char *)last->requests + (size_t)last->count * arg_bytes ==
-                         batch.args + batch.args_used;
+                         b->args + b->args_used;
 
     *err = 0;
     if (!room_for(arg_bytes, !can_merge)) {
-        batch.stats.forced_flushes++;
+        b->stats.forced_flushes++;
         *err = mc_flush();
         if (*err)
             return NULL;
         can_merge = false;
     }
     if (can_merge) {
-        batch.stats.merged++;
+        b->stats.merged++;
         return last;
     }
-    last = &batch.info[batch.nr_entries];
-    *last = (struct mc_entry_info){ .kind = kind, .requests = batch.args + batch.args_used };
-    batch.entries[batch.nr_entries] = (multicall_entry_t){ 0 };
-    batch.nr_entries++;
+    last = &b->info[b->nr_entries];
+    *last = (struct mc_entry_info){ .kind = kind, .requests = b->args + b->args_used };
+    b->entries[b->nr_entries] = (multicall_entry_t){ 0 };
+    b->nr_entries++;
     return last;
 }
 
 static void *append_request(struct mc_entry_info *e, unsigned int bytes)
 {
-    void *slot = batch.args + batch.args_used;
+    struct mc_batch *const b = here();
+    void *slot = b->args + b->args_used;
 
-    batch.args_used += bytes;
+    b->args_used += bytes;
     e->count++;
     return slot;
 }
@@ -139,13 +156,14 @@ int mc_mmuext(const struct mmuext_op *op)
 
 int mc_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags)
 {
+    struct mc_batch *const b = here();
     int err;
     struct mc_entry_info *e = entry_for(MC_UPDATE_VA_MAPPING, 0, &err);
     multicall_entry_t *mc;
 
     if (!e)
         return err;
-    mc = &batch.entries[e - batch.info];
+    mc = &b->entries[e - b->info];
     mc->args[0] = va;
     mc->args[1] = val;
     mc->args[2] = flags;
@@ -155,24 +173,26 @@ int mc_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags)
 
 int mc_callback(mc_callback_fn fn, void *data)
 {
-    if (batch.nr_callbacks == MC_MAX_CALLBACKS) {
+    struct mc_batch *const b = here();
+    if (b->nr_callbacks == MC_MAX_CALLBACKS) {
         int err = mc_flush();
 
-        batch.stats.forced_flushes++;
+        b->stats.forced_flushes++;
         if (err)
             return err;
     }
-    batch.callbacks[batch.nr_callbacks].fn = fn;
-    batch.callbacks[batch.nr_callbacks].data = data;
-    batch.nr_callbacks++;
+    b->callbacks[b->nr_callbacks].fn = fn;
+    b->callbacks[b->nr_callbacks].data = data;
+    b->nr_callbacks++;
     return 0;
 }
 
 /* Fill in the multicall entry's op and argument registers from its info. */
 static void seal_entry(unsigned int i)
 {
-    multicall_entry_t *mc = &batch.entries[i];
-    struct mc_entry_info *e = &batch.info[i];
+    struct mc_batch *const b = here();
+    multicall_entry_t *mc = &b->entries[i];
+    struct mc_entry_info *e = &b->info[i];
 
     e->done = 0;
     switch (e->kind) {
@@ -195,8 +215,9 @@ static void seal_entry(unsigned int i)
 /* A batch of one skips the multicall wrapper: same trap, less work for Xen. */
 static long issue_single(void)
 {
-    multicall_entry_t *mc = &batch.entries[0];
-    struct mc_entry_info *e = &batch.info[0];
+    struct mc_batch *const b = here();
+    multicall_entry_t *mc = &b->entries[0];
+    struct mc_entry_info *e = &b->info[0];
 
     switch (e->kind) {
     case MC_MMU_UPDATE:
@@ -211,11 +232,12 @@ static long issue_single(void)
 
 static void report_failed_entry(unsigned int i, long result)
 {
-    struct mc_entry_info *e = &batch.info[i];
-    const multicall_entry_t *mc = &batch.entries[i];
+    struct mc_batch *const b = here();
+    struct mc_entry_info *e = &b->info[i];
+    const multicall_entry_t *mc = &b->entries[i];
     unsigned int bad = e->done < e->count ? e->done : e->count - 1;
 
-    batch.stats.failures++;
+    b->stats.failures++;
     switch (e->kind) {
     case MC_MMU_UPDATE: {
         const mmu_update_t *req = (const mmu_update_t *)e->requests + bad;
@@ -241,46 +263,48 @@ static void report_failed_entry(unsigned int i, long result)
 
 static void count_issued(void)
 {
+    struct mc_batch *const b = here();
     unsigned int i, n = requests_in_batch();
 
-    batch.stats.traps++;
-    batch.stats.entries += batch.nr_entries;
-    for (i = 0; i < batch.nr_entries; i++) {
-        if (batch.info[i].kind == MC_MMU_UPDATE)
-            batch.stats.mmu_requests += batch.info[i].count;
-        else if (batch.info[i].kind == MC_MMUEXT)
-            batch.stats.mmuext_requests += batch.info[i].count;
+    b->stats.traps++;
+    b->stats.entries += b->nr_entries;
+    for (i = 0; i < b->nr_entries; i++) {
+        if (b->info[i].kind == MC_MMU_UPDATE)
+            b->stats.mmu_requests += b->info[i].count;
+        else if (b->info[i].kind == MC_MMUEXT)
+            b->stats.mmuext_requests += b->info[i].count;
     }
-    if (n > batch.stats.largest_batch)
-        batch.stats.largest_batch = n;
+    if (n > b->stats.largest_batch)
+        b->stats.largest_batch = n;
 }
 
 /* Issue the queued entries; returns the first failing entry's error. */
 static int issue_entries(void)
 {
+    struct mc_batch *const b = here();
     unsigned int i;
     int first_error = 0;
 
-    for (i = 0; i < batch.nr_entries; i++)
+    for (i = 0; i < b->nr_entries; i++)
         seal_entry(i);
     count_issued();
-    if (batch.nr_entries == 1) {
-        batch.stats.direct_calls++;
-        batch.entries[0].result = (xen_ulong_t)issue_single();
+    if (b->nr_entries == 1) {
+        b->stats.direct_calls++;
+        b->entries[0].result = (xen_ulong_t)issue_single();
     } else {
-        long rc = hv_multicall(batch.entries, batch.nr_entries);
+        long rc = hv_multicall(b->entries, b->nr_entries);
 
-        batch.stats.multicalls++;
+        b->stats.multicalls++;
         if (rc) {
             /* The multicall itself was refused: none of its entries ran. */
             pvmmu_error("multicall of %u entries failed (%ld): nothing in it was done",
-                        batch.nr_entries, rc);
-            batch.stats.failures++;
+                        b->nr_entries, rc);
+            b->stats.failures++;
             return (int)rc;
         }
     }
-    for (i = 0; i < batch.nr_entries; i++) {
-        long result = (long)batch.entries[i].result;
+    for (i = 0; i < b->nr_entries; i++) {
+        long result = (long)b->entries[i].result;
 
         if (result) {
             report_failed_entry(i, result);
@@ -298,38 +322,40 @@ static int issue_entries(void)
  */
 static int sticky(int result)
 {
-    bool reaches_caller = !batch.lazy_depth && !batch.issuing;
+    struct mc_batch *const b = here();
+    bool reaches_caller = !b->lazy_depth && !b->issuing;
 
-    if (result && !batch.sticky_error)
-        batch.sticky_error = result;
+    if (result && !b->sticky_error)
+        b->sticky_error = result;
     if (!reaches_caller)
         return result;
-    result = batch.sticky_error;
-    batch.sticky_error = 0;
+    result = b->sticky_error;
+    b->sticky_error = 0;
     return result;
 }
 
 int mc_flush(void)
 {
+    struct mc_batch *const b = here();
     struct { mc_callback_fn fn; void *data; } callbacks[MC_MAX_CALLBACKS];
     unsigned int i, nr_callbacks;
     int result = 0;
 
     /* Last-moment requests (tables/pending.c's deferred hooks) join the batch first. */
     if (before_issue) {
-        batch.issuing++;
+        b->issuing++;
         before_issue();
-        batch.issuing--;
+        b->issuing--;
     }
-    nr_callbacks = batch.nr_callbacks;
-    if (batch.nr_entries)
+    nr_callbacks = b->nr_callbacks;
+    if (b->nr_entries)
         result = issue_entries();
 
     /* Empty the batch before the callbacks run: they may queue new requests. */
-    mem_copy(callbacks, batch.callbacks, sizeof(callbacks[0]) * nr_callbacks);
-    batch.nr_entries = 0;
-    batch.args_used = 0;
-    batch.nr_callbacks = 0;
+    mem_copy(callbacks, b->callbacks, sizeof(callbacks[0]) * nr_callbacks);
+    b->nr_entries = 0;
+    b->args_used = 0;
+    b->nr_callbacks = 0;
     for (i = 0; i < nr_callbacks; i++)
         callbacks[i].fn(callbacks[i].data, result);
     return sticky(result);
@@ -337,30 +363,48 @@ int mc_flush(void)
 
 int mc_issue(void)
 {
-    return batch.lazy_depth ? 0 : mc_flush();
+    struct mc_batch *const b = here();
+    return b->lazy_depth ? 0 : mc_flush();
 }
 
 bool mc_pending(void)
 {
-    return batch.nr_entries || batch.nr_callbacks;
+    struct mc_batch *const b = here();
+    return b->nr_entries || b->nr_callbacks;
 }
 
 const struct mc_stats *mc_stats(void)
 {
-    return &batch.stats;
+    struct mc_batch *const b = here();
+    return &b->stats;
 }
 
 void mc_stats_reset(void)
 {
-    batch.stats = (struct mc_stats){ 0 };
+    struct mc_batch *const b = here();
+    b->stats = (struct mc_stats){ 0 };
 }
 
+static void reset(struct mc_batch *b)
+{
+    b->nr_entries = 0;
+    b->args_used = 0;
+    b->nr_callbacks = 0;
+    b->lazy_depth = 0;
+    b->issuing = 0;
+    b->sticky_error = 0;
+}
+
+/* This vCPU's batch only: another vCPU's may be in use right now. */
 void mc_reset(void)
 {
-    batch.nr_entries = 0;
-    batch.args_used = 0;
-    batch.nr_callbacks = 0;
-    batch.lazy_depth = 0;
-    batch.issuing = 0;
-    batch.sticky_error = 0;
+    reset(here());
+}
+
+void mc_reset_all(void)
+{
+    unsigned i;
+
+    for (i = 0; i < PVMMU_MAX_VCPUS; i++)
+        reset(&batches[i]);
 }

@@ -14,4 +14,7 @@
 typedef void (*mc_hook_fn)(void);
 void mc_set_before_issue(mc_hook_fn fn);
 
+/* mc_reset() of every vCPU's batch: the machine underneath was replaced (hosted tests). */
+void mc_reset_all(void);
+
 #endif

@@ -17,13 +17,15 @@
 #include "lib/lib_int.h"
 #include <xen/pvmmu/mmu.h>
 #include <xen/pvmmu/multicall.h>
+#include <xen/pvmmu/platform.h>
 #include <xen/pvmmu/report.h>
 #include "pinning/pinning_int.h"
 
 static struct aspace *registered;
 static unsigned nr_registered;
 static struct aspace *kernel_as;   /* the domain builder's tables, adopted at boot */
-static struct aspace *current_as;  /* the one loaded (NEW_BASEPTR) */
+/* Per vCPU: the one it has loaded (NEW_BASEPTR), or has queued a switch to. */
+static struct aspace *current_on[PVMMU_MAX_VCPUS];
 
 struct aspace *aspace_kernel(void)
 {
@@ -32,7 +34,7 @@ struct aspace *aspace_kernel(void)
 
 struct aspace *aspace_current(void)
 {
-    return current_as;
+    return current_on[vcpu_slot()];
 }
 
 void registry_set_kernel(struct aspace *as)
@@ -42,7 +44,7 @@ void registry_set_kernel(struct aspace *as)
 
 void registry_set_current(struct aspace *as)
 {
-    current_as = as;
+    current_on[vcpu_slot()] = as;
 }
 
 void registry_add(struct aspace *as)
@@ -69,7 +71,8 @@ void registry_forget(void)
 {
     registered = NULL;
     nr_registered = 0;
-    kernel_as = current_as = NULL;
+    kernel_as = NULL;
+    mem_set(current_on, 0, sizeof(current_on));
 }
 
 struct aspace *registry_first(void)

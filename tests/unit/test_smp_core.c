@@ -3,9 +3,10 @@
  * flushed from exactly the vcpus that have it loaded (aspace.loaded_on), with
  * a local flush when that is this vcpu alone and none when it is nobody.
  *
- * The core keeps one "current" space; these tests keep one per vcpu and hand
- * the running vcpu's to the core before each call (registry_set_current), as
- * a per-vcpu current will.  Three vcpus, all on the kernel's space at first.
+ * Each vcpu has its own current space, batch and lazy depth in the core
+ * (indexed by platform_vcpu_id(), which the harness answers with the vcpu a
+ * test runs on); `loaded` is the test's own record of what each vcpu loaded,
+ * checked against the core's.  Three vcpus, all on the kernel's space at first.
  */
 #include "pvmmu_test.h"
 
@@ -30,7 +31,7 @@ static int smp_setup(void **state)
 static void run_on(unsigned vcpu)
 {
     harness_on_vcpu(vcpu);
-    registry_set_current(loaded[vcpu]);
+    assert_ptr_equal(aspace_current(), loaded[vcpu]);
 }
 
 static void switch_on(unsigned vcpu, struct aspace *as)
@@ -170,6 +171,107 @@ static void test_a_failed_switch_leaves_the_vcpu_in_its_old_space(void **state)
     assert_int_equal(mfn_x(model_vcpu_kernel_base(1)), mfn_x(mfn_of(old->root)));
 }
 
+/* --- per-vcpu batches and lazy sections ------------------------------------------- */
+
+/* The frame `as` maps at va, as the tables say. */
+static uint64_t looked_up(const struct aspace *as, uint64_t va)
+{
+    pte_t e;
+    assert_int_equal(mmu_lookup(as, va, &e), 0);
+    return pfn_x(pte_pfn(e));
+}
+
+/* Two vcpus in lazy sections at once: each leave issues its own vcpu's updates, no other's. */
+static void test_two_vcpus_batching_at_once_never_mix_entries(void **state)
+{
+    (void)state;
+    struct aspace *a = space_loaded_on(0), *b = space_loaded_on(0);
+    pfn_t pa, pb;
+    alloc_frames(&pa, 1);
+    alloc_frames(&pb, 1);
+    assert_int_equal(aspace_pin(a), 0);
+    assert_int_equal(aspace_pin(b), 0);
+
+    run_on(0);
+    lazy_mmu_enter();
+    assert_int_equal(mmu_map(a, VA + PAGE_SIZE, pa, _PAGE_RW | _PAGE_USER), 0);
+    run_on(1);
+    assert_false(lazy_mmu_active());          /* vcpu 0's section is not vcpu 1's */
+    assert_false(mc_pending());
+    lazy_mmu_enter();
+    lazy_mmu_enter();
+    assert_int_equal(mmu_map(b, VA + PAGE_SIZE, pb, _PAGE_RW | _PAGE_USER), 0);
+    run_on(0);
+    assert_int_equal(lazy_mmu_depth(), 1);
+    mc_stats_reset();
+    assert_int_equal(lazy_mmu_leave(), 0);    /* issues a's update, and only a's */
+    assert_int_equal(mc_stats()->traps, 1);
+    assert_int_equal(mc_stats()->mmu_requests, 1);
+    assert_int_equal(looked_up(a, VA + PAGE_SIZE), pfn_x(pa));
+
+    run_on(1);
+    assert_true(mc_pending());                /* b's update is still queued on vcpu 1 */
+    assert_int_equal(lazy_mmu_depth(), 2);
+    assert_int_equal(lazy_mmu_leave(), 0);
+    assert_true(mc_pending());
+    assert_int_equal(lazy_mmu_leave(), 0);
+    assert_false(mc_pending());
+    assert_int_equal(looked_up(b, VA + PAGE_SIZE), pfn_x(pb));
+    assert_no_errors();
+}
+
+/* Each vcpu's current space is its own, from the switch it queued. */
+static void test_each_vcpu_has_its_own_current_space(void **state)
+{
+    (void)state;
+    struct aspace *a = space_loaded_on(1u << 1), *b = space_loaded_on(1u << 2);
+    harness_on_vcpu(0);
+    assert_ptr_equal(aspace_current(), aspace_kernel());
+    harness_on_vcpu(1);
+    assert_ptr_equal(aspace_current(), a);
+    harness_on_vcpu(2);
+    assert_ptr_equal(aspace_current(), b);
+    assert_int_equal(mfn_x(model_vcpu_kernel_base(1)), mfn_x(mfn_of(a->root)));
+    assert_int_equal(mfn_x(model_vcpu_kernel_base(2)), mfn_x(mfn_of(b->root)));
+    assert_no_errors();
+}
+
+/*
+ * A vcpu that has queued a switch away still has the old root loaded until the
+ * batch is issued: its bit stays in the old space's mask until then (and is in
+ * the new one's from the queueing on).
+ */
+static void test_a_switch_away_clears_the_old_mask_only_once_issued(void **state)
+{
+    (void)state;
+    struct aspace *a = space_loaded_on(1u << 1), *b = aspace_create();
+    assert_int_equal(aspace_pin(b), 0);
+
+    run_on(1);
+    lazy_mmu_enter();
+    assert_int_equal(aspace_switch(b), 0);
+    loaded[1] = b;
+    assert_int_equal(a->loaded_on, 1ul << 1);   /* still loaded there: the batch is queued */
+    assert_int_equal(b->loaded_on, 1ul << 1);
+    assert_int_equal(mfn_x(model_vcpu_kernel_base(1)), mfn_x(mfn_of(a->root)));
+    assert_int_equal(lazy_mmu_leave(), 0);
+    assert_int_equal(a->loaded_on, 0);
+    assert_int_equal(b->loaded_on, 1ul << 1);
+    assert_no_errors();
+}
+
+/* Secondary vcpus come up on the kernel's space (aspace_vcpu_up): its mask names them all. */
+static void test_secondary_vcpus_are_in_the_kernel_spaces_mask(void **state)
+{
+    (void)state;
+    assert_int_equal(aspace_kernel()->loaded_on, 0x7ul);
+    harness_set_vcpus(2);
+    assert_int_equal(aspace_kernel()->loaded_on, 0x3ul);
+    harness_on_vcpu(1);
+    assert_int_equal(aspace_vcpu_up(), -XEN_EINVAL);   /* up already: reported */
+    assert_int_equal(pvmmu_error_count(), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -179,6 +281,10 @@ int main(void)
         SMP_TEST(test_a_space_loaded_only_here_gets_a_local_flush),
         SMP_TEST(test_a_space_loaded_nowhere_costs_no_flush),
         SMP_TEST(test_a_failed_switch_leaves_the_vcpu_in_its_old_space),
+        SMP_TEST(test_two_vcpus_batching_at_once_never_mix_entries),
+        SMP_TEST(test_each_vcpu_has_its_own_current_space),
+        SMP_TEST(test_a_switch_away_clears_the_old_mask_only_once_issued),
+        SMP_TEST(test_secondary_vcpus_are_in_the_kernel_spaces_mask),
     };
     return cmocka_run_group_tests_name("smp_core", tests, NULL, NULL);
 }

@@ -61,9 +61,20 @@ struct pvmmu_aspace {
  * already, reported) or -XEN_ENOMEM.
  */
 int pvmmu_aspace_adopt_kernel(pvmmu_pfn_t kernel_l4);
-/* The kernel's address space (NULL before adopt_kernel); the one loaded now. */
+/* The kernel's address space (NULL before adopt_kernel); the one this vCPU has loaded. */
 struct pvmmu_aspace *pvmmu_aspace_kernel(void);
 struct pvmmu_aspace *pvmmu_aspace_current(void);
+
+/*
+ * Several vCPUs: call pvmmu_aspace_vcpu_up() on a secondary vCPU once it runs on
+ * the kernel's root (VCPUOP_initialise with the kernel's cr3), before its first
+ * other pvmmu call: the kernel space becomes its current one and its loaded_on
+ * names it.  pvmmu_aspace_vcpu_down() before it goes down (or is parked): it must
+ * be on the kernel space with nothing queued.  vCPU 0 is up from
+ * pvmmu_aspace_adopt_kernel on.  0, or -XEN_EINVAL (reported).
+ */
+int pvmmu_aspace_vcpu_up(void);
+int pvmmu_aspace_vcpu_down(void);
 
 /* Whether `as` is an address space of the pool that has not been destroyed. */
 bool pvmmu_aspace_exists(const struct pvmmu_aspace *as);

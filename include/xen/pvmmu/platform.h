@@ -92,9 +92,14 @@ void pvmmu_platform_log(const char *line);
 
 /* --- the vCPU --------------------------------------------------------------------------- */
 /*
- * The vCPU this code runs on (Linux's smp_processor_id()), below 64: the bit
- * that stands for it in a Xen vcpumask.  0 while only vCPU 0 runs.
+ * The vCPU this code runs on (Linux's smp_processor_id()), below
+ * PVMMU_MAX_VCPUS: the bit that stands for it in a Xen vcpumask, and the index
+ * of its per-vCPU state (its multicall batch, lazy depth, loaded address
+ * space).  0 while only vCPU 0 runs.  It must not change during a pvmmu call
+ * (the embedder does not migrate a thread between vCPUs inside one); an id
+ * past the limit is reported and traps.
  */
+#define PVMMU_MAX_VCPUS 16
 unsigned pvmmu_platform_vcpu_id(void);
 
 /* --- the C library -------------------------------------------------------------------- */
