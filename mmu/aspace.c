@@ -29,22 +29,48 @@ static unsigned long this_vcpu(void)
     return 1UL << vcpu_slot();
 }
 
+/*
+ * A slot's state is read by any vCPU (aspace_exists) and written by the one
+ * creating or destroying it; a slot becomes or stops being free only under the
+ * registry lock, so two vCPUs never take the same one.
+ */
+static enum aspace_state state_of(const struct aspace *as)
+{
+    return __atomic_load_n(&as->state, __ATOMIC_ACQUIRE);
+}
+
+static void set_state(struct aspace *as, enum aspace_state state)
+{
+    __atomic_store_n(&as->state, state, __ATOMIC_RELEASE);
+}
+
 static struct aspace *pool_take(void)
 {
     unsigned i;
 
+    registry_lock();
     for (i = 0; i < ASPACE_MAX; i++)
-        if (pool[i].state == AS_FREE) {
-            pool[i] = (struct aspace){ .state = AS_CONSTRUCTING, .id = i };
+        if (state_of(&pool[i]) == AS_FREE) {
+            pool[i] = (struct aspace){ .id = i };
+            set_state(&pool[i], AS_CONSTRUCTING);
+            registry_unlock();
             return &pool[i];
         }
+    registry_unlock();
     pvmmu_error("aspace_create: all %u address spaces are in use", ASPACE_MAX);
     return NULL;
 }
 
+static void pool_give_back(struct aspace *as)
+{
+    registry_lock();
+    set_state(as, AS_FREE);
+    registry_unlock();
+}
+
 bool aspace_exists(const struct aspace *as)
 {
-    return as >= pool && as < pool + ASPACE_MAX && as->state != AS_FREE;
+    return as >= pool && as < pool + ASPACE_MAX && state_of(as) != AS_FREE;
 }
 
 int aspace_adopt_kernel(pfn_t kernel_l4)
@@ -64,7 +90,8 @@ int aspace_adopt_kernel(pfn_t kernel_l4)
     as->is_kernel = true;
     as->pinned = true;
     as->loaded_on = this_vcpu();
-    as->state = AS_LIVE;
+    set_state(as, AS_LIVE);
+    registry_vcpu_up(this_vcpu());
     registry_set_kernel(as);
     registry_set_current(as);
     registry_add(as);
@@ -105,7 +132,7 @@ struct aspace *aspace_create(void)
         pvmmu_error("aspace_create: out of frames for the roots of address space %u", as->id);
         free_root(as->root);
         free_root(as->user_root);
-        as->state = AS_FREE;
+        pool_give_back(as);
         return NULL;
     }
     copy_kernel_half(as->root);
@@ -201,7 +228,12 @@ struct aspace *aspace_fork(struct aspace *parent)
     return child;
 }
 
-int aspace_destroy(struct aspace *as)
+/*
+ * Under the space's lock from the check to the end, so a switch to it on
+ * another vCPU comes before (and is refused by the "loaded" check) or after
+ * (and finds it gone).
+ */
+static int destroy_locked(struct aspace *as)
 {
     int rc;
 
@@ -212,16 +244,30 @@ int aspace_destroy(struct aspace *as)
                                     : "it is the current address space (switch away first)");
         return -XEN_EINVAL;
     }
-    as->state = AS_TEARING_DOWN;
+    set_state(as, AS_TEARING_DOWN);
     if (as->pinned) {
-        rc = aspace_unpin(as);
+        rc = aspace_unpin_locked(as);
         if (rc)
             return rc;
     }
     /* Unpinned: the tables are plain memory, and freeing them costs no trap. */
     rc = pt_walk(as, free_table, NULL);
     registry_remove(as);
-    as->state = AS_FREE;
+    pool_give_back(as);
+    return rc;
+}
+
+int aspace_destroy(struct aspace *as)
+{
+    int rc;
+
+    if (!aspace_exists(as)) {
+        pvmmu_error("aspace_destroy: not an address space (destroyed twice?)");
+        return -XEN_EINVAL;
+    }
+    aspace_lock(as);
+    rc = destroy_locked(as);
+    aspace_unlock(as);
     return rc;
 }
 
@@ -309,10 +355,43 @@ static void switch_settled(void *data, int result)
     sw->nr_touched = 0;
 }
 
+/*
+ * The checks, the pin and the mark happen under the space's lock: an unpin or
+ * destroy on another vCPU sees either the mark (and drops this vCPU's
+ * reference first, docs/smp-locks.md) or nothing yet (and this switch then
+ * finds the space as that left it).
+ */
+static int switch_locked(struct switch_state *sw, struct aspace *as)
+{
+    struct mmuext_op op = { .cmd = MMUEXT_NEW_BASEPTR };
+    int rc = 0;
+
+    if (!aspace_exists(as) || state_of(as) == AS_TEARING_DOWN) {
+        pvmmu_error("aspace_switch to address space %u: it is being destroyed", as->id);
+        return -XEN_EINVAL;
+    }
+    if (!as->pinned)
+        rc = aspace_pin_locked(as);
+    op.arg1.mfn = mfn_x(p2m_lookup(as->root));
+    if (!rc)
+        rc = mc_mmuext(&op);
+    op.cmd = MMUEXT_NEW_USER_BASEPTR;
+    op.arg1.mfn = as->is_kernel ? 0 : mfn_x(p2m_lookup(as->user_root));
+    if (!rc)
+        rc = mc_mmuext(&op);
+    if (!rc) {
+        mark_loaded(as);
+        if (aspace_current())
+            touch(sw, aspace_current());
+        touch(sw, as);
+        registry_set_current(as);
+    }
+    return rc;
+}
+
 int aspace_switch(struct aspace *as)
 {
     struct switch_state *sw = &sw_on[vcpu_slot()];
-    struct mmuext_op op = { .cmd = MMUEXT_NEW_BASEPTR };
     int rc = 0;
 
     if (!aspace_exists(as)) {
@@ -327,21 +406,10 @@ int aspace_switch(struct aspace *as)
         rc = mc_callback(switch_settled, sw);
         sw->queued = !rc;
     }
-    if (!rc && !as->pinned)
-        rc = aspace_pin(as);
-    op.arg1.mfn = mfn_x(p2m_lookup(as->root));
-    if (!rc)
-        rc = mc_mmuext(&op);
-    op.cmd = MMUEXT_NEW_USER_BASEPTR;
-    op.arg1.mfn = as->is_kernel ? 0 : mfn_x(p2m_lookup(as->user_root));
-    if (!rc)
-        rc = mc_mmuext(&op);
     if (!rc) {
-        mark_loaded(as);
-        if (aspace_current())
-            touch(sw, aspace_current());
-        touch(sw, as);
-        registry_set_current(as);
+        aspace_lock(as);
+        rc = switch_locked(sw, as);
+        aspace_unlock(as);
     }
     return lazy_mmu_leave_after(rc);
 }
@@ -361,6 +429,7 @@ int aspace_vcpu_up(void)
     }
     mark_loaded(aspace_kernel());
     registry_set_current(aspace_kernel());
+    registry_vcpu_up(this_vcpu());
     return 0;
 }
 
@@ -374,6 +443,7 @@ int aspace_vcpu_down(void)
     }
     unmark_loaded(aspace_kernel());
     registry_set_current(NULL);
+    registry_vcpu_down(this_vcpu());
     return 0;
 }
 
@@ -386,7 +456,7 @@ void mmu_forget_state(void)
     unsigned i;
 
     for (i = 0; i < ASPACE_MAX; i++)
-        pool[i].state = AS_FREE;
+        set_state(&pool[i], AS_FREE);
     registry_forget();
     table_owner_forget();
     mem_set(sw_on, 0, sizeof(sw_on));

@@ -143,6 +143,7 @@ static void recover_after_failed_batch(void)
      * same batch that failed), and its tables are still linked (found by the
      * hypercalls fuzzer: the table was freed, then pinned again with its tree).
      */
+    registry_lock();     /* the list; the tables of spaces other vCPUs change may still move (docs/smp-locks.md) */
     for (as = registry_first(); as; as = registry_next(as)) {
         if (as->is_kernel)
             continue;
@@ -150,6 +151,7 @@ static void recover_after_failed_batch(void)
             reconcile_pinned(as);
         pt_walk(as, note_reached, as);
     }
+    registry_unlock();
     for (i = 0; i < fl->n; i++) {
         if (fl->reached[i])
             continue;

@@ -122,6 +122,16 @@ static void pin_settled(void *data, int result)
 
 int aspace_pin(struct aspace *as)
 {
+    int rc;
+
+    aspace_lock(as);
+    rc = aspace_pin_locked(as);
+    aspace_unlock(as);
+    return rc;
+}
+
+int aspace_pin_locked(struct aspace *as)
+{
     const char *why = why_not_pinnable(as);
     int rc;
 
@@ -174,7 +184,7 @@ void unpin_done(struct aspace *as)
     as->save_pinned = false;
 }
 
-int aspace_unpin(struct aspace *as)
+int aspace_unpin_locked(struct aspace *as)
 {
     int rc = unpin_queue(as);
 
@@ -189,4 +199,14 @@ int aspace_unpin(struct aspace *as)
     }
     unpin_done(as);
     return 0;
+}
+
+int aspace_unpin(struct aspace *as)
+{
+    int rc;
+
+    aspace_lock(as);
+    rc = aspace_unpin_locked(as);
+    aspace_unlock(as);
+    return rc;
 }

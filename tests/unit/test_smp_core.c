@@ -9,6 +9,8 @@
  * checked against the core's.  Three vcpus, all on the kernel's space at first.
  */
 #include "pvmmu_test.h"
+#include "lib/spinlock.h"
+#include <xen/pvmmu/shadow.h>
 
 #define VCPUS 3
 #define VA 0x0000100000000000ULL
@@ -272,6 +274,61 @@ static void test_secondary_vcpus_are_in_the_kernel_spaces_mask(void **state)
     assert_int_equal(pvmmu_error_count(), 1);
 }
 
+/* --- locks ------------------------------------------------------------------------------ */
+
+/* The order of docs/smp-locks.md is checked on every acquisition: a lower rank after a higher one is reported. */
+static void test_taking_locks_out_of_order_is_reported(void **state)
+{
+    (void)state;
+    struct aspace *a = space_loaded_on(0), *b = space_loaded_on(0);
+
+    aspace_lock(a);
+    registry_lock();                 /* in order: a space's, then the registry's */
+    registry_unlock();
+    aspace_unlock(a);
+    assert_no_errors();
+
+    registry_lock();
+    aspace_lock(a);                  /* the other way round */
+    aspace_unlock(a);
+    registry_unlock();
+    assert_error_contains("lock order: vCPU 0 takes an address space's lock while it holds the registry's lock");
+
+    pvmmu_clear_errors();
+    aspace_lock(a);
+    aspace_lock(b);                  /* two spaces' locks never nest */
+    aspace_unlock(b);
+    aspace_unlock(a);
+    assert_error_contains("takes an address space's lock while it holds an address space's lock");
+    assert_false(spin_holding_any());
+}
+
+/* pin_all walks every space without their locks: it runs only with the other vcpus parked. */
+static void test_pin_all_needs_the_other_vcpus_parked(void **state)
+{
+    (void)state;
+    struct aspace *as = space_loaded_on(0);
+
+    assert_int_equal(pin_all(), -XEN_EBUSY);
+    assert_error_contains("other vCPUs run pvmmu (mask 0x6)");
+    assert_false(as->pinned);
+    pvmmu_clear_errors();
+    harness_set_vcpus(1);            /* vcpus 1 and 2 go down (aspace_vcpu_down) */
+    assert_int_equal(pin_all(), 0);
+    assert_true(as->pinned);
+    assert_int_equal(unpin_all(), 0);
+    assert_no_errors();
+}
+
+/* Shadow paging keeps one set of caches, unlocked: vcpu 0 only. */
+static void test_shadow_paging_refuses_other_vcpus(void **state)
+{
+    (void)state;
+    run_on(1);
+    assert_int_equal(shadow_init(&shadow_default_config), -XEN_EINVAL);
+    assert_error_contains("shadow_init on vCPU 1: shadow paging is single-vCPU");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -285,6 +342,9 @@ int main(void)
         SMP_TEST(test_each_vcpu_has_its_own_current_space),
         SMP_TEST(test_a_switch_away_clears_the_old_mask_only_once_issued),
         SMP_TEST(test_secondary_vcpus_are_in_the_kernel_spaces_mask),
+        SMP_TEST(test_taking_locks_out_of_order_is_reported),
+        SMP_TEST(test_pin_all_needs_the_other_vcpus_parked),
+        SMP_TEST(test_shadow_paging_refuses_other_vcpus),
     };
     return cmocka_run_group_tests_name("smp_core", tests, NULL, NULL);
 }

@@ -5,7 +5,11 @@
  * test harness and the model of Xen) defines these functions, and libpvmmu.a's
  * undefined symbols are exactly this list (tools/check-public-api.sh checks it).
  * None is called before the embedder calls into the layer; none may call back
- * into pvmmu; all run on the calling CPU with no lock held by pvmmu.
+ * into pvmmu (pvmmu_platform_call_function's function aside); all run on the
+ * calling vCPU.  On several vCPUs they are called from any of them at once, and
+ * (pvmmu_platform_call_function aside) possibly with pvmmu's spinlocks held
+ * (docs/smp-locks.md): a hook must be safe to call concurrently (frame_alloc /
+ * frame_free need a lock of their own) and must never wait for another vCPU.
  * docs/embedding.md says in what order to bring the layer up around them.
  */
 #ifndef PVMMU_PLATFORM_H
