@@ -176,6 +176,7 @@
 #define pfn_to_virt pvmmu_pfn_to_virt
 #define platform_log pvmmu_platform_log
 #define platform_vcpu_id pvmmu_platform_vcpu_id
+#define platform_call_function pvmmu_platform_call_function
 #define virt_to_pfn pvmmu_virt_to_pfn
 
 /* <xen/pvmmu/pte.h> */

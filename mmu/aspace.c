@@ -20,6 +20,7 @@
 #include "mmu/table_owner.h"
 #include "mmu/mmu_int.h"
 #include "multicalls/multicalls_int.h"
+#include "lib/spinlock.h"
 
 static struct aspace pool[ASPACE_MAX];
 
@@ -257,18 +258,107 @@ static int destroy_locked(struct aspace *as)
     return rc;
 }
 
+/*E:550 Letting go on the other vCPUs first (Linux's xen_drop_mm_ref).
+ *
+ * Xen holds a reference on every root a vCPU has loaded, so a space another
+ * vCPU has loaded cannot be unpinned (its frames stay typed, and making them
+ * writable again fails) or freed.  Before an unpin or destroy, every other vCPU
+ * in its loaded_on is asked, through the platform's call-function, to let go:
+ * on the target, drop_here switches to the kernel's space if the space is its
+ * current one, and issues its batch, so that the switch (or a switch away that
+ * was still queued) reaches Xen and switch_settled clears its bit.
+ *
+ * The race with a switch to the space on a third vCPU is settled by the space's
+ * lock: the unpin marks the space `dropping` under it before it calls anyone,
+ * and a switch checks that mark and sets its own bit under it.  A switch that
+ * took the lock first has its bit set, so it is asked like the others; one that
+ * comes after is refused with -XEN_EBUSY until the unpin is done.  So once the
+ * calls return, no bit but this vCPU's can appear, and the unpin goes on under
+ * the lock.  No lock is held during the calls: a target may be waiting for one.
+ * This vCPU's own bit is no obstacle: if the space is its current one the unpin
+ * is refused as before, and a switch away still queued here goes to Xen before
+ * the unpin, in the same batch. :*/
+static void drop_here(void *data)
+{
+    struct aspace *as = data;
+
+    if (aspace_current() == as)
+        aspace_switch(aspace_kernel());
+    if (__atomic_load_n(&as->loaded_on, __ATOMIC_SEQ_CST) & this_vcpu())
+        mc_flush();
+}
+
+#define DROP_ROUNDS 2
+
+static int drop_others(struct aspace *as, const char *what)
+{
+    unsigned long others = 0;
+    unsigned round;
+
+    if (spin_holding_any())
+        pvmmu_error("%s of address space %u: a lock is held while calling other vCPUs", what, as->id);
+    for (round = 0; round <= DROP_ROUNDS; round++) {
+        others = __atomic_load_n(&as->loaded_on, __ATOMIC_SEQ_CST) & ~this_vcpu();
+        if (!others || round == DROP_ROUNDS)
+            break;
+        mmu_note_drop(others);
+        platform_call_function(others, drop_here, as);
+    }
+    if (!others)
+        return 0;
+    pvmmu_error("%s of address space %u: vCPUs (mask 0x%lx) still have it loaded after they were "
+                "asked to let go", what, as->id, others);
+    return -XEN_EBUSY;
+}
+
+/*
+ * Mark `as` dropping and make the others let go; then, under the lock again,
+ * `finish` (the unpin or the destroy).  A refusal that needs no one's help
+ * (not pinned, the current space, ...) goes straight to `finish`, which reports it.
+ */
+static bool refused_anyway(const struct aspace *as)
+{
+    return !aspace_exists(as) || as->is_kernel || as == aspace_current();
+}
+
+static int after_others_let_go(struct aspace *as, bool only_if_pinned, const char *what,
+                               int (*finish)(struct aspace *as))
+{
+    bool needs_them;
+    int rc = 0;
+
+    aspace_lock(as);
+    needs_them = !refused_anyway(as) && (as->pinned || !only_if_pinned);
+    if (needs_them && as->dropping) {
+        pvmmu_error("%s of address space %u: another vCPU is unpinning or destroying it", what, as->id);
+        aspace_unlock(as);
+        return -XEN_EBUSY;
+    }
+    if (needs_them) {
+        as->dropping = true;
+        aspace_unlock(as);
+        rc = drop_others(as, what);
+        aspace_lock(as);
+        as->dropping = false;
+    }
+    if (!rc)
+        rc = finish(as);
+    aspace_unlock(as);
+    return rc;
+}
+
 int aspace_destroy(struct aspace *as)
 {
-    int rc;
-
     if (!aspace_exists(as)) {
         pvmmu_error("aspace_destroy: not an address space (destroyed twice?)");
         return -XEN_EINVAL;
     }
-    aspace_lock(as);
-    rc = destroy_locked(as);
-    aspace_unlock(as);
-    return rc;
+    return after_others_let_go(as, false, "destroy", destroy_locked);
+}
+
+int aspace_unpin(struct aspace *as)
+{
+    return after_others_let_go(as, true, "unpin", aspace_unpin_locked);
 }
 
 /* Load both roots of `as` now, directly: what a failed switch falls back to. */
@@ -369,6 +459,11 @@ static int switch_locked(struct switch_state *sw, struct aspace *as)
     if (!aspace_exists(as) || state_of(as) == AS_TEARING_DOWN) {
         pvmmu_error("aspace_switch to address space %u: it is being destroyed", as->id);
         return -XEN_EINVAL;
+    }
+    if (as->dropping) {
+        pvmmu_error("aspace_switch to address space %u: another vCPU is unpinning or destroying it",
+                    as->id);
+        return -XEN_EBUSY;
     }
     if (!as->pinned)
         rc = aspace_pin_locked(as);

@@ -24,7 +24,10 @@ struct mmu_flush_stats {
     uint64_t avoided;
     uint64_t local;
     uint64_t multi;
+    uint64_t drop_calls;   /* call-functions sent before an unpin / destroy (aspace.c) */
+    uint64_t drop_vcpus;   /* the vCPUs they reached */
 };
+void mmu_note_drop(unsigned long vcpus);
 const struct mmu_flush_stats *mmu_flush_stats(void);
 void mmu_flush_stats_reset(void);
 

@@ -46,6 +46,22 @@ int mmu_flush_space(const struct aspace *as)
     return rc ? rc : mc_issue();
 }
 
+/* Bits set in a vcpumask (no __builtin_popcount: without -mpopcnt it is a libgcc call). */
+static unsigned vcpus_in(unsigned long mask)
+{
+    unsigned n = 0;
+
+    for (; mask; mask &= mask - 1)
+        n++;
+    return n;
+}
+
+void mmu_note_drop(unsigned long vcpus)
+{
+    __atomic_fetch_add(&flush_stats.drop_calls, 1, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&flush_stats.drop_vcpus, vcpus_in(vcpus), __ATOMIC_RELAXED);
+}
+
 const struct mmu_flush_stats *mmu_flush_stats(void)
 {
     return &flush_stats;

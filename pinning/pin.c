@@ -200,13 +200,3 @@ int aspace_unpin_locked(struct aspace *as)
     unpin_done(as);
     return 0;
 }
-
-int aspace_unpin(struct aspace *as)
-{
-    int rc;
-
-    aspace_lock(as);
-    rc = aspace_unpin_locked(as);
-    aspace_unlock(as);
-    return rc;
-}

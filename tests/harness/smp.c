@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <xen/pvmmu/aspace.h>
+#include <xen/pvmmu/platform.h>
 #include "tests/harness/harness.h"
 #include "tests/model/model.h"
 
@@ -54,4 +55,47 @@ void harness_on_vcpu(unsigned int vcpu)
 unsigned int harness_current_vcpu(void)
 {
     return model_current_vcpu();
+}
+
+/*
+ * The call-function hook, sequentially: each target vcpu runs fn in turn (the
+ * model's current vcpu is the target while it does), then the caller carries
+ * on.  A test may have something happen first, "while the IPIs are in
+ * flight" (harness_during_next_call_function): a concurrent switch, say.
+ */
+static void (*in_flight)(void);
+static unsigned long targets_run;
+
+void harness_during_next_call_function(void (*fn)(void))
+{
+    in_flight = fn;
+}
+
+unsigned long harness_call_function_targets(void)
+{
+    return targets_run;
+}
+
+void platform_call_function(unsigned long vcpumask, void (*fn)(void *data), void *data)
+{
+    unsigned me = model_current_vcpu();
+    void (*first)(void) = in_flight;
+
+    if (vcpumask & (1UL << me) || vcpumask >> model_vcpus()) {
+        fprintf(stderr, "harness: platform_call_function(mask %#lx) on vcpu %u of %u: "
+                "the mask names the caller or a vcpu that is not up\n", vcpumask, me, model_vcpus());
+        abort();
+    }
+    in_flight = NULL;
+    if (first) {
+        first();
+        model_set_current_vcpu(me);
+    }
+    for (unsigned v = 0; v < model_vcpus(); v++)
+        if (vcpumask & (1UL << v)) {
+            model_set_current_vcpu(v);
+            fn(data);
+            targets_run++;
+        }
+    model_set_current_vcpu(me);
 }

@@ -274,6 +274,121 @@ static void test_secondary_vcpus_are_in_the_kernel_spaces_mask(void **state)
     assert_int_equal(pvmmu_error_count(), 1);
 }
 
+/* --- letting go before an unpin or destroy (xen_drop_mm_ref) ------------------------------ */
+
+/* After the space went: every vcpu that had it is on the kernel's space, in the core and in Xen. */
+static void assert_on_kernel_space(unsigned vcpu)
+{
+    harness_on_vcpu(vcpu);
+    assert_ptr_equal(aspace_current(), aspace_kernel());
+    assert_int_equal(mfn_x(model_vcpu_kernel_base(vcpu)), mfn_x(mfn_of(aspace_kernel()->root)));
+    loaded[vcpu] = aspace_kernel();
+}
+
+static void test_unpinning_a_space_loaded_on_other_vcpus_makes_them_let_go_first(void **state)
+{
+    (void)state;
+    struct aspace *as = space_loaded_on(1u << 1 | 1u << 2);
+    unsigned long targets = harness_call_function_targets();
+
+    run_on(0);
+    assert_int_equal(aspace_unpin(as), 0);
+    assert_false(as->pinned);
+    assert_int_equal(as->loaded_on, 0);
+    assert_int_equal(harness_call_function_targets() - targets, 2);
+    assert_int_equal(mmu_flush_stats()->drop_calls, 1);
+    assert_int_equal(mmu_flush_stats()->drop_vcpus, 2);
+    assert_on_kernel_space(1);
+    assert_on_kernel_space(2);
+    assert_model_invariants();
+    assert_no_errors();
+}
+
+static void test_destroying_a_space_loaded_elsewhere_makes_it_let_go_first(void **state)
+{
+    (void)state;
+    struct aspace *as = space_loaded_on(1u << 2);
+
+    run_on(1);
+    assert_int_equal(aspace_destroy(as), 0);
+    assert_false(aspace_exists(as));
+    assert_on_kernel_space(2);
+    assert_model_invariants();
+    assert_no_errors();
+}
+
+/* Loaded nowhere else: no one to ask. */
+static void test_an_unpin_nobody_else_has_loaded_calls_no_one(void **state)
+{
+    (void)state;
+    struct aspace *as = space_loaded_on(0);
+    assert_int_equal(aspace_pin(as), 0);
+    unsigned long targets = harness_call_function_targets();
+
+    run_on(2);
+    assert_int_equal(aspace_unpin(as), 0);
+    assert_int_equal(harness_call_function_targets(), targets);
+    assert_int_equal(mmu_flush_stats()->drop_calls, 0);
+    assert_no_errors();
+}
+
+/*
+ * The race, switch second: vcpu 2 switches to the space while vcpu 0's unpin
+ * is asking vcpu 1 to let go.  The space is marked dropping under its lock
+ * before anyone is asked, so the switch is refused; the unpin completes.
+ */
+static struct aspace *racing_space;
+static int racing_switch_rc;
+
+static void vcpu2_switches_to_the_racing_space(void)
+{
+    harness_on_vcpu(2);
+    racing_switch_rc = aspace_switch(racing_space);
+}
+
+static void test_a_switch_racing_an_unpin_after_it_began_is_refused(void **state)
+{
+    (void)state;
+    racing_space = space_loaded_on(1u << 1);
+
+    run_on(0);
+    harness_during_next_call_function(vcpu2_switches_to_the_racing_space);
+    assert_int_equal(aspace_unpin(racing_space), 0);
+    assert_int_equal(racing_switch_rc, -XEN_EBUSY);
+    assert_error_contains("aspace_switch to address space");
+    assert_false(racing_space->pinned);
+    assert_on_kernel_space(1);
+    assert_on_kernel_space(2);
+    assert_model_invariants();
+}
+
+/*
+ * The race, switch first: vcpu 2 queued a switch to the space in a lazy section
+ * (its bit is set, its batch not issued) when vcpu 0 destroys it.  vcpu 2 is
+ * asked like the others: its batch goes out with the switch to the kernel's
+ * space after it, and it stays in its lazy section.
+ */
+static void test_a_switch_queued_before_a_destroy_is_let_go_of_too(void **state)
+{
+    (void)state;
+    struct aspace *as = space_loaded_on(0);
+    assert_int_equal(aspace_pin(as), 0);
+
+    run_on(2);
+    lazy_mmu_enter();
+    assert_int_equal(aspace_switch(as), 0);
+    assert_true(mc_pending());
+    run_on(0);
+    assert_int_equal(aspace_destroy(as), 0);
+    assert_false(aspace_exists(as));
+    assert_on_kernel_space(2);
+    assert_false(mc_pending());
+    assert_int_equal(lazy_mmu_depth(), 1);
+    assert_int_equal(lazy_mmu_leave(), 0);
+    assert_model_invariants();
+    assert_no_errors();
+}
+
 /* --- locks ------------------------------------------------------------------------------ */
 
 /* The order of docs/smp-locks.md is checked on every acquisition: a lower rank after a higher one is reported. */
@@ -342,6 +457,11 @@ int main(void)
         SMP_TEST(test_each_vcpu_has_its_own_current_space),
         SMP_TEST(test_a_switch_away_clears_the_old_mask_only_once_issued),
         SMP_TEST(test_secondary_vcpus_are_in_the_kernel_spaces_mask),
+        SMP_TEST(test_unpinning_a_space_loaded_on_other_vcpus_makes_them_let_go_first),
+        SMP_TEST(test_destroying_a_space_loaded_elsewhere_makes_it_let_go_first),
+        SMP_TEST(test_an_unpin_nobody_else_has_loaded_calls_no_one),
+        SMP_TEST(test_a_switch_racing_an_unpin_after_it_began_is_refused),
+        SMP_TEST(test_a_switch_queued_before_a_destroy_is_let_go_of_too),
         SMP_TEST(test_taking_locks_out_of_order_is_reported),
         SMP_TEST(test_pin_all_needs_the_other_vcpus_parked),
         SMP_TEST(test_shadow_paging_refuses_other_vcpus),

@@ -45,6 +45,11 @@ struct pvmmu_aspace {
      * else's.  A change that needs a flush sends it to these (mmu/tlb.c).
      */
     unsigned long loaded_on;
+    /*
+     * An unpin or destroy is making other vCPUs let go of it (their
+     * pvmmu_platform_call_function): a switch to it is refused meanwhile.
+     */
+    bool dropping;
     struct pvmmu_aspace *next_registered;
 };
 
@@ -94,6 +99,13 @@ struct pvmmu_aspace *pvmmu_aspace_fork(struct pvmmu_aspace *parent);
  * Unpin if pinned, free every table frame (pvmmu_frame_free), forget `as`.  Refused
  * (-XEN_EINVAL, reported) for the kernel's and the current address space and for
  * one destroyed already.  The data frames mapped in it stay the caller's.
+ *
+ * Other vCPUs that have `as` loaded are made to let go of it first (Linux's
+ * xen_drop_mm_ref): each runs, through pvmmu_platform_call_function, a switch to the
+ * kernel's space and issues its batch, so it is on the kernel's space afterwards.
+ * Unpin does the same.  A switch to `as` racing with either on another vCPU
+ * either came first (it is dropped like the others) or is refused with
+ * -XEN_EBUSY (docs/smp-locks.md).
  */
 int pvmmu_aspace_destroy(struct pvmmu_aspace *as);
 /*

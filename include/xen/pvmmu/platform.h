@@ -106,6 +106,24 @@ void pvmmu_platform_log(const char *line);
 #define PVMMU_MAX_VCPUS 16
 unsigned pvmmu_platform_vcpu_id(void);
 
+/*
+ * Run fn(data) on every vCPU of `vcpumask` (bit n: vCPU n; never the caller's
+ * own bit, never a vCPU that is not up) and return once every one of them has
+ * returned from it: Linux's smp_call_function_many(mask, fn, data, wait=1),
+ * over an IPI (an event channel on Xen).  pvmmu uses it to make other vCPUs let
+ * go of an address space before unpinning or destroying it (their
+ * xen_drop_mm_ref): fn switches that vCPU to the kernel's space and issues its
+ * batch, so fn calls into pvmmu on the target.
+ *
+ * pvmmu calls it with none of its locks held.  On the target, fn must run
+ * between two pvmmu calls of that vCPU, or while it waits in this hook itself,
+ * never in the middle of a pvmmu call (mask the IPI during pvmmu calls, or
+ * defer it to their end).  While waiting, the caller must itself answer
+ * call-functions sent to it, or two vCPUs dropping each other's references
+ * would wait for each other for ever.
+ */
+void pvmmu_platform_call_function(unsigned long vcpumask, void (*fn)(void *data), void *data);
+
 /* --- the C library -------------------------------------------------------------------- */
 /*
  * The core is freestanding, but gcc emits calls to memcpy and memset for struct
