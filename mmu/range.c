@@ -164,10 +164,10 @@ static int sync_view(void)
  * caches no translation, nor paging-structure entry, for a non-present entry,
  * so a map that only filled empty entries has nothing to flush (`stale` false).
  */
-static int end_range(const struct aspace *as, int rc, bool stale)
+static int end_range(const struct aspace *as, int rc, bool stale, uint64_t va, uint64_t count)
 {
     if (!rc && stale)
-        rc = mmu_flush_space(as);
+        rc = mmu_flush_space(as, count == 1 ? va : MC_FLUSH_ALL);
     return lazy_mmu_leave_after(rc);
 }
 
@@ -192,7 +192,7 @@ int mmu_map_range(struct aspace *as, uint64_t va, const pfn_t *pfns, uint64_t co
         replaced_present |= mpte_present(entry_read(l1e));
         rc = set_pte(as, l1e, pte_make(pfns[i], flags | _PAGE_PRESENT));
     }
-    return end_range(as, rc, replaced_present);
+    return end_range(as, rc, replaced_present, va, count);
 }
 
 int mmu_map(struct aspace *as, uint64_t va, pfn_t pfn, uint64_t flags)
@@ -298,7 +298,7 @@ static int whole_l2(const struct aspace *as, uint64_t va, uint64_t end, mpte_t *
 
 int mmu_unmap_range(struct aspace *as, uint64_t va, uint64_t count)
 {
-    uint64_t end = va + count * PAGE_SIZE;
+    uint64_t first = va, end = va + count * PAGE_SIZE;
     int rc = check_range("unmap", as, va, count);
 
     if (!rc)
@@ -330,7 +330,7 @@ int mmu_unmap_range(struct aspace *as, uint64_t va, uint64_t count)
             rc = set_pte(as, slot, PTE_NONE);
         va += PAGE_SIZE;
     }
-    return end_range(as, rc, true);
+    return end_range(as, rc, true, first, count);
 }
 
 /* The same entry with new permissions; the frame (even of a no-access page) is kept. */
@@ -383,7 +383,7 @@ int mmu_protect_range(struct aspace *as, uint64_t va, uint64_t count, enum mmu_p
         if (!rc && is_mapping(pte))
             rc = set_pte_preserve_ad(as, l1e, with_prot(pte, prot));
     }
-    return end_range(as, rc, true);
+    return end_range(as, rc, true, va, count);
 }
 
 int mmu_lookup(const struct aspace *as, uint64_t va, pte_t *out)

@@ -20,8 +20,16 @@
 
 enum mc_kind { MC_MMU_UPDATE, MC_MMUEXT, MC_UPDATE_VA_MAPPING };
 
+#define MC_MAX_FLUSHES 8
+struct mc_flush_req {
+    const unsigned long *mask;   /* live: an address space's loaded_on */
+    uint64_t va;                 /* one page, or MC_FLUSH_ALL */
+    unsigned long sent_to;       /* at issue: the mask as it was read (rechecks) */
+};
+
 struct mc_entry_info {
     enum mc_kind kind;
+    const unsigned long *flush_mask;   /* update_va_mapping: whose TLBs its flush must reach (or NULL) */
     void *requests;        /* start of this entry's request array in `args` */
     unsigned int count;    /* requests in it */
     unsigned int done;     /* written by Xen: requests that succeeded */
@@ -38,6 +46,10 @@ struct mc_batch {
     unsigned int lazy_depth;
     unsigned int issuing;  /* inside before_issue: a flush from there is forced, not the caller's */
     int sticky_error;      /* rule 5: the first failure the caller has not been told of yet */
+    struct mc_flush_req flushes[MC_MAX_FLUSHES];   /* B:150: decided at issue */
+    unsigned int nr_flushes;
+    struct mc_flush_req recheck[MC_MAX_FLUSHES + MC_MAX_ENTRIES];   /* sent to fewer than all: look again after */
+    unsigned int nr_recheck;
     struct mc_stats stats;
 };
 
@@ -78,12 +90,15 @@ static unsigned int requests_in_batch(void)
     return n;
 }
 
+/* Room for one request, keeping room for the flushes decided at issue (one mmuext entry). */
 static bool room_for(unsigned int arg_bytes, bool new_entry)
 {
     struct mc_batch *const b = here();
-    if (new_entry && b->nr_entries == MC_MAX_ENTRIES)
+    unsigned int reserved_entries = b->nr_flushes ? 1 : 0;
+
+    if (new_entry && b->nr_entries + reserved_entries >= MC_MAX_ENTRIES)
         return false;
-    return b->args_used + arg_bytes <= MC_ARG_BYTES;
+    return b->args_used + arg_bytes + b->nr_flushes * sizeof(struct mmuext_op) <= MC_ARG_BYTES;
 }
 
 /*
@@ -171,6 +186,188 @@ int mc_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags)
     return 0;
 }
 
+/*B:150 Shootdowns, decided when the batch is issued.
+ *
+ * A change to an address space must leave the TLBs of the vCPUs that have it
+ * loaded (its loaded_on), and of no others.  But a batch may sit in a lazy
+ * section for a while, and on several vCPUs the set can change meanwhile: a
+ * vCPU that loads the space after the change was queued walks the old tables
+ * until the batch is issued, and must be flushed too.  So the range operations
+ * queue a *request* (which mask, which page or all), and the batch turns it
+ * into a flush only at issue, after every other request, reading the mask then:
+ *
+ *   - nobody: no flush at all, counted as avoided;
+ *   - this vCPU alone: TLB_FLUSH_LOCAL / INVLPG_LOCAL;
+ *   - others: TLB_FLUSH_MULTI / INVLPG_MULTI with a pointer to the live mask,
+ *     which Xen reads after it has applied the updates before it, in the same
+ *     multicall.
+ *
+ * The first two leave a window: a vCPU that sets its bit after the read and
+ * loads the space (filling its TLB from the old tables) before Xen applies the
+ * update.  Its bit was set before it could fill its TLB, so it is in the mask
+ * when the hypercall returns: the batch reads the mask again then and flushes
+ * any such latecomer with one more trap (counted as late; none in a test that
+ * does not provoke it).  update_va_mapping's own flush is decided the same way,
+ * in its flags (UVMF_MULTI with the live mask, or local).  One request per
+ * mask per batch: a second one for another page widens it to the whole TLB. :*/
+static void count_shootdown(uint64_t *counter)
+{
+    __atomic_fetch_add(counter, 1, __ATOMIC_RELAXED);
+}
+
+static struct mc_shootdowns shootdowns;
+
+int mc_flush_tlb_of(const unsigned long *mask, uint64_t va)
+{
+    struct mc_batch *const b = here();
+    unsigned int i;
+    int err;
+
+    for (i = 0; i < b->nr_flushes; i++)
+        if (b->flushes[i].mask == mask) {
+            if (b->flushes[i].va != va)
+                b->flushes[i].va = MC_FLUSH_ALL;
+            return 0;
+        }
+    if (b->nr_flushes == MC_MAX_FLUSHES || !room_for(sizeof(struct mmuext_op), true)) {
+        b->stats.forced_flushes++;
+        err = mc_flush();
+        if (err)
+            return err;
+    }
+    b->flushes[b->nr_flushes++] = (struct mc_flush_req){ .mask = mask, .va = va };
+    return 0;
+}
+
+int mc_update_va_mapping_of(uint64_t va, uint64_t val, uint64_t type, const unsigned long *mask)
+{
+    struct mc_batch *const b = here();
+    int err = mc_update_va_mapping(va, val, type & UVMF_FLUSHTYPE_MASK);
+
+    if (!err && (type & UVMF_FLUSHTYPE_MASK))
+        b->info[b->nr_entries - 1].flush_mask = mask;
+    return err;
+}
+
+/* Whom the mask names now, and how to flush them: nobody (0), this vCPU alone, or others. */
+enum reach { REACH_NONE, REACH_LOCAL, REACH_MULTI };
+
+static enum reach reach_of(const unsigned long *mask, unsigned long *seen)
+{
+    unsigned long me = 1UL << vcpu_slot();
+
+    *seen = __atomic_load_n(mask, __ATOMIC_SEQ_CST);
+    if (!*seen) {
+        count_shootdown(&shootdowns.avoided);
+        return REACH_NONE;
+    }
+    if (*seen == me) {
+        count_shootdown(&shootdowns.local);
+        return REACH_LOCAL;
+    }
+    count_shootdown(&shootdowns.multi);
+    return REACH_MULTI;
+}
+
+static void recheck_later(struct mc_batch *b, const unsigned long *mask, uint64_t va, unsigned long seen)
+{
+    b->recheck[b->nr_recheck++] = (struct mc_flush_req){ .mask = mask, .va = va, .sent_to = seen };
+}
+
+/* At issue: the requests become flushes at the end of the batch (room was kept for them). */
+static void queue_flushes(struct mc_batch *b)
+{
+    struct mc_flush_req todo[MC_MAX_FLUSHES];
+    unsigned int i, n = b->nr_flushes;
+
+    mem_copy(todo, b->flushes, sizeof(todo[0]) * n);
+    b->nr_flushes = 0;
+    for (i = 0; i < n; i++) {
+        bool page = todo[i].va != MC_FLUSH_ALL;
+        struct mmuext_op op = { .cmd = page ? MMUEXT_INVLPG_LOCAL : MMUEXT_TLB_FLUSH_LOCAL };
+        unsigned long seen;
+        enum reach r = reach_of(todo[i].mask, &seen);
+
+        if (r != REACH_MULTI)
+            recheck_later(b, todo[i].mask, todo[i].va, seen);
+        if (r == REACH_NONE)
+            continue;
+        if (page) {
+            op.arg1.linear_addr = todo[i].va;
+            count_shootdown(&shootdowns.pages);
+        }
+        if (r == REACH_MULTI) {
+            op.cmd = page ? MMUEXT_INVLPG_MULTI : MMUEXT_TLB_FLUSH_MULTI;
+            op.arg2.vcpumask.p = (void *)todo[i].mask;
+        }
+        mc_mmuext(&op);
+    }
+}
+
+/* update_va_mapping's flush, in its flags: the live mask (UVMF_MULTI), local, or none. */
+static void seal_va_mapping_flush(struct mc_batch *b, multicall_entry_t *mc, struct mc_entry_info *e)
+{
+    uint64_t type = mc->args[2] & UVMF_FLUSHTYPE_MASK;
+    unsigned long seen;
+    enum reach r;
+
+    if (!e->flush_mask)
+        return;
+    r = reach_of(e->flush_mask, &seen);
+    if (type == UVMF_INVLPG && r != REACH_NONE)
+        count_shootdown(&shootdowns.pages);
+    if (r != REACH_MULTI)
+        recheck_later(b, e->flush_mask, type == UVMF_INVLPG ? mc->args[0] : MC_FLUSH_ALL, seen);
+    if (r == REACH_NONE)
+        mc->args[2] = UVMF_NONE;
+    else if (r == REACH_MULTI)
+        mc->args[2] = type | UVMF_MULTI | (xen_ulong_t)(uintptr_t)e->flush_mask;
+    else
+        mc->args[2] = type | UVMF_LOCAL;
+}
+
+/* After the issue: a vCPU that joined a mask read as none or local is flushed now. */
+static void flush_latecomers(struct mc_batch *b)
+{
+    unsigned int i, n = b->nr_recheck;
+    unsigned long me = 1UL << vcpu_slot();
+
+    b->nr_recheck = 0;
+    for (i = 0; i < n; i++) {
+        unsigned long now = __atomic_load_n(b->recheck[i].mask, __ATOMIC_SEQ_CST);
+        bool page = b->recheck[i].va != MC_FLUSH_ALL;
+        struct mmuext_op op = { .cmd = page ? MMUEXT_INVLPG_MULTI : MMUEXT_TLB_FLUSH_MULTI };
+        unsigned int done = 0;
+        long rc;
+
+        if (!(now & ~(b->recheck[i].sent_to | me)))
+            continue;
+        count_shootdown(&shootdowns.late);
+        op.arg1.linear_addr = page ? b->recheck[i].va : 0;
+        op.arg2.vcpumask.p = (void *)b->recheck[i].mask;
+        b->stats.traps++;
+        rc = hv_mmuext_op(&op, 1, &done, DOMID_SELF);
+        if (rc)
+            pvmmu_error("late shootdown (%s, mask 0x%lx) failed (%ld)", mmuext_cmd_name(op.cmd), now, rc);
+    }
+}
+
+const struct mc_shootdowns *mc_shootdowns(void)
+{
+    return &shootdowns;
+}
+
+void mc_shootdowns_reset(void)
+{
+    shootdowns = (struct mc_shootdowns){ 0 };
+}
+
+void mc_count_drop(unsigned vcpus)
+{
+    count_shootdown(&shootdowns.drop_calls);
+    __atomic_fetch_add(&shootdowns.drop_vcpus, vcpus, __ATOMIC_RELAXED);
+}
+
 int mc_callback(mc_callback_fn fn, void *data)
 {
     struct mc_batch *const b = here();
@@ -204,6 +401,7 @@ static void seal_entry(unsigned int i)
         break;
     case MC_UPDATE_VA_MAPPING:
         mc->op = __HYPERVISOR_update_va_mapping;
+        seal_va_mapping_flush(b, mc, e);
         return; /* its arguments are already in args[0..2] */
     }
     mc->args[0] = (xen_ulong_t)(uintptr_t)e->requests;
@@ -347,9 +545,11 @@ int mc_flush(void)
         before_issue();
         b->issuing--;
     }
+    queue_flushes(b);
     nr_callbacks = b->nr_callbacks;
     if (b->nr_entries)
         result = issue_entries();
+    flush_latecomers(b);
 
     /* Empty the batch before the callbacks run: they may queue new requests. */
     mem_copy(callbacks, b->callbacks, sizeof(callbacks[0]) * nr_callbacks);
@@ -370,7 +570,7 @@ int mc_issue(void)
 bool mc_pending(void)
 {
     struct mc_batch *const b = here();
-    return b->nr_entries || b->nr_callbacks;
+    return b->nr_entries || b->nr_callbacks || b->nr_flushes;
 }
 
 const struct mc_stats *mc_stats(void)
@@ -393,6 +593,8 @@ static void reset(struct mc_batch *b)
     b->lazy_depth = 0;
     b->issuing = 0;
     b->sticky_error = 0;
+    b->nr_flushes = 0;
+    b->nr_recheck = 0;
 }
 
 /* This vCPU's batch only: another vCPU's may be in use right now. */

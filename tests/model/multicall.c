@@ -20,8 +20,30 @@ static bool countdown(unsigned long *in)
     return --*in == 0;
 }
 
+/*
+ * What another vcpu does while this trap is on its way into Xen (a test's
+ * stand-in for true concurrency): run once, at the next trap, before Xen
+ * applies anything of it, on whichever vcpu fn chooses; the caller's vcpu is
+ * current again afterwards.
+ */
+static void (*on_next_trap)(void);
+
+void model_on_next_trap(void (*fn)(void))
+{
+    on_next_trap = fn;
+}
+
 bool model_enter_hypercall(long *injected)
 {
+    void (*fn)(void) = on_next_trap;
+
+    if (fn) {
+        unsigned int me = model.cur_vcpu;
+
+        on_next_trap = NULL;
+        fn();
+        model.cur_vcpu = me;
+    }
     model.counters.traps++;
     if (!countdown(&model.fail_call_in))
         return false;

@@ -103,7 +103,8 @@ static void test_a_change_to_a_space_loaded_on_another_vcpu_is_shot_down_there(v
     assert_int_equal(mmu_protect_range(as, VA, 1, PROT_READ_ONLY), 0);
     assert_int_equal(model_vcpu_touch(1, VA, true), MODEL_TOUCH_READ_ONLY);
     assert_no_stale_reads();
-    assert_int_equal(model_counters()->tlb_flush_vcpus, 1);   /* vcpu 1's TLB, nobody else's */
+    assert_int_equal(model_counters()->invlpg_vcpus, 1);      /* vcpu 1's TLB, nobody else's: one page */
+    assert_int_equal(model_counters()->tlb_flush_vcpus, 0);
     assert_int_equal(mmu_flush_stats()->multi, 1);
     assert_no_errors();
 }
@@ -120,7 +121,7 @@ static void test_a_space_loaded_on_two_vcpus_is_flushed_on_both_and_no_other(voi
     for (unsigned v = 0; v < 2; v++)
         assert_int_equal(model_vcpu_touch(v, VA, false), MODEL_TOUCH_NOT_MAPPED);
     assert_no_stale_reads();
-    assert_int_equal(model_counters()->tlb_flush_vcpus, 2);
+    assert_int_equal(model_counters()->invlpg_vcpus, 2);
     assert_no_errors();
 }
 
@@ -136,7 +137,7 @@ static void test_a_space_loaded_only_here_gets_a_local_flush(void **state)
     assert_int_equal(model_vcpu_touch(2, VA, true), MODEL_TOUCH_READ_ONLY);
     assert_no_stale_reads();
     assert_int_equal(mmu_flush_stats()->local, 1);
-    assert_int_equal(model_counters()->tlb_flush_vcpus, 1);
+    assert_int_equal(model_counters()->invlpg_vcpus, 1);
 }
 
 /* No vcpu has it loaded, so no TLB can hold its entries: no flush at all, counted. */
@@ -272,6 +273,104 @@ static void test_secondary_vcpus_are_in_the_kernel_spaces_mask(void **state)
     harness_on_vcpu(1);
     assert_int_equal(aspace_vcpu_up(), -XEN_EINVAL);   /* up already: reported */
     assert_int_equal(pvmmu_error_count(), 1);
+}
+
+/* --- the flush mask, read when the batch is issued ------------------------------------------ */
+
+/*
+ * vcpu 0 unmaps a page of a space loaded nowhere, in a lazy section; before
+ * the batch goes out vcpu 1 loads the space and caches the page (from the old
+ * tables: the update is still queued).  Deciding at queueing time would send no
+ * flush; at issue, the mask names vcpu 1 and the shootdown reaches it.
+ */
+static void test_a_vcpu_that_loads_the_space_between_queueing_and_issue_is_flushed(void **state)
+{
+    (void)state;
+    struct aspace *as = space_loaded_on(0);
+    assert_int_equal(aspace_pin(as), 0);
+
+    run_on(0);
+    lazy_mmu_enter();
+    assert_int_equal(mmu_unmap_range(as, VA, 1), 0);
+    switch_on(1, as);
+    assert_int_equal(model_vcpu_touch(1, VA, true), MODEL_TOUCH_OK);   /* cached, old tables */
+    run_on(0);
+    mmu_flush_stats_reset();
+    model_reset_counters();
+    assert_int_equal(lazy_mmu_leave(), 0);
+    assert_int_equal(model_vcpu_touch(1, VA, false), MODEL_TOUCH_NOT_MAPPED);
+    assert_no_stale_reads();
+    assert_int_equal(mmu_flush_stats()->multi, 1);
+    assert_int_equal(mmu_flush_stats()->avoided, 0);
+    assert_int_equal(model_counters()->invlpg_vcpus, 1);
+    assert_no_errors();
+}
+
+/* The other way: the only vcpu that had it switches away before the issue; no flush is sent. */
+static void test_a_mask_that_empties_before_issue_costs_no_flush(void **state)
+{
+    (void)state;
+    struct aspace *as = space_loaded_on(1u << 1);
+
+    run_on(0);
+    lazy_mmu_enter();
+    assert_int_equal(mmu_protect_range(as, VA, 1, PROT_READ_ONLY), 0);
+    switch_on(1, aspace_kernel());     /* issued on vcpu 1 (not lazy there) */
+    assert_int_equal(as->loaded_on, 0);
+    run_on(0);
+    model_reset_counters();
+    assert_int_equal(lazy_mmu_leave(), 0);
+    assert_int_equal(model_counters()->tlb_flushes + model_counters()->invlpgs, 0);
+    assert_int_equal(mmu_flush_stats()->avoided, 1);
+    assert_no_errors();
+}
+
+/*
+ * The window after the read: vcpu 1 loads the space and caches the page while
+ * vcpu 0's trap is on its way (the mask was read empty, the update not yet
+ * applied).  Its bit is set before it could cache anything, so the batch, reading
+ * the mask again once the trap returns, flushes it: one late shootdown.
+ */
+static struct aspace *late_space;
+
+static void vcpu1_loads_the_space_and_caches_the_page(void)
+{
+    switch_on(1, late_space);
+    assert_int_equal(model_vcpu_touch(1, VA, true), MODEL_TOUCH_OK);
+}
+
+static void test_a_vcpu_that_loads_the_space_while_the_trap_is_on_its_way_is_flushed_late(void **state)
+{
+    (void)state;
+    late_space = space_loaded_on(0);
+    assert_int_equal(aspace_pin(late_space), 0);
+
+    run_on(0);
+    mmu_flush_stats_reset();
+    model_on_next_trap(vcpu1_loads_the_space_and_caches_the_page);
+    assert_int_equal(mmu_unmap_range(late_space, VA, 1), 0);
+    assert_int_equal(model_vcpu_touch(1, VA, false), MODEL_TOUCH_NOT_MAPPED);
+    assert_no_stale_reads();
+    assert_int_equal(mmu_flush_stats()->avoided, 1);
+    assert_int_equal(mmu_flush_stats()->late, 1);
+    assert_no_errors();
+}
+
+/* update_va_mapping's own flush reaches every vcpu with the current space loaded (UVMF_MULTI), in one trap. */
+static void test_update_va_mapping_flushes_the_vcpus_that_have_the_space_in_the_same_entry(void **state)
+{
+    (void)state;
+    struct aspace *as = space_loaded_on(1u << 0 | 1u << 2);
+    cache_on_every_vcpu_that_has_it(as);
+
+    run_on(0);
+    model_reset_counters();
+    assert_int_equal(mmu_update_va_mapping(VA, PTE_NONE, UVMF_INVLPG | UVMF_LOCAL), 0);
+    assert_int_equal(model_counters()->traps, 1);
+    assert_int_equal(model_vcpu_touch(2, VA, false), MODEL_TOUCH_NOT_MAPPED);
+    assert_no_stale_reads();
+    assert_int_equal(model_counters()->invlpg_vcpus, 2);
+    assert_no_errors();
 }
 
 /* --- letting go before an unpin or destroy (xen_drop_mm_ref) ------------------------------ */
@@ -457,6 +556,10 @@ int main(void)
         SMP_TEST(test_each_vcpu_has_its_own_current_space),
         SMP_TEST(test_a_switch_away_clears_the_old_mask_only_once_issued),
         SMP_TEST(test_secondary_vcpus_are_in_the_kernel_spaces_mask),
+        SMP_TEST(test_a_vcpu_that_loads_the_space_between_queueing_and_issue_is_flushed),
+        SMP_TEST(test_a_mask_that_empties_before_issue_costs_no_flush),
+        SMP_TEST(test_a_vcpu_that_loads_the_space_while_the_trap_is_on_its_way_is_flushed_late),
+        SMP_TEST(test_update_va_mapping_flushes_the_vcpus_that_have_the_space_in_the_same_entry),
         SMP_TEST(test_unpinning_a_space_loaded_on_other_vcpus_makes_them_let_go_first),
         SMP_TEST(test_destroying_a_space_loaded_elsewhere_makes_it_let_go_first),
         SMP_TEST(test_an_unpin_nobody_else_has_loaded_calls_no_one),
