@@ -465,7 +465,9 @@ static int switch_locked(struct switch_state *sw, struct aspace *as)
                     as->id);
         return -XEN_EBUSY;
     }
-    if (!as->pinned)
+    bool was_unpinned = !as->pinned;
+
+    if (was_unpinned)
         rc = aspace_pin_locked(as);
     op.arg1.mfn = mfn_x(p2m_lookup(as->root));
     if (!rc)
@@ -481,6 +483,9 @@ static int switch_locked(struct switch_state *sw, struct aspace *as)
         touch(sw, as);
         registry_set_current(as);
     }
+    /* A pin made here must reach Xen before other vCPUs can see `pinned` (pinning/pin.c). */
+    if (!rc && was_unpinned && registry_others_up())
+        rc = lazy_mmu_flush();
     return rc;
 }
 

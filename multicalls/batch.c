@@ -67,9 +67,10 @@ static struct mc_batch *here(void)
 }
 static mc_hook_fn before_issue;
 
+/* Set again and again, from any vCPU, always to the same function: atomic, so a reader sees it whole. */
 void mc_set_before_issue(mc_hook_fn fn)
 {
-    before_issue = fn;
+    __atomic_store_n(&before_issue, fn, __ATOMIC_RELEASE);
 }
 
 /* Lazy mode lives in lazy.c; it needs to see the depth and flush. */
@@ -540,9 +541,11 @@ int mc_flush(void)
     int result = 0;
 
     /* Last-moment requests (tables/pending.c's deferred hooks) join the batch first. */
-    if (before_issue) {
+    mc_hook_fn hook = __atomic_load_n(&before_issue, __ATOMIC_ACQUIRE);
+
+    if (hook) {
         b->issuing++;
-        before_issue();
+        hook();
         b->issuing--;
     }
     queue_flushes(b);

@@ -126,6 +126,13 @@ int aspace_pin(struct aspace *as)
 
     aspace_lock(as);
     rc = aspace_pin_locked(as);
+    /*
+     * With other vCPUs up, `pinned` is seen by them as soon as the lock goes: the
+     * pin must be in Xen by then (a switch elsewhere would load a tree whose
+     * frames are still writable).  Alone, it may wait in the caller's batch.
+     */
+    if (!rc && registry_others_up())
+        rc = lazy_mmu_flush();
     aspace_unlock(as);
     return rc;
 }

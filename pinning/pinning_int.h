@@ -27,6 +27,7 @@ void aspace_unlock(const struct aspace *as);
 /* Which vCPUs run pvmmu (aspace_vcpu_up / down): pin_all and unpin_all need this one alone. */
 void registry_vcpu_up(unsigned long bit);
 void registry_vcpu_down(unsigned long bit);
+bool registry_others_up(void);
 /* The body of aspace_pin, for a caller that holds the space's lock (aspace_switch). */
 int aspace_pin_locked(struct aspace *as);
 int aspace_unpin_locked(struct aspace *as);

@@ -48,6 +48,11 @@ void aspace_unlock(const struct aspace *as) { spin_unlock(lock_of(as)); }
 void registry_vcpu_up(unsigned long bit) { __atomic_fetch_or(&vcpus_up, bit, __ATOMIC_SEQ_CST); }
 void registry_vcpu_down(unsigned long bit) { __atomic_fetch_and(&vcpus_up, ~bit, __ATOMIC_SEQ_CST); }
 
+bool registry_others_up(void)
+{
+    return __atomic_load_n(&vcpus_up, __ATOMIC_SEQ_CST) & ~(1UL << vcpu_slot());
+}
+
 static bool alone(const char *what)
 {
     unsigned long others = __atomic_load_n(&vcpus_up, __ATOMIC_SEQ_CST) & ~(1UL << vcpu_slot());

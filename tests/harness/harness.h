@@ -83,6 +83,13 @@ unsigned int harness_current_vcpu(void);
  */
 void harness_during_next_call_function(void (*fn)(void));
 unsigned long harness_call_function_targets(void);   /* so far, in all */
+/*
+ * Threads: with harness_threads(true) each vcpu is a thread (harness_on_vcpu is
+ * per thread) and the call-function hook posts to the targets' mailboxes; a
+ * vcpu thread answers them when it calls harness_poll_calls(), between pvmmu calls.
+ */
+void harness_threads(bool on);
+void harness_poll_calls(void);
 
 /*
  * frame_alloc fault injection: the nth allocation from now (1 = the next)

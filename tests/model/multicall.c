@@ -38,11 +38,11 @@ bool model_enter_hypercall(long *injected)
     void (*fn)(void) = on_next_trap;
 
     if (fn) {
-        unsigned int me = model.cur_vcpu;
+        unsigned int me = model_cur_vcpu;
 
         on_next_trap = NULL;
         fn();
-        model.cur_vcpu = me;
+        model_cur_vcpu = me;
     }
     model.counters.traps++;
     if (!countdown(&model.fail_call_in))
@@ -116,7 +116,7 @@ long model_memory_op(unsigned int cmd, void *arg)
     return 0;
 }
 
-long hv_memory_op(unsigned int cmd, void *arg)
+static long hv_memory_op_unlocked(unsigned int cmd, void *arg)
 {
     long injected;
     if (model_enter_hypercall(&injected)) {
@@ -124,6 +124,16 @@ long hv_memory_op(unsigned int cmd, void *arg)
         return injected;
     }
     return model_memory_op(cmd, arg);
+}
+
+long hv_memory_op(unsigned int cmd, void *arg)
+{
+    long rc;
+
+    model_lock();
+    rc = hv_memory_op_unlocked(cmd, arg);
+    model_unlock();
+    return rc;
 }
 
 /*
@@ -163,7 +173,7 @@ static void scribble(multicall_entry_t *e)
     memset(e, 0xaa, sizeof(*e));
 }
 
-long hv_multicall(multicall_entry_t *calls, unsigned int count)
+static long hv_multicall_unlocked(multicall_entry_t *calls, unsigned int count)
 {
     long injected;
     model.counters.multicall_calls++;
@@ -183,4 +193,14 @@ long hv_multicall(multicall_entry_t *calls, unsigned int count)
         calls[i].result = (xen_ulong_t)rc;
     }
     return 0;
+}
+
+long hv_multicall(multicall_entry_t *calls, unsigned int count)
+{
+    long rc;
+
+    model_lock();
+    rc = hv_multicall_unlocked(calls, count);
+    model_unlock();
+    return rc;
 }

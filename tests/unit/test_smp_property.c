@@ -274,12 +274,6 @@ static void run_sequence(uint64_t seed)
     harness_shutdown();
 }
 
-static unsigned long env_number(const char *name, unsigned long fallback)
-{
-    const char *s = getenv(name);
-    return s && *s ? strtoul(s, NULL, 0) : fallback;
-}
-
 static void test_random_interleavings_never_read_through_a_missed_shootdown(void **state)
 {
     (void)state;
