@@ -75,3 +75,13 @@ bool spin_holding_any(void)
 
     return held && *held;
 }
+
+/*M:700 SMP: what is left.  The walk after a failed batch (mmu/fresh.c) reconciles
+ * every pinned space, other vCPUs' included, and walks tables they may be changing;
+ * it should keep to the spaces its own batch touched.  A subtree hooked into two
+ * spaces at once from two vCPUs is claimed record by record, not as a whole.  A
+ * deferred hook queued by a flush forced at the last moment lands after that
+ * batch's shootdowns (B:150).  pin_all / unpin_all want the other vCPUs parked
+ * rather than walking under the locks.  Shadow paging is vCPU 0's alone.  And the
+ * kernels implement the call-function hook for one vCPU only: the event-channel
+ * IPI is issue 11, item 1. :*/
