@@ -20,6 +20,9 @@
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define BUILD_BUG_ON(cond) _Static_assert(!(cond), #cond)
 
+/* This vCPU's index in per-vCPU state: platform_vcpu_id(), checked (lib/vcpu.c). */
+unsigned vcpu_slot(void);
+
 /* Errors are Xen's own numbering (XEN_EINVAL, ...), returned negated, as Xen does. */
 #include <xen/errno.h>
 

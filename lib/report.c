@@ -8,8 +8,12 @@
 #include <xen/pvmmu/platform.h>
 #include <xen/pvmmu/report.h>
 #include "lib/lib_int.h"
+#include "lib/spinlock.h"
 
 #define KEPT 8
+
+/* Any vCPU may report at any moment: the ring and the count are shared (docs/smp-locks.md). */
+static struct spinlock report_lock = SPINLOCK_INIT(LOCK_REPORT);
 
 /* The last KEPT reports, newest at recent[(error_count - 1) % KEPT]. */
 static char recent[KEPT][256];
@@ -18,19 +22,23 @@ static unsigned long error_count;
 void pvmmu_error(const char *fmt, ...)
 {
     va_list ap;
-
-    char *text = recent[error_count % KEPT];
+    char text[sizeof(recent[0])];
 
     va_start(ap, fmt);
-    pvmmu_vsnprintf(text, sizeof(recent[0]), fmt, ap);
+    pvmmu_vsnprintf(text, sizeof(text), fmt, ap);
     va_end(ap);
-    error_count++;
+    spin_lock(&report_lock);
+    mem_copy(recent[error_count % KEPT], text, sizeof(text));
+    __atomic_store_n(&error_count, error_count + 1, __ATOMIC_RELEASE);
+    spin_unlock(&report_lock);
     platform_log(text);
 }
 
 const char *pvmmu_last_error(void)
 {
-    return error_count ? recent[(error_count - 1) % KEPT] : "";
+    unsigned long n = pvmmu_error_count();
+
+    return n ? recent[(n - 1) % KEPT] : "";
 }
 
 static bool contains(const char *text, const char *needle)
@@ -49,19 +57,23 @@ static bool contains(const char *text, const char *needle)
 bool pvmmu_error_seen(const char *needle)
 {
     unsigned long i;
+    bool seen = false;
 
-    for (i = 0; i < KEPT && i < error_count; i++)
-        if (contains(recent[(error_count - 1 - i) % KEPT], needle))
-            return true;
-    return false;
+    spin_lock(&report_lock);
+    for (i = 0; i < KEPT && i < error_count && !seen; i++)
+        seen = contains(recent[(error_count - 1 - i) % KEPT], needle);
+    spin_unlock(&report_lock);
+    return seen;
 }
 
 unsigned long pvmmu_error_count(void)
 {
-    return error_count;
+    return __atomic_load_n(&error_count, __ATOMIC_ACQUIRE);
 }
 
 void pvmmu_clear_errors(void)
 {
-    error_count = 0;
+    spin_lock(&report_lock);
+    __atomic_store_n(&error_count, 0, __ATOMIC_RELEASE);
+    spin_unlock(&report_lock);
 }

@@ -28,6 +28,8 @@
 #define aspace_adopt_kernel pvmmu_aspace_adopt_kernel
 #define aspace_create pvmmu_aspace_create
 #define aspace_current pvmmu_aspace_current
+#define aspace_vcpu_up pvmmu_aspace_vcpu_up
+#define aspace_vcpu_down pvmmu_aspace_vcpu_down
 #define aspace_destroy pvmmu_aspace_destroy
 #define aspace_exists pvmmu_aspace_exists
 #define aspace_fork pvmmu_aspace_fork
@@ -182,6 +184,7 @@
 #define pfn_to_virt pvmmu_pfn_to_virt
 #define platform_log pvmmu_platform_log
 #define platform_vcpu_id pvmmu_platform_vcpu_id
+#define platform_call_function pvmmu_platform_call_function
 #define virt_to_pfn pvmmu_virt_to_pfn
 
 /* <xen/pvmmu/pte.h> */

@@ -21,31 +21,59 @@
 #include <xen/pvmmu/report.h>
 #include "mmu/table_owner.h"
 #include "mmu/mmu_int.h"
+#include "multicalls/multicalls_int.h"
+#include "lib/spinlock.h"
 
 static struct aspace pool[ASPACE_MAX];
 
 /* This vCPU's bit in a vcpumask. */
 static unsigned long this_vcpu(void)
 {
-    return 1UL << platform_vcpu_id();
+    return 1UL << vcpu_slot();
+}
+
+/*
+ * A slot's state is read by any vCPU (aspace_exists) and written by the one
+ * creating or destroying it; a slot becomes or stops being free only under the
+ * registry lock, so two vCPUs never take the same one.
+ */
+static enum aspace_state state_of(const struct aspace *as)
+{
+    return __atomic_load_n(&as->state, __ATOMIC_ACQUIRE);
+}
+
+static void set_state(struct aspace *as, enum aspace_state state)
+{
+    __atomic_store_n(&as->state, state, __ATOMIC_RELEASE);
 }
 
 static struct aspace *pool_take(void)
 {
     unsigned i;
 
+    registry_lock();
     for (i = 0; i < ASPACE_MAX; i++)
-        if (pool[i].state == AS_FREE) {
-            pool[i] = (struct aspace){ .state = AS_CONSTRUCTING, .id = i };
+        if (state_of(&pool[i]) == AS_FREE) {
+            pool[i] = (struct aspace){ .id = i };
+            set_state(&pool[i], AS_CONSTRUCTING);
+            registry_unlock();
             return &pool[i];
         }
+    registry_unlock();
     pvmmu_error("aspace_create: all %u address spaces are in use", ASPACE_MAX);
     return NULL;
 }
 
+static void pool_give_back(struct aspace *as)
+{
+    registry_lock();
+    set_state(as, AS_FREE);
+    registry_unlock();
+}
+
 bool aspace_exists(const struct aspace *as)
 {
-    return as >= pool && as < pool + ASPACE_MAX && as->state != AS_FREE;
+    return as >= pool && as < pool + ASPACE_MAX && state_of(as) != AS_FREE;
 }
 
 pfn_t aspace_root(const struct aspace *as)
@@ -76,7 +104,8 @@ int aspace_adopt_kernel(pfn_t kernel_l4)
     as->is_kernel = true;
     as->pinned = true;
     as->loaded_on = this_vcpu();
-    as->state = AS_LIVE;
+    set_state(as, AS_LIVE);
+    registry_vcpu_up(this_vcpu());
     registry_set_kernel(as);
     registry_set_current(as);
     registry_add(as);
@@ -125,7 +154,7 @@ struct aspace *aspace_create(void)
         if (aspace_has_user_root(as))
             free_root(as->user_root);
         free_root(as->root);
-        as->state = AS_FREE;
+        pool_give_back(as);
         return NULL;
     }
     copy_kernel_slots(as->root);
@@ -222,7 +251,12 @@ struct aspace *aspace_fork(struct aspace *parent)
     return child;
 }
 
-int aspace_destroy(struct aspace *as)
+/*
+ * Under the space's lock from the check to the end, so a switch to it on
+ * another vCPU comes before (and is refused by the "loaded" check) or after
+ * (and finds it gone).
+ */
+static int destroy_locked(struct aspace *as)
 {
     int rc;
 
@@ -233,17 +267,120 @@ int aspace_destroy(struct aspace *as)
                                     : "it is the current address space (switch away first)");
         return -XEN_EINVAL;
     }
-    as->state = AS_TEARING_DOWN;
+    set_state(as, AS_TEARING_DOWN);
     if (as->pinned) {
-        rc = aspace_unpin(as);
+        rc = aspace_unpin_locked(as);
         if (rc)
             return rc;
     }
     /* Unpinned: the tables are plain memory, and freeing them costs no trap. */
     rc = pt_walk(as, free_table, NULL);
     registry_remove(as);
-    as->state = AS_FREE;
+    pool_give_back(as);
     return rc;
+}
+
+/*E:550 Letting go on the other vCPUs first (Linux's xen_drop_mm_ref).
+ *
+ * Xen holds a reference on every root a vCPU has loaded, so a space another
+ * vCPU has loaded cannot be unpinned (its frames stay typed, and making them
+ * writable again fails) or freed.  Before an unpin or destroy, every other vCPU
+ * in its loaded_on is asked, through the platform's call-function, to let go:
+ * on the target, drop_here switches to the kernel's space if the space is its
+ * current one, and issues its batch, so that the switch (or a switch away that
+ * was still queued) reaches Xen and switch_settled clears its bit.
+ *
+ * The race with a switch to the space on a third vCPU is settled by the space's
+ * lock: the unpin marks the space `dropping` under it before it calls anyone,
+ * and a switch checks that mark and sets its own bit under it.  A switch that
+ * took the lock first has its bit set, so it is asked like the others; one that
+ * comes after is refused with -XEN_EBUSY until the unpin is done.  So once the
+ * calls return, no bit but this vCPU's can appear, and the unpin goes on under
+ * the lock.  No lock is held during the calls: a target may be waiting for one.
+ * This vCPU's own bit is no obstacle: if the space is its current one the unpin
+ * is refused as before, and a switch away still queued here goes to Xen before
+ * the unpin, in the same batch. :*/
+static void drop_here(void *data)
+{
+    struct aspace *as = data;
+
+    if (aspace_current() == as)
+        aspace_switch(aspace_kernel());
+    if (__atomic_load_n(&as->loaded_on, __ATOMIC_SEQ_CST) & this_vcpu())
+        mc_flush();
+}
+
+#define DROP_ROUNDS 2
+
+static int drop_others(struct aspace *as, const char *what)
+{
+    unsigned long others = 0;
+    unsigned round;
+
+    if (spin_holding_any())
+        pvmmu_error("%s of address space %u: a lock is held while calling other vCPUs", what, as->id);
+    for (round = 0; round <= DROP_ROUNDS; round++) {
+        others = __atomic_load_n(&as->loaded_on, __ATOMIC_SEQ_CST) & ~this_vcpu();
+        if (!others || round == DROP_ROUNDS)
+            break;
+        mmu_note_drop(others);
+        platform_call_function(others, drop_here, as);
+    }
+    if (!others)
+        return 0;
+    pvmmu_error("%s of address space %u: vCPUs (mask 0x%lx) still have it loaded after they were "
+                "asked to let go", what, as->id, others);
+    return -XEN_EBUSY;
+}
+
+/*
+ * Mark `as` dropping and make the others let go; then, under the lock again,
+ * `finish` (the unpin or the destroy).  A refusal that needs no one's help
+ * (not pinned, the current space, ...) goes straight to `finish`, which reports it.
+ */
+static bool refused_anyway(const struct aspace *as)
+{
+    return !aspace_exists(as) || as->is_kernel || as == aspace_current();
+}
+
+static int after_others_let_go(struct aspace *as, bool only_if_pinned, const char *what,
+                               int (*finish)(struct aspace *as))
+{
+    bool needs_them;
+    int rc = 0;
+
+    aspace_lock(as);
+    needs_them = !refused_anyway(as) && (as->pinned || !only_if_pinned);
+    if (needs_them && as->dropping) {
+        pvmmu_error("%s of address space %u: another vCPU is unpinning or destroying it", what, as->id);
+        aspace_unlock(as);
+        return -XEN_EBUSY;
+    }
+    if (needs_them) {
+        as->dropping = true;
+        aspace_unlock(as);
+        rc = drop_others(as, what);
+        aspace_lock(as);
+        as->dropping = false;
+    }
+    if (!rc)
+        rc = finish(as);
+    aspace_unlock(as);
+    return rc;
+}
+
+int aspace_destroy(struct aspace *as)
+{
+    if (!aspace_exists(as)) {
+        pvmmu_error("aspace_destroy: not an address space (destroyed twice?)");
+        return -XEN_EINVAL;
+    }
+    return after_others_let_go(as, false, "destroy", destroy_locked);
+}
+
+int aspace_unpin(struct aspace *as)
+{
+    return after_others_let_go(as, true, "unpin", aspace_unpin_locked);
 }
 
 /* What NEW_USER_BASEPTR loads for `as`: its user root, or none (mfn 0). */
@@ -265,60 +402,101 @@ static long load_roots_now(const struct aspace *as)
 }
 
 /*
+ * `loaded_on` says which vCPUs may hold a space's TLB entries: a vCPU's bit is
+ * set when it queues a switch to the space (before the batch loading it can
+ * be issued, so a flush that Xen reads the mask for after an update cannot
+ * miss it), and cleared only once the batch that switches it away has been
+ * issued (until then the old root is still loaded there).  Atomic, because a
+ * vCPU flushing the space reads the mask while others switch.
+ */
+static void mark_loaded(struct aspace *as)
+{
+    __atomic_fetch_or(&as->loaded_on, this_vcpu(), __ATOMIC_SEQ_CST);
+}
+
+static void unmark_loaded(struct aspace *as)
+{
+    __atomic_fetch_and(&as->loaded_on, ~this_vcpu(), __ATOMIC_SEQ_CST);
+}
+
+/*
  * A switch names its space current as soon as it is queued, so the rest of a
  * lazy section sees it; but the batch that loads it can still fail (its pin,
  * or the base-pointer loads themselves), and then the CPU is where it was.
  * One callback per batch remembers where that was and, if the batch failed,
  * loads it again (harmless if it never left) and says so: otherwise pvmmu would
  * believe another space loaded, and let the one really loaded be unpinned
- * (found by the hypercalls fuzzer).
+ * (found by the hypercalls fuzzer).  It also settles the masks: every space
+ * the batch switched from or to keeps this vCPU's bit only if it is the one
+ * loaded now.  Per vCPU, as the batch is.
  */
-static struct aspace *loaded_before_batch;
-static bool switch_queued;
+#define SWITCHES_MAX 8
 
-/*
- * This vCPU leaves `from` for `to`: from then on only `to` can have entries in
- * its TLB (the root load flushes the rest), so only `to` needs its flushes.
- */
-static void move_here(struct aspace *from, struct aspace *to)
+struct switch_state {
+    struct aspace *before;                 /* loaded when this batch's first switch was queued */
+    struct aspace *touched[SWITCHES_MAX];  /* switched from or to in this batch */
+    unsigned nr_touched;
+    bool queued;
+};
+static struct switch_state sw_on[PVMMU_MAX_VCPUS];
+
+static void touch(struct switch_state *sw, struct aspace *as)
 {
-    if (from)
-        from->loaded_on &= ~this_vcpu();
-    to->loaded_on |= this_vcpu();
+    unsigned i;
+
+    for (i = 0; i < sw->nr_touched; i++)
+        if (sw->touched[i] == as)
+            return;
+    sw->touched[sw->nr_touched++] = as;
 }
 
 static void switch_settled(void *data, int result)
 {
-    struct aspace *wanted = data, *back = loaded_before_batch;
+    struct switch_state *sw = data;
+    struct aspace *back = sw->before, *now;
+    unsigned i;
     long rc;
 
-    switch_queued = false;
-    if (!result || !aspace_exists(back))
-        return;
-    rc = load_roots_now(back);
-    pvmmu_error("switch to address space %u failed (%d): address space %u is loaded again%s", wanted->id,
-                result, back->id, rc ? " (but reloading it failed too)" : "");
-    move_here(aspace_current(), back);
-    registry_set_current(back);
+    sw->queued = false;
+    if (result && aspace_exists(back)) {
+        rc = load_roots_now(back);
+        pvmmu_error("switch to address space %u failed (%d): address space %u is loaded again%s",
+                    aspace_current()->id, result, back->id,
+                    rc ? " (but reloading it failed too)" : "");
+        mark_loaded(back);
+        registry_set_current(back);
+    }
+    now = aspace_current();
+    for (i = 0; i < sw->nr_touched; i++)
+        if (sw->touched[i] != now)
+            unmark_loaded(sw->touched[i]);
+    sw->nr_touched = 0;
 }
 
-int aspace_switch(struct aspace *as)
+/*
+ * The checks, the pin and the mark happen under the space's lock: an unpin or
+ * destroy on another vCPU sees either the mark (and drops this vCPU's
+ * reference first, docs/smp-locks.md) or nothing yet (and this switch then
+ * finds the space as that left it).
+ */
+static int switch_locked(struct switch_state *sw, struct aspace *as)
 {
     struct mmuext_op op = { .cmd = MMUEXT_NEW_BASEPTR };
     int rc = 0;
 
-    if (!aspace_exists(as)) {
-        pvmmu_error("aspace_switch: %p is not an address space", (void *)as);
+    if (!aspace_exists(as) || state_of(as) == AS_TEARING_DOWN) {
+        pvmmu_error("aspace_switch to address space %u: it is being destroyed", as->id);
         return -XEN_EINVAL;
     }
-    lazy_mmu_enter();
-    if (!switch_queued) {
-        loaded_before_batch = aspace_current();
-        rc = mc_callback(switch_settled, as);
-        switch_queued = !rc;
+    if (as->dropping) {
+        pvmmu_error("aspace_switch to address space %u: another vCPU is unpinning or destroying it",
+                    as->id);
+        return -XEN_EBUSY;
     }
-    if (!rc && !as->pinned)
-        rc = aspace_pin(as);
+    bool was_unpinned = !as->pinned;
+
+    if (was_unpinned)
+        rc = aspace_pin_locked(as);
     op.arg1.mfn = mfn_x(p2m_lookup(as->root));
     if (!rc)
         rc = mc_mmuext(&op);
@@ -327,10 +505,74 @@ int aspace_switch(struct aspace *as)
     if (!rc)
         rc = mc_mmuext(&op);
     if (!rc) {
-        move_here(aspace_current(), as);
+        mark_loaded(as);
+        if (aspace_current())
+            touch(sw, aspace_current());
+        touch(sw, as);
         registry_set_current(as);
     }
+    /* A pin made here must reach Xen before other vCPUs can see `pinned` (pinning/pin.c). */
+    if (!rc && was_unpinned && registry_others_up())
+        rc = lazy_mmu_flush();
+    return rc;
+}
+
+int aspace_switch(struct aspace *as)
+{
+    struct switch_state *sw = &sw_on[vcpu_slot()];
+    int rc = 0;
+
+    if (!aspace_exists(as)) {
+        pvmmu_error("aspace_switch: %p is not an address space", (void *)as);
+        return -XEN_EINVAL;
+    }
+    lazy_mmu_enter();
+    if (sw->nr_touched + 2 > SWITCHES_MAX)
+        rc = lazy_mmu_flush();     /* settles the switches queued so far */
+    if (!rc && !sw->queued) {
+        sw->before = aspace_current();
+        rc = mc_callback(switch_settled, sw);
+        sw->queued = !rc;
+    }
+    if (!rc) {
+        aspace_lock(as);
+        rc = switch_locked(sw, as);
+        aspace_unlock(as);
+    }
     return lazy_mmu_leave_after(rc);
+}
+
+/*
+ * A secondary vCPU comes up on the kernel's root (VCPUOP_initialise with the
+ * kernel's cr3): from then on it may hold the kernel space's TLB entries, and
+ * the kernel space is its current one.  Going down it must be on the kernel
+ * space with nothing queued.
+ */
+int aspace_vcpu_up(void)
+{
+    if (!aspace_kernel() || aspace_current()) {
+        pvmmu_error("aspace_vcpu_up on vCPU %u: %s", platform_vcpu_id(),
+                    !aspace_kernel() ? "no kernel address space yet" : "this vCPU is up already");
+        return -XEN_EINVAL;
+    }
+    mark_loaded(aspace_kernel());
+    registry_set_current(aspace_kernel());
+    registry_vcpu_up(this_vcpu());
+    return 0;
+}
+
+int aspace_vcpu_down(void)
+{
+    if (!aspace_kernel() || aspace_current() != aspace_kernel() || mc_pending() || lazy_mmu_active()) {
+        pvmmu_error("aspace_vcpu_down on vCPU %u: %s", platform_vcpu_id(),
+                    aspace_current() != aspace_kernel() ? "not on the kernel's address space"
+                                                        : "requests are still queued, or lazy mode is on");
+        return -XEN_EINVAL;
+    }
+    unmark_loaded(aspace_kernel());
+    registry_set_current(NULL);
+    registry_vcpu_down(this_vcpu());
+    return 0;
 }
 
 /*
@@ -342,12 +584,11 @@ void mmu_forget_state(void)
     unsigned i;
 
     for (i = 0; i < ASPACE_MAX; i++)
-        pool[i].state = AS_FREE;
+        set_state(&pool[i], AS_FREE);
     registry_forget();
     table_owner_forget();
     layout_forget();
-    switch_queued = false;
-    loaded_before_batch = NULL;
+    mem_set(sw_on, 0, sizeof(sw_on));
     fresh_forget();
-    mc_reset();
+    mc_reset_all();
 }

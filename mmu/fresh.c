@@ -25,33 +25,39 @@
 
 #define FRESH_MAX 64
 
-static pfn_t fresh[FRESH_MAX];
-static bool fresh_owned[FRESH_MAX];   /* allocated by pvmmu itself (range ops): ours to free */
-static bool fresh_reached[FRESH_MAX];
-static unsigned nr_fresh;
-static bool armed;
+/* Per vCPU, as the batch is: the tables fresh in this vCPU's batch. */
+struct fresh_list {
+    pfn_t pfn[FRESH_MAX];
+    bool owned[FRESH_MAX];   /* allocated by pvmmu itself (range ops): ours to free */
+    bool reached[FRESH_MAX];
+    unsigned n;
+    bool armed;
+};
+static struct fresh_list fl_on[PVMMU_MAX_VCPUS];
 
 static void recover_after_failed_batch(void);
 
 static void batch_issued(void *unused, int result)
 {
+    struct fresh_list *const fl = &fl_on[vcpu_slot()];
     (void)unused;
     if (result)
         recover_after_failed_batch();
-    nr_fresh = 0;
-    armed = false;
+    fl->n = 0;
+    fl->armed = false;
 }
 
 /* Make sure the batch will tell us when it is issued. */
 static int arm(void)
 {
+    struct fresh_list *const fl = &fl_on[vcpu_slot()];
     int rc;
 
-    if (armed)
+    if (fl->armed)
         return 0;
     rc = mc_callback(batch_issued, NULL);
     if (!rc)
-        armed = true;
+        fl->armed = true;
     return rc;
 }
 
@@ -61,41 +67,45 @@ static int make_room(unsigned count)
     return count < FRESH_MAX ? 0 : lazy_mmu_flush();
 }
 
+/* Every vCPU's lists: the machine underneath was replaced. */
 void fresh_forget(void)
 {
-    batch_issued(NULL, 0);
-    pending_forget();
+    mem_set(fl_on, 0, sizeof(fl_on));
+    pending_forget_all();
 }
 
 bool table_is_fresh(pfn_t table)
 {
+    struct fresh_list *const fl = &fl_on[vcpu_slot()];
     unsigned i;
 
-    for (i = 0; i < nr_fresh; i++)
-        if (pfn_eq(fresh[i], table))
+    for (i = 0; i < fl->n; i++)
+        if (pfn_eq(fl->pfn[i], table))
             return true;
     return false;
 }
 
 int fresh_table_add(pfn_t table)
 {
-    int rc = make_room(nr_fresh);
+    struct fresh_list *const fl = &fl_on[vcpu_slot()];
+    int rc = make_room(fl->n);
 
     if (rc)
         return rc;
-    fresh_owned[nr_fresh] = false;
-    fresh[nr_fresh++] = table;
+    fl->owned[fl->n] = false;
+    fl->pfn[fl->n++] = table;
     return arm();
 }
 
 /* pvmmu allocated this fresh table itself: if its hook never lands, pvmmu frees it. */
 void fresh_table_owned(pfn_t table)
 {
+    struct fresh_list *const fl = &fl_on[vcpu_slot()];
     unsigned i;
 
-    for (i = 0; i < nr_fresh; i++)
-        if (pfn_eq(fresh[i], table))
-            fresh_owned[i] = true;
+    for (i = 0; i < fl->n; i++)
+        if (pfn_eq(fl->pfn[i], table))
+            fl->owned[i] = true;
 }
 
 /*E:350 When the batch fails.  Some of it may have been done and some not, and
@@ -108,29 +118,32 @@ void fresh_table_owned(pfn_t table)
  * unhook that did not happen leaves it so), a fresh one none reaches is no one's. :*/
 static int note_reached(pfn_t table, int level, void *ctx)
 {
+    struct fresh_list *const fl = &fl_on[vcpu_slot()];
     unsigned i;
 
     table_owner_claim(ctx, table, level);     /* (re)made: an unhook that failed had dropped it */
-    for (i = 0; i < nr_fresh; i++)
-        if (pfn_eq(fresh[i], table))
-            fresh_reached[i] = true;
+    for (i = 0; i < fl->n; i++)
+        if (pfn_eq(fl->pfn[i], table))
+            fl->reached[i] = true;
     return 0;
 }
 
 static void recover_after_failed_batch(void)
 {
+    struct fresh_list *const fl = &fl_on[vcpu_slot()];
     struct aspace *as;
     unsigned i;
 
     pending_forget();       /* what was asked is not what is: read the tables as they are */
-    for (i = 0; i < nr_fresh; i++)
-        fresh_reached[i] = false;
+    for (i = 0; i < fl->n; i++)
+        fl->reached[i] = false;
     /*
      * Every tree counts for "reached", pinned or not: a callback that ran before
      * this one may already have brought a space back to unpinned (a pin in the
      * same batch that failed), and its tables are still linked (found by the
      * hypercalls fuzzer: the table was freed, then pinned again with its tree).
      */
+    registry_lock();     /* the list; the tables of spaces other vCPUs change may still move (docs/smp-locks.md) */
     for (as = registry_first(); as; as = registry_next(as)) {
         if (as->is_kernel)
             continue;
@@ -138,11 +151,12 @@ static void recover_after_failed_batch(void)
             reconcile_pinned(as);
         pt_walk(as, note_reached, as);
     }
-    for (i = 0; i < nr_fresh; i++) {
-        if (fresh_reached[i])
+    registry_unlock();
+    for (i = 0; i < fl->n; i++) {
+        if (fl->reached[i])
             continue;
-        table_owner_release(fresh[i]);
-        if (fresh_owned[i] && !reconcile_release_table(fresh[i]))
-            frame_free(fresh[i]);
+        table_owner_release(fl->pfn[i]);
+        if (fl->owned[i] && !reconcile_release_table(fl->pfn[i]))
+            frame_free(fl->pfn[i]);
     }
 }

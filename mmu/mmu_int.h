@@ -8,6 +8,7 @@
 
 #include <xen/pvmmu/mmu.h>
 #include "pinning/pinning_int.h"
+#include "multicalls/multicalls_int.h"
 
 /* mmu/fresh.c: tables allocated in this batch, still writable until it is issued. */
 bool table_is_fresh(pfn_t table);
@@ -17,15 +18,12 @@ void fresh_forget(void);
 
 /*
  * mmu/tlb.c: flush every vCPU that has `as` loaded (aspace.loaded_on), none if
- * none has; and what it sent: nothing (loaded nowhere), local, or a vcpumask.
+ * none has, decided when the batch is issued; `va` one page or MC_FLUSH_ALL.
+ * What was sent, and the calls before unpins / destroys, counted at issue.
  */
-int mmu_flush_space(const struct aspace *as);
-struct mmu_flush_stats {
-    uint64_t avoided;
-    uint64_t local;
-    uint64_t multi;
-};
-const struct mmu_flush_stats *mmu_flush_stats(void);
+int mmu_flush_space(const struct aspace *as, uint64_t va);
+void mmu_note_drop(unsigned long vcpus);
+const struct mc_shootdowns *mmu_flush_stats(void);
 void mmu_flush_stats_reset(void);
 
 /* Forget all state: the machine underneath was replaced (hosted tests boot one per case). */

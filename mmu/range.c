@@ -164,10 +164,10 @@ static int sync_view(void)
  * caches no translation, nor paging-structure entry, for a non-present entry,
  * so a map that only filled empty entries has nothing to flush (`stale` false).
  */
-static int end_range(const struct aspace *as, int rc, bool stale)
+static int end_range(const struct aspace *as, int rc, bool stale, uint64_t va, uint64_t count)
 {
     if (!rc && stale)
-        rc = mmu_flush_space(as);
+        rc = mmu_flush_space(as, count == 1 ? va : MC_FLUSH_ALL);
     return lazy_mmu_leave_after(rc);
 }
 
@@ -192,7 +192,7 @@ int mmu_map_range(struct aspace *as, uint64_t va, const pfn_t *pfns, uint64_t co
         replaced_present |= mpte_present(entry_read(l1e));
         rc = set_pte(as, l1e, pte_make(pfns[i], flags | _PAGE_PRESENT));
     }
-    return end_range(as, rc, replaced_present);
+    return end_range(as, rc, replaced_present, va, count);
 }
 
 int mmu_map(struct aspace *as, uint64_t va, pfn_t pfn, uint64_t flags)
@@ -207,24 +207,30 @@ int mmu_map(struct aspace *as, uint64_t va, pfn_t pfn, uint64_t flags)
  */
 #define DOOMED_MAX 1024
 
-static pfn_t doomed[DOOMED_MAX];
-static unsigned nr_doomed;
+/* Per vCPU, as the batch whose issue frees them is. */
+struct doomed_list {
+    pfn_t pfn[DOOMED_MAX];
+    unsigned n;
+};
+static struct doomed_list doomed_on[PVMMU_MAX_VCPUS];
 
-static void free_doomed(void *unused, int result)
+static void free_doomed(void *list, int result)
 {
-    (void)unused;
-    while (nr_doomed) {
-        nr_doomed--;
+    struct doomed_list *d = list;
+
+    while (d->n) {
+        d->n--;
         if (!result)
-            frame_free(doomed[nr_doomed]);
+            frame_free(d->pfn[d->n]);
     }
 }
 
-static int doom(pfn_t table, int table_level, void *ctx)
+static int doom(pfn_t table, int table_level, void *list)
 {
+    struct doomed_list *d = list;
+
     (void)table_level;
-    (void)ctx;
-    doomed[nr_doomed++] = table;
+    d->pfn[d->n++] = table;
     return 0;
 }
 
@@ -237,24 +243,25 @@ static int unmap_subtree(struct aspace *as, mpte_t *slot, int slot_level)
 {
     pfn_t table = mpte_linked_pfn(entry_read(slot));
     int table_level = slot_level - 1;
+    struct doomed_list *d = &doomed_on[vcpu_slot()];
     unsigned before;
     int rc;
 
     if (!pfn_valid_value(table))
         return -XEN_EINVAL;
-    if (nr_doomed + PT_ENTRIES + 1 > DOOMED_MAX && (rc = lazy_mmu_flush()))
+    if (d->n + PT_ENTRIES + 1 > DOOMED_MAX && (rc = lazy_mmu_flush()))
         return rc;
-    if (!nr_doomed && as->pinned && (rc = mc_callback(free_doomed, NULL)))
+    if (!d->n && as->pinned && (rc = mc_callback(free_doomed, d)))
         return rc;
-    before = nr_doomed;
-    rc = pt_walk_subtree(table, table_level, doom, NULL);
+    before = d->n;
+    rc = pt_walk_subtree(table, table_level, doom, d);
     if (rc) {               /* a table below links a frame not ours: unhook nothing */
-        nr_doomed = before;
+        d->n = before;
         return rc;
     }
     rc = set_slot[slot_level](as, slot, PTE_NONE);
     if (!as->pinned)
-        free_doomed(NULL, rc);
+        free_doomed(d, rc);
     return rc;
 }
 
@@ -291,7 +298,7 @@ static int whole_l2(const struct aspace *as, uint64_t va, uint64_t end, mpte_t *
 
 int mmu_unmap_range(struct aspace *as, uint64_t va, uint64_t count)
 {
-    uint64_t end = va + count * PAGE_SIZE;
+    uint64_t first = va, end = va + count * PAGE_SIZE;
     int rc = check_range("unmap", as, va, count);
 
     if (!rc)
@@ -323,7 +330,7 @@ int mmu_unmap_range(struct aspace *as, uint64_t va, uint64_t count)
             rc = set_pte(as, slot, PTE_NONE);
         va += PAGE_SIZE;
     }
-    return end_range(as, rc, true);
+    return end_range(as, rc, true, first, count);
 }
 
 /* The same entry with new permissions; the frame (even of a no-access page) is kept. */
@@ -376,7 +383,7 @@ int mmu_protect_range(struct aspace *as, uint64_t va, uint64_t count, enum mmu_p
         if (!rc && is_mapping(pte))
             rc = set_pte_preserve_ad(as, l1e, with_prot(pte, prot));
     }
-    return end_range(as, rc, true);
+    return end_range(as, rc, true, va, count);
 }
 
 int mmu_lookup(const struct aspace *as, uint64_t va, pte_t *out)

@@ -29,6 +29,16 @@
 #include <xen/pvmmu/report.h>
 #include "mmu/table_owner.h"
 #include "mmu/mmu_int.h"
+#include "lib/spinlock.h"
+
+/*
+ * The records are shared by every vCPU (a table is claimed by whichever vCPU
+ * hooks it), and a record's leaf may be freed by another vCPU's release: every
+ * access takes the lock.  A subtree is claimed record by record: two vCPUs
+ * hooking one subtree into two spaces at once is a caller's race that this does
+ * not settle (docs/smp-locks.md).
+ */
+static struct spinlock owner_lock = SPINLOCK_INIT(LOCK_OWNER);
 
 typedef uint16_t owner_record;   /* 0: no one's; else the space's id << 3 | the table's level */
 
@@ -136,10 +146,15 @@ static int set_record(pfn_t frame, owner_record r)
 
 int table_owner_claim(const struct aspace *as, pfn_t table, int level)
 {
-    return set_record(table, record_of(as, level));
+    int rc;
+
+    spin_lock(&owner_lock);
+    rc = set_record(table, record_of(as, level));
+    spin_unlock(&owner_lock);
+    return rc;
 }
 
-void table_owner_release(pfn_t table)
+static void release_record(pfn_t table)
 {
     uint64_t *e = mid_entry(table);
     owner_record *slot;
@@ -153,9 +168,26 @@ void table_owner_release(pfn_t table)
     shrink(e, table);
 }
 
+void table_owner_release(pfn_t table)
+{
+    spin_lock(&owner_lock);
+    release_record(table);
+    spin_unlock(&owner_lock);
+}
+
+static owner_record read_locked(pfn_t table)
+{
+    owner_record r;
+
+    spin_lock(&owner_lock);
+    r = read_record(table);
+    spin_unlock(&owner_lock);
+    return r;
+}
+
 bool table_owned_by(const struct aspace *as, pfn_t table, int level)
 {
-    owner_record r = read_record(table);
+    owner_record r = read_locked(table);
 
     if (as->is_kernel && !r)
         return true;     /* the domain builder's tables are not recorded */
@@ -164,7 +196,7 @@ bool table_owned_by(const struct aspace *as, pfn_t table, int level)
 
 bool table_has_owner(pfn_t table)
 {
-    return read_record(table) != 0;
+    return read_locked(table) != 0;
 }
 
 /* --- whole subtrees, for hooks and unhooks ------------------------------------ */
@@ -205,8 +237,8 @@ int table_owner_claim_subtree(const struct aspace *as, pfn_t table, int level)
     if (rc == -XEN_EBUSY) {
         pvmmu_error("hook into address space %u: table pfn 0x%llx is linked already (an L%u table "
                     "of address space %u); a table frame is linked in one place only", as->id,
-                    (unsigned long long)pfn_x(c.taken), read_record(c.taken) & 7u,
-                    read_record(c.taken) >> 3);
+                    (unsigned long long)pfn_x(c.taken), read_locked(c.taken) & 7u,
+                    read_locked(c.taken) >> 3);
         return rc;
     }
     if (rc)

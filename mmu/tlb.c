@@ -8,8 +8,7 @@
 #include <xen/pvmmu/platform.h>
 #include <xen/pvmmu/report.h>
 #include "mmu/mmu_int.h"
-
-static struct mmu_flush_stats flush_stats;
+#include "multicalls/multicalls_int.h"
 
 int mmu_flush_tlb(void)
 {
@@ -21,39 +20,34 @@ int mmu_flush_tlb(void)
 
 /*
  * After a change to `as` that may leave stale entries: flush the vCPUs that
- * have it loaded, and no others.  None: no flush at all (counted, the
- * shootdown avoided); this vCPU alone: a local flush; others too:
- * TLB_FLUSH_MULTI with the space's own vcpumask.  Xen reads that mask when
- * the batch is issued, after the updates queued before it, so a vCPU that
- * loads the space in between is flushed too.
+ * have it loaded, and no others, deciding which when the batch is issued
+ * (multicalls/batch.c, B:150): none, this one, or a vcpumask Xen reads after
+ * the updates.  One page (INVLPG) when `va` is one, else the whole TLB.
  */
-int mmu_flush_space(const struct aspace *as)
+int mmu_flush_space(const struct aspace *as, uint64_t va)
 {
-    struct mmuext_op op = { .cmd = MMUEXT_TLB_FLUSH_MULTI };
-    int rc;
+    int rc = mc_flush_tlb_of(&as->loaded_on, va);
 
-    if (!as->loaded_on) {
-        flush_stats.avoided++;
-        return 0;
-    }
-    if (as->loaded_on == 1UL << platform_vcpu_id()) {
-        flush_stats.local++;
-        return mmu_flush_tlb();
-    }
-    flush_stats.multi++;
-    op.arg2.vcpumask.p = &as->loaded_on;
-    rc = mc_mmuext(&op);
     return rc ? rc : mc_issue();
 }
 
-const struct mmu_flush_stats *mmu_flush_stats(void)
+void mmu_note_drop(unsigned long vcpus)
 {
-    return &flush_stats;
+    unsigned n = 0;
+
+    for (; vcpus; vcpus &= vcpus - 1)    /* no __builtin_popcount: without -mpopcnt it is a libgcc call */
+        n++;
+    mc_count_drop(n);
+}
+
+const struct mc_shootdowns *mmu_flush_stats(void)
+{
+    return mc_shootdowns();
 }
 
 void mmu_flush_stats_reset(void)
 {
-    flush_stats = (struct mmu_flush_stats){ 0 };
+    mc_shootdowns_reset();
 }
 
 int mmu_invlpg(uint64_t va)
@@ -74,8 +68,17 @@ int mmu_update_va_mapping(uint64_t va, pte_t val, uint64_t uvmf_flags)
 {
     mpte_t m;
     int rc = pte_to_mpte(val, &m);
+    const struct aspace *as = aspace_current();
 
-    if (!rc)
+    /*
+     * A local flush of the current space's entry is owed to every vCPU that has
+     * the space loaded: the flush is decided at issue, in this same entry
+     * (UVMF_MULTI with the space's mask).  UVMF_ALL, or a mask of the caller's
+     * own, is sent as given.
+     */
+    if (!rc && as && (uvmf_flags & UVMF_FLUSHTYPE_MASK) && !(uvmf_flags & ~UVMF_FLUSHTYPE_MASK))
+        rc = mc_update_va_mapping_of(va, m.v, uvmf_flags, &as->loaded_on);
+    else if (!rc)
         rc = mc_update_va_mapping(va, m.v, uvmf_flags);
     return rc ? rc : mc_issue();
 }

@@ -33,6 +33,7 @@
 #include <xen/pvmmu/platform.h>
 #include <xen/pvmmu/report.h>
 #include "p2m/p2m_int.h"
+#include "lib/spinlock.h"
 
 struct p2m_linear p2m_linear;
 
@@ -207,7 +208,15 @@ static int entry_store(pfn_t pfn, mfn_t mfn)
     return 0;
 }
 
-int p2m_set(pfn_t pfn, mfn_t mfn)
+/*
+ * Writers take the p2m lock (docs/smp-locks.md): two vCPUs setting entries of one
+ * missing leaf would each give it a frame of its own.  Readers take nothing: an
+ * entry is one atomic store, and a leaf is mapped in the window before any entry
+ * of it is written.
+ */
+static struct spinlock p2m_lock = SPINLOCK_INIT(LOCK_P2M);
+
+static int p2m_set_locked(pfn_t pfn, mfn_t mfn)
 {
     int rc;
 
@@ -223,6 +232,16 @@ int p2m_set(pfn_t pfn, mfn_t mfn)
     return rc;
 }
 
+int p2m_set(pfn_t pfn, mfn_t mfn)
+{
+    int rc;
+
+    spin_lock(&p2m_lock);
+    rc = p2m_set_locked(pfn, mfn);
+    spin_unlock(&p2m_lock);
+    return rc;
+}
+
 /*P:160 Identity ranges (I/O holes, where Xen lets the guest map machine frames
  * that are nobody's RAM).  Whole leaves that are still holes get the shared
  * identity leaf; a leaf of its own just has its entries written.  They are not
@@ -232,7 +251,7 @@ int p2m_set(pfn_t pfn, mfn_t mfn)
  * its mid slot, and nothing needs it yet.  And identity entries written one by one
  * are MFNs that are not ours to the toolstack, so a restore brings them back as
  * INVALID: the kernel must re-apply its I/O ranges after resume. :*/
-int p2m_set_identity(pfn_t first, uint64_t count)
+static int p2m_set_identity_locked(pfn_t first, uint64_t count)
 {
     uint64_t pfn = pfn_x(first), end = pfn_x(first) + count;
     int rc;
@@ -260,6 +279,16 @@ int p2m_set_identity(pfn_t first, uint64_t count)
         pfn++;
     }
     return 0;
+}
+
+int p2m_set_identity(pfn_t first, uint64_t count)
+{
+    int rc;
+
+    spin_lock(&p2m_lock);
+    rc = p2m_set_identity_locked(first, count);
+    spin_unlock(&p2m_lock);
+    return rc;
 }
 
 uint64_t p2m_max_pfns(void) { return p2m.max_pfns; }

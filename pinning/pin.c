@@ -122,6 +122,23 @@ static void pin_settled(void *data, int result)
 
 int aspace_pin(struct aspace *as)
 {
+    int rc;
+
+    aspace_lock(as);
+    rc = aspace_pin_locked(as);
+    /*
+     * With other vCPUs up, `pinned` is seen by them as soon as the lock goes: the
+     * pin must be in Xen by then (a switch elsewhere would load a tree whose
+     * frames are still writable).  Alone, it may wait in the caller's batch.
+     */
+    if (!rc && registry_others_up())
+        rc = lazy_mmu_flush();
+    aspace_unlock(as);
+    return rc;
+}
+
+int aspace_pin_locked(struct aspace *as)
+{
     const char *why = why_not_pinnable(as);
     int rc;
 
@@ -174,7 +191,7 @@ void unpin_done(struct aspace *as)
     as->save_pinned = false;
 }
 
-int aspace_unpin(struct aspace *as)
+int aspace_unpin_locked(struct aspace *as)
 {
     int rc = unpin_queue(as);
 

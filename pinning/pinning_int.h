@@ -15,6 +15,22 @@ void registry_forget(void);
 /* mmu/aspace.c tells the registry which space is the kernel's and which is loaded. */
 void registry_set_kernel(struct aspace *as);
 void registry_set_current(struct aspace *as);
+/*
+ * Locks (docs/smp-locks.md): the registry's (the list and the pool's slots) and
+ * one per address space (its life cycle: pinned, torn down, switched to).  A
+ * space's lock comes before the registry's; two spaces' locks never nest.
+ */
+void registry_lock(void);
+void registry_unlock(void);
+void aspace_lock(const struct aspace *as);
+void aspace_unlock(const struct aspace *as);
+/* Which vCPUs run pvmmu (aspace_vcpu_up / down): pin_all and unpin_all need this one alone. */
+void registry_vcpu_up(unsigned long bit);
+void registry_vcpu_down(unsigned long bit);
+bool registry_others_up(void);
+/* The body of aspace_pin, for a caller that holds the space's lock (aspace_switch). */
+int aspace_pin_locked(struct aspace *as);
+int aspace_unpin_locked(struct aspace *as);
 
 
 int unpin_queue(struct aspace *as);

@@ -344,7 +344,7 @@ int shadow_new_root(pfn_t groot)
 {
     struct shadow_root *r;
 
-    if (shadow_guest_dead())
+    if (!shadow_on_one_vcpu("shadow_new_root") || shadow_guest_dead())
         return -XEN_ESRCH;
     if (!sguest_frame_ok(groot, "the new root", 0))
         return -XEN_EINVAL;

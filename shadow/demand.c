@@ -253,6 +253,8 @@ enum shadow_fault shadow_demand_page(uint64_t va, unsigned errcode)
     mpte_t *spte;
     pte_t gpte;
 
+    if (!shadow_on_one_vcpu("shadow_demand_page"))
+        return SHADOW_KILLED;
     shadow_counts.demand_faults++;
     if (shadow_guest_dead())
         return SHADOW_KILLED;

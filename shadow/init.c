@@ -27,6 +27,7 @@
 #include "lib/lib_int.h"
 #include <xen/pvmmu/layout.h>
 #include <xen/pvmmu/report.h>
+#include <xen/pvmmu/platform.h>
 #include <xen/pvmmu/shadow.h>
 #include "shadow/shadow_int.h"
 
@@ -103,10 +104,29 @@ static bool config_ok(const struct shadow_config *cfg)
     return false;
 }
 
+/*
+ * Shadow paging is single-vCPU: its caches, pool and current root are one set,
+ * with no lock (docs/smp-locks.md).  It runs on vCPU 0 only; a call on any
+ * other kills the guest (shadow_on_one_vcpu) rather than share them unlocked.
+ */
+bool shadow_on_one_vcpu(const char *what)
+{
+    if (platform_vcpu_id() == 0)
+        return true;
+    shadow_kill_guest("%s on vCPU %u: shadow paging is single-vCPU (vCPU 0 only)", what,
+                      platform_vcpu_id());
+    return false;
+}
+
 int shadow_init(const struct shadow_config *cfg)
 {
     int rc;
 
+    if (platform_vcpu_id() != 0) {
+        pvmmu_error("shadow_init on vCPU %u: shadow paging is single-vCPU (vCPU 0 only)",
+                    platform_vcpu_id());
+        return -XEN_EINVAL;
+    }
     if (!config_ok(cfg))
         return -XEN_EINVAL;
     shadow_cfg = *cfg;

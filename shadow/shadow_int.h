@@ -23,6 +23,8 @@ extern struct shadow_stats shadow_counts;
 /* pool.c: the host's frames */
 int spool_init(unsigned frames, uint64_t guest_pfns);
 void spool_shutdown(void);
+/* Shadow paging runs on vCPU 0 only: false (and the guest killed) on any other (init.c). */
+bool shadow_on_one_vcpu(const char *what);
 pfn_t spool_alloc(void);
 void spool_free(pfn_t spfn);
 mpte_t *stable(pfn_t spfn);

@@ -18,43 +18,51 @@
 #include "lib/lib_int.h"
 #include <xen/pvmmu/mmu.h>
 #include <xen/pvmmu/multicall.h>
+#include <xen/pvmmu/platform.h>
 #include "tables/tables_int.h"
 #include "multicalls/multicalls_int.h"
 
 #define PENDING_MAX 64
 
-static struct { mpte_t *slot; mpte_t val; bool deferred; } pending[PENDING_MAX];
-static unsigned nr_pending;
-static bool armed;
+/* Per vCPU, as the batch is: entries on their way in this vCPU's batch. */
+struct pending_list {
+    struct { mpte_t *slot; mpte_t val; bool deferred; } e[PENDING_MAX];
+    unsigned n;
+    bool armed;
+};
+static struct pending_list pl_on[PVMMU_MAX_VCPUS];
 
 static void queue_deferred(void);
 
 static void batch_issued(void *unused, int result)
 {
+    struct pending_list *const pl = &pl_on[vcpu_slot()];
     (void)unused;
     (void)result;
-    nr_pending = 0;
-    armed = false;
+    pl->n = 0;
+    pl->armed = false;
 }
 
 /* Make sure the batch will tell us when it is issued, and let us queue the deferred hooks first. */
 static int arm(void)
 {
+    struct pending_list *const pl = &pl_on[vcpu_slot()];
     int rc;
 
-    if (armed)
+    if (pl->armed)
         return 0;
     mc_set_before_issue(queue_deferred);
     rc = mc_callback(batch_issued, NULL);
     if (!rc)
-        armed = true;
+        pl->armed = true;
     return rc;
 }
 
 /* A full list is emptied the only safe way: by issuing the batch. */
 static int make_room(void)
 {
-    return nr_pending < PENDING_MAX ? 0 : lazy_mmu_flush();
+    struct pending_list *const pl = &pl_on[vcpu_slot()];
+    return pl->n < PENDING_MAX ? 0 : lazy_mmu_flush();
 }
 
 void pending_forget(void)
@@ -62,24 +70,30 @@ void pending_forget(void)
     batch_issued(NULL, 0);
 }
 
+void pending_forget_all(void)
+{
+    mem_set(pl_on, 0, sizeof(pl_on));
+}
+
 static int remember(mpte_t *slot, mpte_t val, bool deferred)
 {
+    struct pending_list *const pl = &pl_on[vcpu_slot()];
     unsigned i;
     int rc;
 
-    for (i = 0; i < nr_pending; i++)
-        if (pending[i].slot == slot) {
-            pending[i].val = val;
-            pending[i].deferred |= deferred;
+    for (i = 0; i < pl->n; i++)
+        if (pl->e[i].slot == slot) {
+            pl->e[i].val = val;
+            pl->e[i].deferred |= deferred;
             return 0;
         }
     rc = make_room();
     if (rc)
         return rc;
-    pending[nr_pending].slot = slot;
-    pending[nr_pending].val = val;
-    pending[nr_pending].deferred = deferred;
-    nr_pending++;
+    pl->e[pl->n].slot = slot;
+    pl->e[pl->n].val = val;
+    pl->e[pl->n].deferred = deferred;
+    pl->n++;
     return arm();
 }
 
@@ -95,11 +109,12 @@ int entry_defer(mpte_t *slot, mpte_t val)
 
 bool entry_is_deferred(const mpte_t *slot)
 {
+    struct pending_list *const pl = &pl_on[vcpu_slot()];
     unsigned i;
 
-    for (i = 0; i < nr_pending; i++)
-        if (pending[i].slot == slot)
-            return pending[i].deferred;
+    for (i = 0; i < pl->n; i++)
+        if (pl->e[i].slot == slot)
+            return pl->e[i].deferred;
     return false;
 }
 
@@ -114,30 +129,32 @@ bool entry_is_deferred(const mpte_t *slot)
  */
 static void queue_deferred(void)
 {
+    struct pending_list *const pl = &pl_on[vcpu_slot()];
     struct { mpte_t *slot; mpte_t val; } todo[PENDING_MAX];
     unsigned i, n = 0;
 
-    for (i = 0; i < nr_pending; i++)
-        if (pending[i].deferred) {
-            todo[n].slot = pending[i].slot;
-            todo[n].val = pending[i].val;
-            pending[i].deferred = false;
+    for (i = 0; i < pl->n; i++)
+        if (pl->e[i].deferred) {
+            todo[n].slot = pl->e[i].slot;
+            todo[n].val = pl->e[i].val;
+            pl->e[i].deferred = false;
             n++;
         }
     for (i = 0; i < n; i++) {
         if (mc_mmu_update(entry_maddr(todo[i].slot) | MMU_NORMAL_PT_UPDATE, todo[i].val.v))
             return;
-        if (!armed && pending_entry_add(todo[i].slot, todo[i].val))
+        if (!pl->armed && pending_entry_add(todo[i].slot, todo[i].val))
             return;
     }
 }
 
 mpte_t entry_read(const mpte_t *slot)
 {
+    struct pending_list *const pl = &pl_on[vcpu_slot()];
     unsigned i;
 
-    for (i = nr_pending; i-- > 0;)
-        if (pending[i].slot == slot)
-            return pending[i].val;
+    for (i = pl->n; i-- > 0;)
+        if (pl->e[i].slot == slot)
+            return pl->e[i].val;
     return *(const volatile mpte_t *)slot;
 }

@@ -35,6 +35,8 @@ int entry_defer(mpte_t *slot, mpte_t val);
 bool entry_is_deferred(const mpte_t *slot);
 /* Forget them (the batch failed, or the machine is new). */
 void pending_forget(void);
+/* Every vCPU's list: the machine underneath was replaced (hosted tests). */
+void pending_forget_all(void);
 /* tables/entry.c: the machine address of a table entry (what mmu_update names it by). */
 uint64_t entry_maddr(const mpte_t *slot);
 

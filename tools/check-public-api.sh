@@ -140,6 +140,7 @@ void *pvmmu_p2m_window_reserve(uint64_t bytes) { (void)bytes; return NULL; }
 int pvmmu_p2m_window_map(void *va, pvmmu_pfn_t pfn, bool w) { (void)va; (void)pfn; (void)w; return -XEN_ENOSYS; }
 void pvmmu_platform_log(const char *line) { (void)line; }
 unsigned pvmmu_platform_vcpu_id(void) { return 0; }
+void pvmmu_platform_call_function(unsigned long m, void (*fn)(void *), void *d) { (void)m; (void)fn; (void)d; }
 
 int main(void)
 {

@@ -76,6 +76,20 @@ void harness_set_vcpus(unsigned int n);
 unsigned int harness_vcpus(void);
 void harness_on_vcpu(unsigned int vcpu);
 unsigned int harness_current_vcpu(void);
+/*
+ * pvmmu_platform_call_function, sequentially: the target vcpus run the function
+ * in turn.  fn (once, on the next call, before the targets run) plays what
+ * another vcpu does while the IPIs are in flight.
+ */
+void harness_during_next_call_function(void (*fn)(void));
+unsigned long harness_call_function_targets(void);   /* so far, in all */
+/*
+ * Threads: with harness_threads(true) each vcpu is a thread (harness_on_vcpu is
+ * per thread) and the call-function hook posts to the targets' mailboxes; a
+ * vcpu thread answers them when it calls harness_poll_calls(), between pvmmu calls.
+ */
+void harness_threads(bool on);
+void harness_poll_calls(void);
 
 /*
  * frame_alloc fault injection: the nth allocation from now (1 = the next)

@@ -43,7 +43,11 @@ static bool alloc_should_fail(void)
     return true;
 }
 
-pfn_t frame_alloc(void)
+/*
+ * The frame hooks and the log are called from any vcpu at once (threaded tests):
+ * they take the model's lock (recursive, and never held by pvmmu while it waits).
+ */
+static pfn_t frame_alloc_locked(void)
 {
     harness.frame_allocs++;
     if (alloc_should_fail() || !harness.nr_free)
@@ -54,7 +58,17 @@ pfn_t frame_alloc(void)
     return pfn;
 }
 
-void frame_free(pfn_t pfn)
+pfn_t frame_alloc(void)
+{
+    pfn_t pfn;
+
+    model_lock();
+    pfn = frame_alloc_locked();
+    model_unlock();
+    return pfn;
+}
+
+static void frame_free_locked(pfn_t pfn)
 {
     if (pfn_x(pfn) >= harness.nr_pages || !harness.allocated[pfn_x(pfn)]) {
         fprintf(stderr, "harness: frame_free(%#llx): not allocated (double free?)\n",
@@ -79,6 +93,13 @@ void frame_free(pfn_t pfn)
     }
     harness.allocated[pfn_x(pfn)] = false;
     harness.free_stack[harness.nr_free++] = pfn;
+}
+
+void frame_free(pfn_t pfn)
+{
+    model_lock();
+    frame_free_locked(pfn);
+    model_unlock();
 }
 
 bool harness_frame_in_use(pfn_t pfn)
@@ -197,8 +218,10 @@ void harness_windows_rebind(void)
 
 void platform_log(const char *line)
 {
+    model_lock();
     snprintf(log_ring[log_count % LOG_LINES], LOG_LINE_LEN, "%s", line);
     log_count++;
+    model_unlock();
     if (getenv("PVMMU_VERBOSE"))
         fprintf(stderr, "pvmmu: %s\n", line);
 }

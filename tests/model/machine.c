@@ -67,6 +67,7 @@ void model_destroy(void)
         close(model.memfd);
     free(model.frames);
     memset(&model, 0, sizeof(model));
+    model_cur_vcpu = 0;
     model.memfd = -1;
     for (unsigned int i = 0; i < MODEL_MAX_VCPUS; i++)
         model.vcpu[i].kernel_base = model.vcpu[i].user_base = INVALID_MFN;

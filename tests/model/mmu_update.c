@@ -163,7 +163,7 @@ long model_mmu_update(mmu_update_t *reqs, unsigned int count, unsigned int *done
     return rc;
 }
 
-long hv_mmu_update(mmu_update_t *reqs, unsigned int count, unsigned int *done, domid_t dom)
+static long hv_mmu_update_unlocked(mmu_update_t *reqs, unsigned int count, unsigned int *done, domid_t dom)
 {
     long injected;
     if (model_enter_hypercall(&injected)) {
@@ -173,4 +173,14 @@ long hv_mmu_update(mmu_update_t *reqs, unsigned int count, unsigned int *done, d
         return injected;
     }
     return model_mmu_update(reqs, count, done, dom);
+}
+
+long hv_mmu_update(mmu_update_t *reqs, unsigned int count, unsigned int *done, domid_t dom)
+{
+    long rc;
+
+    model_lock();
+    rc = hv_mmu_update_unlocked(reqs, count, done, dom);
+    model_unlock();
+    return rc;
 }

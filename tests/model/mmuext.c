@@ -204,7 +204,7 @@ long model_mmuext_op(struct mmuext_op *ops, unsigned int count, unsigned int *do
     return model_run_list(ops, count, done, &model.counters.mmuext_ops, op_at, NULL);
 }
 
-long hv_mmuext_op(struct mmuext_op *ops, unsigned int count, unsigned int *done, domid_t dom)
+static long hv_mmuext_op_unlocked(struct mmuext_op *ops, unsigned int count, unsigned int *done, domid_t dom)
 {
     long injected;
     if (model_enter_hypercall(&injected)) {
@@ -214,4 +214,14 @@ long hv_mmuext_op(struct mmuext_op *ops, unsigned int count, unsigned int *done,
         return injected;
     }
     return model_mmuext_op(ops, count, done, dom);
+}
+
+long hv_mmuext_op(struct mmuext_op *ops, unsigned int count, unsigned int *done, domid_t dom)
+{
+    long rc;
+
+    model_lock();
+    rc = hv_mmuext_op_unlocked(ops, count, done, dom);
+    model_unlock();
+    return rc;
 }

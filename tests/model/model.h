@@ -173,6 +173,15 @@ void model_reset_counters(void);
  * not at all) returns `err` (e.g. -XEN_ENOMEM) without doing anything.  0 disarms.
  */
 void model_fail_hypercall(unsigned long nth, long err);
+/*
+ * Threads: the model applies one hypercall, or one access through a TLB, at a
+ * time, under this recursive lock (the harness's frame hooks take it too).  The
+ * current vcpu (model_set_current_vcpu) is per thread.
+ */
+void model_lock(void);
+void model_unlock(void);
+/* Run fn once at the next trap, before Xen applies it: another vcpu acting while that trap is on its way. */
+void model_on_next_trap(void (*fn)(void));
 /* The nth multicall entry from now gets result `err` without running.  0 disarms. */
 void model_fail_multicall_entry(unsigned long nth, long err);
 

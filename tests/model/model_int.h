@@ -68,7 +68,7 @@ struct model_state {
     bool pv_linear_pt;               /* Xen's pv-linear-pt option (linear.c) */
     unsigned int max_vcpus;          /* d->max_vcpus (guest.c) */
     unsigned int nr_vcpus;           /* of those, running: vcpu[0 .. nr_vcpus-1] (vcpus.c) */
-    unsigned int cur_vcpu;           /* the one issuing hypercalls: Xen's `current` */
+    /* (Xen's `current`, the vcpu issuing hypercalls, is per thread: model_cur_vcpu, vcpus.c.) */
     struct model_vcpu vcpu[MODEL_MAX_VCPUS];
     struct model_stale_reads stale;
     unsigned long max_pages;         /* d->max_pages for populate_physmap (0: no limit) */
@@ -164,5 +164,13 @@ long model_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags);
 long model_memory_op(unsigned int cmd, void *arg);
 /* reservation.c: XENMEM_decrease_reservation, XENMEM_populate_physmap. */
 long model_reservation_op(unsigned int cmd, void *arg);
+
+/*
+ * Threads (docs/model-smp.md): the vcpu a thread runs is its own, and the model
+ * applies one hypercall (or one access through a TLB) at a time, under one
+ * recursive lock that every hv_* entry, model_vcpu_touch and the harness's frame
+ * hooks take.  Xen is finer-grained; one at a time is a legal schedule of it.
+ */
+extern _Thread_local unsigned int model_cur_vcpu;
 
 #endif

@@ -20,8 +20,30 @@ static bool countdown(unsigned long *in)
     return --*in == 0;
 }
 
+/*
+ * What another vcpu does while this trap is on its way into Xen (a test's
+ * stand-in for true concurrency): run once, at the next trap, before Xen
+ * applies anything of it, on whichever vcpu fn chooses; the caller's vcpu is
+ * current again afterwards.
+ */
+static void (*on_next_trap)(void);
+
+void model_on_next_trap(void (*fn)(void))
+{
+    on_next_trap = fn;
+}
+
 bool model_enter_hypercall(long *injected)
 {
+    void (*fn)(void) = on_next_trap;
+
+    if (fn) {
+        unsigned int me = model_cur_vcpu;
+
+        on_next_trap = NULL;
+        fn();
+        model_cur_vcpu = me;
+    }
     model.counters.traps++;
     if (!countdown(&model.fail_call_in))
         return false;
@@ -94,7 +116,7 @@ long model_memory_op(unsigned int cmd, void *arg)
     return 0;
 }
 
-long hv_memory_op(unsigned int cmd, void *arg)
+static long hv_memory_op_unlocked(unsigned int cmd, void *arg)
 {
     long injected;
     if (model_enter_hypercall(&injected)) {
@@ -102,6 +124,16 @@ long hv_memory_op(unsigned int cmd, void *arg)
         return injected;
     }
     return model_memory_op(cmd, arg);
+}
+
+long hv_memory_op(unsigned int cmd, void *arg)
+{
+    long rc;
+
+    model_lock();
+    rc = hv_memory_op_unlocked(cmd, arg);
+    model_unlock();
+    return rc;
 }
 
 /*
@@ -141,7 +173,7 @@ static void scribble(multicall_entry_t *e)
     memset(e, 0xaa, sizeof(*e));
 }
 
-long hv_multicall(multicall_entry_t *calls, unsigned int count)
+static long hv_multicall_unlocked(multicall_entry_t *calls, unsigned int count)
 {
     long injected;
     model.counters.multicall_calls++;
@@ -161,4 +193,14 @@ long hv_multicall(multicall_entry_t *calls, unsigned int count)
         calls[i].result = (xen_ulong_t)rc;
     }
     return 0;
+}
+
+long hv_multicall(multicall_entry_t *calls, unsigned int count)
+{
+    long rc;
+
+    model_lock();
+    rc = hv_multicall_unlocked(calls, count);
+    model_unlock();
+    return rc;
 }

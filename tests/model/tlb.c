@@ -263,7 +263,7 @@ static void record_stale_read(unsigned int vcpu, const struct model_tlb_entry *e
  * (an upgrade the TLB has not seen) faults, which drops it, and the retried
  * access walks the tables, as a spurious-fault handler makes it.
  */
-enum model_touch model_vcpu_touch(unsigned int vcpu, uint64_t va, bool write)
+static enum model_touch vcpu_touch(unsigned int vcpu, uint64_t va, bool write)
 {
     struct model_vcpu *v = running(vcpu);
     struct model_tlb_entry *e;
@@ -282,11 +282,27 @@ enum model_touch model_vcpu_touch(unsigned int vcpu, uint64_t va, bool write)
     return model_touch_fill(v, v->kernel_base, va, write);
 }
 
+/* One access at a time (model_lock): a thread's access and another's hypercall never interleave. */
+enum model_touch model_vcpu_touch(unsigned int vcpu, uint64_t va, bool write)
+{
+    enum model_touch t;
+
+    model_lock();
+    t = vcpu_touch(vcpu, va, write);
+    model_unlock();
+    return t;
+}
+
 unsigned long model_stale_reads(char *why, size_t why_len)
 {
+    unsigned long n;
+
+    model_lock();
     if (why_len)
         snprintf(why, why_len, "%s", model.stale.first);
-    return model.stale.count;
+    n = model.stale.count;
+    model_unlock();
+    return n;
 }
 
 void model_reset_stale_reads(void)

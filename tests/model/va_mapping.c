@@ -84,7 +84,7 @@ long model_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags)
     return flush(gva, flags);
 }
 
-long hv_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags)
+static long hv_update_va_mapping_unlocked(uint64_t va, uint64_t val, uint64_t flags)
 {
     long injected;
     if (model_enter_hypercall(&injected)) {
@@ -92,4 +92,14 @@ long hv_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags)
         return injected;
     }
     return model_update_va_mapping(va, val, flags);
+}
+
+long hv_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags)
+{
+    long rc;
+
+    model_lock();
+    rc = hv_update_va_mapping_unlocked(va, val, flags);
+    model_unlock();
+    return rc;
 }

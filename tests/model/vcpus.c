@@ -15,16 +15,42 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <pthread.h>
 #include "model_int.h"
+
+_Thread_local unsigned int model_cur_vcpu;
+
+static pthread_mutex_t big_lock;
+static pthread_once_t big_lock_once = PTHREAD_ONCE_INIT;
+
+static void big_lock_init(void)
+{
+    pthread_mutexattr_t a;
+
+    pthread_mutexattr_init(&a);
+    pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE);
+    pthread_mutex_init(&big_lock, &a);
+}
+
+void model_lock(void)
+{
+    pthread_once(&big_lock_once, big_lock_init);
+    pthread_mutex_lock(&big_lock);
+}
+
+void model_unlock(void)
+{
+    pthread_mutex_unlock(&big_lock);
+}
 
 struct model_vcpu *model_current(void)
 {
-    return &model.vcpu[model.cur_vcpu];
+    return &model.vcpu[model_cur_vcpu];
 }
 
 model_cpumask_t model_this_cpu(void)
 {
-    return (model_cpumask_t)1 << model.cur_vcpu;
+    return (model_cpumask_t)1 << model_cur_vcpu;
 }
 
 /* d->dirty_cpumask: every running vcpu's pCPU (each has run, so each may hold entries). */
@@ -69,8 +95,8 @@ void model_set_vcpus(unsigned int n)
         bring_up(&model.vcpu[model.nr_vcpus++]);
     while (model.nr_vcpus > n)
         take_down(&model.vcpu[--model.nr_vcpus]);
-    if (model.cur_vcpu >= n)
-        model.cur_vcpu = 0;
+    if (model_cur_vcpu >= n)
+        model_cur_vcpu = 0;
     if (model.max_vcpus < n)
         model.max_vcpus = n;
 }
@@ -81,10 +107,10 @@ void model_set_current_vcpu(unsigned int vcpu)
 {
     if (vcpu >= model.nr_vcpus)
         die("model_set_current_vcpu(%u): not a running vcpu (at most %u run)", vcpu);
-    model.cur_vcpu = vcpu;
+    model_cur_vcpu = vcpu;
 }
 
-unsigned int model_current_vcpu(void) { return model.cur_vcpu; }
+unsigned int model_current_vcpu(void) { return model_cur_vcpu; }
 
 static const struct model_vcpu *running(unsigned int vcpu)
 {

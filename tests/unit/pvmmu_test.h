@@ -15,6 +15,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <stdlib.h>
 #include "lib/lib_int.h"
 #include <xen/pvmmu/layout.h>
 #include <xen/pvmmu/mmu.h>
@@ -75,6 +76,13 @@ static inline void assert_model_invariants(void)
 
     if (!model_check_invariants(why, sizeof(why)))
         fail_msg("model invariant broken: %s", why);
+}
+
+/* A number from the environment (PVMMU_SEED, PVMMU_ITERATIONS, ...), or the fallback. */
+static inline unsigned long env_number(const char *name, unsigned long fallback)
+{
+    const char *s = getenv(name);
+    return s && *s ? strtoul(s, NULL, 0) : fallback;
 }
 
 static inline void assert_no_errors(void)

@@ -6,6 +6,7 @@
  * direct map directmap.c, the p2m window p2m_window.c.
  */
 #include <xen/pvmmu/platform.h>
+#include <xen/pvmmu/report.h>
 #include "console.h"
 #include "layout.h"
 #include "machine.h"
@@ -47,4 +48,17 @@ void platform_log(const char *line)
 unsigned platform_vcpu_id(void)
 {
     return 0;
+}
+
+/*
+ * No other vCPU runs here (bare metal runs one CPU), so pvmmu has no one to ask: its masks can
+ * only name this vCPU, which the hook is never asked about.  A mask naming any
+ * other is reported, and nothing runs.
+ */
+void platform_call_function(unsigned long vcpumask, void (*fn)(void *data), void *data)
+{
+    (void)fn;
+    (void)data;
+    if (vcpumask)
+        pvmmu_error("platform_call_function(mask 0x%lx): no other vCPU runs in this kernel", vcpumask);
 }

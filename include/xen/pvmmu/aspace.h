@@ -47,6 +47,11 @@ struct pvmmu_aspace {
      * else's.  A change that needs a flush sends it to these (mmu/tlb.c).
      */
     unsigned long loaded_on;
+    /*
+     * An unpin or destroy is making other vCPUs let go of it (their
+     * pvmmu_platform_call_function): a switch to it is refused meanwhile.
+     */
+    bool dropping;
     struct pvmmu_aspace *next_registered;
 };
 
@@ -63,9 +68,20 @@ struct pvmmu_aspace {
  * already, reported) or -XEN_ENOMEM.
  */
 int pvmmu_aspace_adopt_kernel(pvmmu_pfn_t kernel_l4);
-/* The kernel's address space (NULL before adopt_kernel); the one loaded now. */
+/* The kernel's address space (NULL before adopt_kernel); the one this vCPU has loaded. */
 struct pvmmu_aspace *pvmmu_aspace_kernel(void);
 struct pvmmu_aspace *pvmmu_aspace_current(void);
+
+/*
+ * Several vCPUs: call pvmmu_aspace_vcpu_up() on a secondary vCPU once it runs on
+ * the kernel's root (VCPUOP_initialise with the kernel's cr3), before its first
+ * other pvmmu call: the kernel space becomes its current one and its loaded_on
+ * names it.  pvmmu_aspace_vcpu_down() before it goes down (or is parked): it must
+ * be on the kernel space with nothing queued.  vCPU 0 is up from
+ * pvmmu_aspace_adopt_kernel on.  0, or -XEN_EINVAL (reported).
+ */
+int pvmmu_aspace_vcpu_up(void);
+int pvmmu_aspace_vcpu_down(void);
 
 /* Whether `as` is an address space of the pool that has not been destroyed. */
 bool pvmmu_aspace_exists(const struct pvmmu_aspace *as);
@@ -93,6 +109,13 @@ struct pvmmu_aspace *pvmmu_aspace_fork(struct pvmmu_aspace *parent);
  * Unpin if pinned, free every table frame (pvmmu_frame_free), forget `as`.  Refused
  * (-XEN_EINVAL, reported) for the kernel's and the current address space and for
  * one destroyed already.  The data frames mapped in it stay the caller's.
+ *
+ * Other vCPUs that have `as` loaded are made to let go of it first (Linux's
+ * xen_drop_mm_ref): each runs, through pvmmu_platform_call_function, a switch to the
+ * kernel's space and issues its batch, so it is on the kernel's space afterwards.
+ * Unpin does the same.  A switch to `as` racing with either on another vCPU
+ * either came first (it is dropped like the others) or is refused with
+ * -XEN_EBUSY (docs/smp-locks.md).
  */
 int pvmmu_aspace_destroy(struct pvmmu_aspace *as);
 /*

@@ -3,7 +3,9 @@
  *
  * Every entry into Xen costs a trap, and a PV kernel that updates page tables one
  * entry at a time spends most of its life in those traps.  So requests are queued
- * in a per-vCPU batch and issued together with one multicall:
+ * in a per-vCPU batch (indexed by pvmmu_platform_vcpu_id(): two vCPUs batching at
+ * once never mix entries, and lazy mode is per vCPU too) and issued together with
+ * one multicall:
  *
  *   - consecutive mmu_update requests are MERGED into one multicall entry (its
  *     request array grows by one, its count by one), and so are consecutive
@@ -85,7 +87,7 @@ int pvmmu_lazy_mmu_flush(void);
 bool pvmmu_lazy_mmu_active(void);
 unsigned pvmmu_lazy_mmu_depth(void);
 
-/* What the batching did, for `stat:` lines and benchmarks. */
+/* What this vCPU's batching did, for `stat:` lines and benchmarks (each vCPU counts its own). */
 struct pvmmu_mc_stats {
     uint64_t traps;            /* hypercalls issued: a multicall counts as one */
     uint64_t multicalls;       /* of which multicalls */
@@ -101,7 +103,10 @@ struct pvmmu_mc_stats {
 const struct pvmmu_mc_stats *pvmmu_mc_stats(void);
 void pvmmu_mc_stats_reset(void);
 
-/* Forget everything queued and leave lazy mode (after a failed hypercall has been handled, or in tests). */
+/*
+ * Forget everything this vCPU has queued and leave its lazy mode (after a failed
+ * hypercall has been handled, or in tests).  Other vCPUs' batches are theirs.
+ */
 void pvmmu_mc_reset(void);
 
 /* A request in words, for reports: "PIN_L4_TABLE mfn=0x1234". */

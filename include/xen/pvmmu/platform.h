@@ -5,7 +5,11 @@
  * test harness and the model of Xen) defines these functions, and libpvmmu.a's
  * undefined symbols are exactly this list (tools/check-public-api.sh checks it).
  * None is called before the embedder calls into the layer; none may call back
- * into pvmmu; all run on the calling CPU with no lock held by pvmmu.
+ * into pvmmu (pvmmu_platform_call_function's function aside); all run on the
+ * calling vCPU.  On several vCPUs they are called from any of them at once, and
+ * (pvmmu_platform_call_function aside) possibly with pvmmu's spinlocks held
+ * (docs/smp-locks.md): a hook must be safe to call concurrently (frame_alloc /
+ * frame_free need a lock of their own) and must never wait for another vCPU.
  * docs/embedding.md says in what order to bring the layer up around them.
  */
 #ifndef PVMMU_PLATFORM_H
@@ -92,10 +96,33 @@ void pvmmu_platform_log(const char *line);
 
 /* --- the vCPU --------------------------------------------------------------------------- */
 /*
- * The vCPU this code runs on (Linux's smp_processor_id()), below 64: the bit
- * that stands for it in a Xen vcpumask.  0 while only vCPU 0 runs.
+ * The vCPU this code runs on (Linux's smp_processor_id()), below
+ * PVMMU_MAX_VCPUS: the bit that stands for it in a Xen vcpumask, and the index
+ * of its per-vCPU state (its multicall batch, lazy depth, loaded address
+ * space).  0 while only vCPU 0 runs.  It must not change during a pvmmu call
+ * (the embedder does not migrate a thread between vCPUs inside one); an id
+ * past the limit is reported and traps.
  */
+#define PVMMU_MAX_VCPUS 16
 unsigned pvmmu_platform_vcpu_id(void);
+
+/*
+ * Run fn(data) on every vCPU of `vcpumask` (bit n: vCPU n; never the caller's
+ * own bit, never a vCPU that is not up) and return once every one of them has
+ * returned from it: Linux's smp_call_function_many(mask, fn, data, wait=1),
+ * over an IPI (an event channel on Xen).  pvmmu uses it to make other vCPUs let
+ * go of an address space before unpinning or destroying it (their
+ * xen_drop_mm_ref): fn switches that vCPU to the kernel's space and issues its
+ * batch, so fn calls into pvmmu on the target.
+ *
+ * pvmmu calls it with none of its locks held.  On the target, fn must run
+ * between two pvmmu calls of that vCPU, or while it waits in this hook itself,
+ * never in the middle of a pvmmu call (mask the IPI during pvmmu calls, or
+ * defer it to their end).  While waiting, the caller must itself answer
+ * call-functions sent to it, or two vCPUs dropping each other's references
+ * would wait for each other for ever.
+ */
+void pvmmu_platform_call_function(unsigned long vcpumask, void (*fn)(void *data), void *data);
 
 /* --- the C library -------------------------------------------------------------------- */
 /*
