@@ -6,11 +6,12 @@
  * free, never one in use), the order of the steps, the bookkeeping, the checks.
  * The kernel reads memory/target from xenstore and calls balloon_set_target().
  *
- * The record of what is ballooned out is the p2m itself: within the balloon's
- * range, a pfn whose p2m entry is INVALID is one we gave back (nothing else in
- * pvmmu writes INVALID over RAM).  So the record survives a save and restore
- * with no extra state: the toolstack saves INVALID entries as holes and restores
- * them as holes.
+ * The record of what is ballooned out is the balloon's own: one bit per pfn of
+ * its range, set when Xen took the frame and cleared when a new one came back.
+ * A hole in the p2m is not proof of anything: other code makes holes too (a
+ * frame renamed to a high pfn leaves one where it was), and such a pfn is not
+ * the balloon's to fill.  The bitmap is guest memory, so it survives a save and
+ * restore as it is (and the toolstack saves the holes as holes).
  */
 #ifndef PVMMU_BALLOON_H
 #define PVMMU_BALLOON_H
@@ -22,13 +23,18 @@
 /* Extents per hypercall: the arrays of one batch live on the stack. */
 #define BALLOON_BATCH 64
 
+/* Words of bitmap balloon_init needs for pfns [first, end): one bit each. */
+uint64_t balloon_bitmap_words(pfn_t first, pfn_t end);
+
 /*
  * Start ballooning over pfns [first, end): the frames the frame allocator owns.
  * boot_pages is how many pages the guest booted with, the most it will hold
- * again (pfns beyond its direct map are not mapped: see docs/balloon.md).  Pfns in
- * the range whose p2m is INVALID already count as ballooned out.  0 or -XEN_EINVAL.
+ * again (pfns beyond its direct map are not mapped: see docs/balloon.md).
+ * `bitmap` (at least balloon_bitmap_words(first, end) words, the caller's memory,
+ * kept for as long as the balloon runs) is where it records the pfns it gave back;
+ * it starts empty: nothing is out, whatever holes the p2m has.  0 or -XEN_EINVAL.
  */
-int balloon_init(pfn_t first, pfn_t end, uint64_t boot_pages);
+int balloon_init(pfn_t first, pfn_t end, uint64_t boot_pages, uint64_t *bitmap, uint64_t bitmap_words);
 
 /*
  * memory/target's value: a decimal count of KiB, nothing else (no sign, no
@@ -66,10 +72,13 @@ int balloon_set_target(uint64_t target_pages, struct balloon_report *out);
 uint64_t balloon_pages_now(void);
 uint64_t balloon_pages_out(void);
 
+/* Did the balloon give pfn back (and not yet bring it back)? */
+bool balloon_gave_back(pfn_t pfn);
+
 /*
- * Are the pages given back really gone?  Every pfn counted as ballooned has no
- * p2m entry; the count of such pfns in the range equals balloon_pages_out().
- * 0, or how many pfns disagree (each reported, the first few by number).
+ * Are the pages given back really gone?  Every pfn the bitmap records has no
+ * p2m entry and no direct-map entry, and the bitmap holds balloon_pages_out()
+ * pfns.  0, or how many pfns disagree (each reported, the first few by number).
  */
 uint64_t balloon_check_holes(void);
 

@@ -40,10 +40,25 @@ static long xen_pages(void)
     return rc;
 }
 
+/*
+ * The balloon's record of the pfns it gave back: one bit per pfn of its range, in
+ * frames of our own (consecutive, so one buffer in the direct map), taken before it
+ * starts and never given back.  4 KiB covers 128 MiB of range.
+ */
 int balloon_xen_start(struct xs_conn *xs)
 {
-    int rc = balloon_init(_pfn(frames_first()), _pfn(boot.nr_pages), boot.nr_pages);
+    pfn_t first = _pfn(frames_first()), end = _pfn(boot.nr_pages);
+    uint64_t words = balloon_bitmap_words(first, end);
+    uint64_t frames = (words * 8 + PAGE_SIZE - 1) / PAGE_SIZE;
+    pfn_t run = frames_alloc_run(frames);
+    int rc;
 
+    if (!pfn_valid_value(run)) {
+        pvmmu_error("balloon: no %llu consecutive frames for its record of the pfns it gives back",
+                    (unsigned long long)frames);
+        return -XEN_ENOMEM;
+    }
+    rc = balloon_init(first, end, boot.nr_pages, pfn_to_virt(run), frames * PAGE_SIZE / 8);
     if (rc)
         return rc;
     started = true;
