@@ -47,7 +47,7 @@
 static struct {
     bool ready;
     uint64_t first, end;    /* the pfns it may give back: the allocator's */
-    uint64_t boot_pages;
+    uint64_t ceiling;       /* the most it holds: the boot size, or end when it may grow past it */
     uint64_t out;           /* given back, not yet brought back: the bits set */
     uint64_t cursor;        /* where the search for a ballooned pfn goes on */
     uint64_t *gone;         /* bit (pfn - first): given back */
@@ -87,9 +87,9 @@ int balloon_init(pfn_t first, pfn_t end, uint64_t boot_pages, uint64_t *bitmap, 
     uint64_t i;
 
     balloon.ready = false;
-    if (pfn_x(first) >= pfn_x(end) || pfn_x(end) > p2m_max_pfns() || pfn_x(end) > boot_pages) {
-        pvmmu_error("balloon_init(pfns 0x%llx..0x%llx, %llu boot pages): need first < end <= boot pages "
-                    "and the p2m's %llu pfns", (unsigned long long)pfn_x(first),
+    if (pfn_x(first) >= pfn_x(end) || pfn_x(end) > p2m_max_pfns() || pfn_x(first) >= boot_pages) {
+        pvmmu_error("balloon_init(pfns 0x%llx..0x%llx, %llu boot pages): need first < end, first < boot pages "
+                    "and end <= the p2m's %llu pfns", (unsigned long long)pfn_x(first),
                     (unsigned long long)pfn_x(end), (unsigned long long)boot_pages,
                     (unsigned long long)p2m_max_pfns());
         return -XEN_EINVAL;
@@ -106,13 +106,18 @@ int balloon_init(pfn_t first, pfn_t end, uint64_t boot_pages, uint64_t *bitmap, 
     balloon.gone = bitmap;
     balloon.first = balloon.cursor = pfn_x(first);
     balloon.end = pfn_x(end);
-    balloon.boot_pages = boot_pages;
+    balloon.ceiling = pfn_x(end) > boot_pages ? pfn_x(end) : boot_pages;
     balloon.out = 0;
+    for (i = boot_pages; i < balloon.end; i++) {   /* room to grow: not populated yet */
+        mark(i, true);
+        balloon.out++;
+    }
     balloon.ready = true;
     return 0;
 }
 
-uint64_t balloon_pages_now(void) { return balloon.boot_pages - balloon.out; }
+uint64_t balloon_ceiling(void) { return balloon.ceiling; }
+uint64_t balloon_pages_now(void) { return balloon.ceiling - balloon.out; }
 uint64_t balloon_pages_out(void) { return balloon.out; }
 
 /* --- the hypercalls, each result checked ------------------------------------------ */
@@ -386,8 +391,8 @@ int balloon_set_target(uint64_t target_pages, struct balloon_report *out)
         pvmmu_error("balloon_set_target(%llu pages): balloon_init has not run", (unsigned long long)target_pages);
         return -XEN_EINVAL;
     }
-    r.capped = target_pages > balloon.boot_pages;
-    r.target_pages = r.capped ? balloon.boot_pages : target_pages;
+    r.capped = target_pages > balloon.ceiling;
+    r.target_pages = r.capped ? balloon.ceiling : target_pages;
     if (r.target_pages < balloon_pages_now()) {
         r.asked = balloon_pages_now() - r.target_pages;
         while (!rc && !r.short_of_target && r.given_back < r.asked)

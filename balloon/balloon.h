@@ -28,11 +28,15 @@ uint64_t balloon_bitmap_words(pfn_t first, pfn_t end);
 
 /*
  * Start ballooning over pfns [first, end): the frames the frame allocator owns.
- * boot_pages is how many pages the guest booted with, the most it will hold
- * again (pfns beyond its direct map are not mapped: see docs/balloon.md).
+ * boot_pages is how many pages the guest booted with (pfns [0, boot_pages) are
+ * populated).  An `end` past boot_pages is room to grow (maxmem > memory): pfns
+ * [boot_pages, end) start out recorded as not held, and the most the guest will
+ * hold is end pages; otherwise boot_pages.  The caller must have direct-map
+ * entries and allocator room for every pfn below end (docs/balloon.md).
  * `bitmap` (at least balloon_bitmap_words(first, end) words, the caller's memory,
  * kept for as long as the balloon runs) is where it records the pfns it gave back;
- * it starts empty: nothing is out, whatever holes the p2m has.  0 or -XEN_EINVAL.
+ * it starts with only the room to grow in it: nothing populated is out, whatever
+ * holes the p2m has.  0 or -XEN_EINVAL.
  */
 int balloon_init(pfn_t first, pfn_t end, uint64_t boot_pages, uint64_t *bitmap, uint64_t bitmap_words);
 
@@ -46,8 +50,8 @@ int balloon_parse_target_kib(const char *value, uint64_t *kib);
 uint64_t balloon_kib_to_pages(uint64_t kib);
 
 struct balloon_report {
-    uint64_t target_pages;     /* what was asked (after capping at boot_pages) */
-    bool capped;               /* the target was above boot_pages */
+    uint64_t target_pages;     /* what was asked (after capping at the ceiling) */
+    bool capped;               /* the target was above balloon_ceiling() */
     uint64_t asked;            /* pages the step had to give back (or take back) */
     uint64_t given_back;       /* decrease_reservation's done, summed */
     uint64_t brought_back;     /* populate_physmap's done, summed */
@@ -58,7 +62,7 @@ struct balloon_report {
 
 /*
  * Give frames back or take them back until the guest holds target_pages (at most
- * boot_pages).  Each batch: frames from frame_alloc(), their direct-map entries
+ * balloon_ceiling()).  Each batch: frames from frame_alloc(), their direct-map entries
  * cleared, p2m_set(INVALID), XENMEM_decrease_reservation; or
  * XENMEM_populate_physmap, the m2p (MMU_MACHPHYS_UPDATE), the direct map and
  * p2m_set(mfn), a write and read back, frame_free().  A partial `done` puts the
@@ -68,7 +72,8 @@ struct balloon_report {
  */
 int balloon_set_target(uint64_t target_pages, struct balloon_report *out);
 
-/* Pages held now (boot_pages less those given back), and those given back. */
+/* The most it will hold (max(boot_pages, end)); pages held now (that, less those out); those out. */
+uint64_t balloon_ceiling(void);
 uint64_t balloon_pages_now(void);
 uint64_t balloon_pages_out(void);
 

@@ -51,10 +51,38 @@ static _Noreturn void boot_failed(const char *step, int rc)
     finish(SHUTDOWN_crash);
 }
 
+/*
+ * How far the guest may grow (xl mem-set above `memory`, up to `maxmem`): Xen's
+ * max_pages for us, which xl sets from maxmem (plus 1 MiB of slack).  The direct
+ * map and the allocator cover that many pfns from the start, the ones past
+ * nr_pages unmapped and not free, so that the balloon can populate them later
+ * (docs/balloon.md).  At most GROW_FACTOR times the boot size: beyond, its tables
+ * cost more than they serve.
+ */
+#define GROW_FACTOR 4
+
+static void choose_span(void)
+{
+    domid_t self = DOMID_SELF;
+    long max_pages = hv_memory_op(XENMEM_maximum_reservation, &self);
+    uint64_t cap = boot.nr_pages * GROW_FACTOR;
+
+    boot.span = boot.nr_pages;
+    if (max_pages > (long)boot.nr_pages)
+        boot.span = (uint64_t)max_pages < cap ? (uint64_t)max_pages : cap;
+    if (boot.span > P2M_MAX_PFNS)
+        boot.span = P2M_MAX_PFNS;
+    if (boot.span > boot.nr_pages)
+        kprintf("pvmmu: room to grow: Xen's max_pages %ld, nr_pages %llu: pfns up to 0x%llx covered",
+                max_pages, (unsigned long long)boot.nr_pages, (unsigned long long)boot.span - 1);
+}
+
 static int setup_memory(void)
 {
     int rc = boot_tables_adopt(boot.si);
 
+    if (!rc)
+        choose_span();
     if (!rc)
         rc = boot_tables_release();
     if (!rc)
@@ -98,6 +126,9 @@ static int setup_core(void)
 {
     uint64_t max_pfns = boot.nr_pages * 2 < P2M_MAX_PFNS ? boot.nr_pages * 2 : P2M_MAX_PFNS;
     int rc;
+
+    if (boot.span > max_pfns)
+        max_pfns = boot.span;   /* the balloon may populate up to there */
 
     /* Room up to high_pfn: the saves will move a frame there (saves.c). */
     if (options.high_pfn >= max_pfns)
