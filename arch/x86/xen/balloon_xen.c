@@ -107,7 +107,7 @@ bool balloon_xen_event(const struct xs_event *ev)
  * from nr_pages up to the extent is either a frame or a pfn the balloon has not
  * populated.
  */
-static void check_grown(const struct balloon_report *r)
+static void check_grown(uint64_t kib, const struct balloon_report *r)
 {
     uint64_t pfn, populated = 0, strays = 0, extent = p2m_extent();
 
@@ -121,9 +121,13 @@ static void check_grown(const struct balloon_report *r)
             "p2m extent %llu, shared_info max_pfn %llu", (unsigned long long)r->now_pages,
             (unsigned long long)boot.nr_pages, (unsigned long long)populated, (unsigned long long)extent,
             (unsigned long long)xen_shared->arch.max_pfn);
-    wl_check(populated > 0 && extent > boot.nr_pages && xen_shared->arch.max_pfn == extent && !strays, "balloon-grew",
-             "%llu pfns past nr_pages %llu populated, extent %llu, max_pfn %llu, %llu pfns neither a frame nor "
-             "recorded out", (unsigned long long)populated, (unsigned long long)boot.nr_pages,
+    /* All the way: a ceiling short of the toolstack's target (the room covered at boot) is a failure here. */
+    wl_check(r->now_pages == balloon_kib_to_pages(kib) && populated > 0 && extent > boot.nr_pages &&
+             xen_shared->arch.max_pfn == extent && !strays, "balloon-grew",
+             "holding %llu of the %llu pages asked; %llu pfns past nr_pages %llu populated, extent %llu, max_pfn "
+             "%llu, %llu pfns neither a frame nor recorded out", (unsigned long long)r->now_pages,
+             (unsigned long long)balloon_kib_to_pages(kib), (unsigned long long)populated,
+             (unsigned long long)boot.nr_pages,
              (unsigned long long)extent, (unsigned long long)xen_shared->arch.max_pfn,
              (unsigned long long)strays);
 }
@@ -155,7 +159,7 @@ static void check_step(bool down, uint64_t kib, const struct balloon_report *r, 
         wl_check(r->verified == r->brought_back, "balloon-pages-usable", "%llu of %llu pages read back",
                  (unsigned long long)r->verified, (unsigned long long)r->brought_back);
     if (!down && r->now_pages > boot.nr_pages)
-        check_grown(r);
+        check_grown(kib, r);
     wl_stat("balloon_pages_out", balloon_pages_out());
     wl_stat("balloon_step_us", ns / 1000);
 }
