@@ -197,13 +197,16 @@ static void extent_grow(pfn_t pfn)
  * of a live migration sees the bump (the list) and aborts, or (the tree) keeps the
  * old leaf mapped: as with any leaf change, the guest must not balloon whole
  * leaves away while it is being migrated. :*/
-static bool leaf_all_missing(uint64_t leaf)
+/* Outward from the entry just cleared: a balloon clears a run of pfns, and the nearest neighbour
+ * still valid ends the search at once, whichever way the run goes. */
+static bool leaf_all_missing(pfn_t cleared)
 {
-    const uint64_t *entries = window_page(leaf);
-    uint64_t i;
+    const uint64_t *entries = window_page(leaf_of(cleared));
+    uint64_t at = pfn_x(cleared) % P2M_PER_LEAF, d;
 
-    for (i = 0; i < P2M_PER_LEAF; i++)
-        if (entries[i] != INVALID_MFN_RAW)
+    for (d = 1; d < P2M_PER_LEAF; d++)
+        if ((at + d < P2M_PER_LEAF && entries[at + d] != INVALID_MFN_RAW) ||
+            (at >= d && entries[at - d] != INVALID_MFN_RAW))
             return false;
     return true;
 }
@@ -234,7 +237,7 @@ static int entry_store(pfn_t pfn, mfn_t mfn)
     }
     /* One atomic store: a toolstack may be reading the list while we run (arch-x86/xen.h). */
     __atomic_store_n(&p2m_linear.entries[pfn_x(pfn)], mfn_x(mfn), __ATOMIC_RELAXED);
-    if (!mfn_valid_value(mfn) && leaf_all_missing(leaf_of(pfn)))
+    if (!mfn_valid_value(mfn) && leaf_all_missing(pfn))
         leaf_release(leaf_of(pfn));
     return 0;
 }
