@@ -37,42 +37,87 @@
 /* The direct map's entry for a data frame (arch/x86/xen/directmap.c, tests/harness/boot.c). */
 #define DIRECT_MAP_DATA_FLAGS (_PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY)
 
+/*P:515 Which pfns are out.  The balloon writes them down itself, one bit per pfn
+ * of its range, when Xen has taken the frame, and clears the bit when a new frame
+ * is in place.  It once read them off the p2m (a hole in its range was a page it
+ * gave back), which saved the bitmap and was wrong as soon as anything else made
+ * a hole: high_pfn= renames a frame to a high pfn and leaves its old pfn empty,
+ * and the balloon "brought back" a page it never gave.  Only what is written
+ * down is brought back; a hole it did not make is not its business. :*/
 static struct {
     bool ready;
     uint64_t first, end;    /* the pfns it may give back: the allocator's */
-    uint64_t boot_pages;
-    uint64_t out;           /* given back, not yet brought back */
+    uint64_t ceiling;       /* the most it holds: the boot size, or end when it may grow past it */
+    uint64_t out;           /* given back, not yet brought back: the bits set */
     uint64_t cursor;        /* where the search for a ballooned pfn goes on */
+    uint64_t *gone;         /* bit (pfn - first): given back */
 } balloon;
 
 static bool is_out(uint64_t pfn)
 {
+    uint64_t bit = pfn - balloon.first;
+
+    return (balloon.gone[bit / 64] >> (bit % 64)) & 1;
+}
+
+static void mark(uint64_t pfn, bool out)
+{
+    uint64_t bit = pfn - balloon.first, m = 1ULL << (bit % 64);
+
+    balloon.gone[bit / 64] = out ? balloon.gone[bit / 64] | m : balloon.gone[bit / 64] & ~m;
+}
+
+static bool is_hole(uint64_t pfn)
+{
     return !mfn_valid_value(p2m_lookup(_pfn(pfn)));
 }
 
-int balloon_init(pfn_t first, pfn_t end, uint64_t boot_pages)
+uint64_t balloon_bitmap_words(pfn_t first, pfn_t end)
 {
-    uint64_t pfn;
+    return pfn_x(end) > pfn_x(first) ? (pfn_x(end) - pfn_x(first) + 63) / 64 : 0;
+}
+
+bool balloon_gave_back(pfn_t pfn)
+{
+    return balloon.ready && pfn_x(pfn) >= balloon.first && pfn_x(pfn) < balloon.end && is_out(pfn_x(pfn));
+}
+
+int balloon_init(pfn_t first, pfn_t end, uint64_t boot_pages, uint64_t *bitmap, uint64_t bitmap_words)
+{
+    uint64_t i;
 
     balloon.ready = false;
-    if (pfn_x(first) >= pfn_x(end) || pfn_x(end) > p2m_max_pfns() || pfn_x(end) > boot_pages) {
-        pvmmu_error("balloon_init(pfns 0x%llx..0x%llx, %llu boot pages): need first < end <= boot pages "
-                    "and the p2m's %llu pfns", (unsigned long long)pfn_x(first),
+    if (pfn_x(first) >= pfn_x(end) || pfn_x(end) > p2m_max_pfns() || pfn_x(first) >= boot_pages) {
+        pvmmu_error("balloon_init(pfns 0x%llx..0x%llx, %llu boot pages): need first < end, first < boot pages "
+                    "and end <= the p2m's %llu pfns", (unsigned long long)pfn_x(first),
                     (unsigned long long)pfn_x(end), (unsigned long long)boot_pages,
                     (unsigned long long)p2m_max_pfns());
         return -XEN_EINVAL;
     }
+    if (!bitmap || bitmap_words < balloon_bitmap_words(first, end)) {
+        pvmmu_error("balloon_init(pfns 0x%llx..0x%llx): its record of pfns given back needs %llu words, got %llu",
+                    (unsigned long long)pfn_x(first), (unsigned long long)pfn_x(end),
+                    (unsigned long long)balloon_bitmap_words(first, end),
+                    (unsigned long long)(bitmap ? bitmap_words : 0));
+        return -XEN_EINVAL;
+    }
+    for (i = 0; i < bitmap_words; i++)
+        bitmap[i] = 0;
+    balloon.gone = bitmap;
     balloon.first = balloon.cursor = pfn_x(first);
     balloon.end = pfn_x(end);
-    balloon.boot_pages = boot_pages;
+    balloon.ceiling = pfn_x(end) > boot_pages ? pfn_x(end) : boot_pages;
     balloon.out = 0;
-    for (pfn = balloon.first; pfn < balloon.end; pfn++)
-        balloon.out += is_out(pfn);
+    for (i = boot_pages; i < balloon.end; i++) {   /* room to grow: not populated yet */
+        mark(i, true);
+        balloon.out++;
+    }
     balloon.ready = true;
     return 0;
 }
 
-uint64_t balloon_pages_now(void) { return balloon.boot_pages - balloon.out; }
+uint64_t balloon_ceiling(void) { return balloon.ceiling; }
+uint64_t balloon_pages_now(void) { return balloon.ceiling - balloon.out; }
 uint64_t balloon_pages_out(void) { return balloon.out; }
 
 /* --- the hypercalls, each result checked ------------------------------------------ */
@@ -202,6 +247,7 @@ static int decrease_batch(unsigned want, struct balloon_report *r)
 {
     struct batch b;
     long done;
+    unsigned i;
     int rc = take_free_frames(&b, want);
 
     if (rc || !b.n) {
@@ -228,6 +274,8 @@ static int decrease_batch(unsigned want, struct balloon_report *r)
                     (unsigned long long)b.frame[done]);
         r->short_of_target = true;
     }
+    for (i = 0; i < (unsigned)done; i++)
+        mark(pfn_x(b.pfn[i]), true);
     put_back(&b, (unsigned)done);
     balloon.out += (uint64_t)done;
     r->given_back += (uint64_t)done;
@@ -293,7 +341,7 @@ static int increase_batch(unsigned want, struct balloon_report *r)
     int rc;
 
     if (!pick_ballooned(&b, want)) {
-        pvmmu_error("balloon: %llu pages counted out, but no pfn in 0x%llx..0x%llx is a hole",
+        pvmmu_error("balloon: %llu pages counted out, but none of pfns 0x%llx..0x%llx is recorded as given back",
                     (unsigned long long)balloon.out, (unsigned long long)balloon.first,
                     (unsigned long long)balloon.end - 1);
         return -XEN_EINVAL;
@@ -317,6 +365,8 @@ static int increase_batch(unsigned want, struct balloon_report *r)
                         (unsigned long long)pfn_x(b.pfn[i]), (unsigned long long)b.frame[i]);
         frame_free(b.pfn[i]);
     }
+    for (i = 0; i < (unsigned)done; i++)
+        mark(pfn_x(b.pfn[i]), false);
     balloon.out -= (uint64_t)done;
     r->brought_back += (uint64_t)done;
     if (!done)
@@ -341,8 +391,8 @@ int balloon_set_target(uint64_t target_pages, struct balloon_report *out)
         pvmmu_error("balloon_set_target(%llu pages): balloon_init has not run", (unsigned long long)target_pages);
         return -XEN_EINVAL;
     }
-    r.capped = target_pages > balloon.boot_pages;
-    r.target_pages = r.capped ? balloon.boot_pages : target_pages;
+    r.capped = target_pages > balloon.ceiling;
+    r.target_pages = r.capped ? balloon.ceiling : target_pages;
     if (r.target_pages < balloon_pages_now()) {
         r.asked = balloon_pages_now() - r.target_pages;
         while (!rc && !r.short_of_target && r.given_back < r.asked)
@@ -371,21 +421,24 @@ static bool direct_mapped(uint64_t pfn)
 
 uint64_t balloon_check_holes(void)
 {
-    uint64_t pfn, holes = 0, wrong = 0;
+    uint64_t pfn, recorded = 0, wrong = 0;
 
     for (pfn = balloon.first; pfn < balloon.end; pfn++) {
         if (!is_out(pfn))
             continue;
-        holes++;
-        if (direct_mapped(pfn) && ++wrong <= 4)
+        recorded++;
+        if (!is_hole(pfn) && ++wrong <= 4)
+            pvmmu_error("balloon: pfn 0x%llx is given back, but the p2m has mfn 0x%llx for it",
+                        (unsigned long long)pfn, (unsigned long long)mfn_x(p2m_lookup(_pfn(pfn))));
+        else if (is_hole(pfn) && direct_mapped(pfn) && ++wrong <= 4)
             pvmmu_error("balloon: pfn 0x%llx is given back, but still mapped in the direct map",
                         (unsigned long long)pfn);
     }
-    if (holes != balloon.out) {
-        pvmmu_error("balloon: %llu pages counted out, but the p2m has %llu holes in 0x%llx..0x%llx",
-                    (unsigned long long)balloon.out, (unsigned long long)holes,
+    if (recorded != balloon.out) {
+        pvmmu_error("balloon: %llu pages counted out, but %llu pfns of 0x%llx..0x%llx are recorded as given back",
+                    (unsigned long long)balloon.out, (unsigned long long)recorded,
                     (unsigned long long)balloon.first, (unsigned long long)balloon.end - 1);
-        wrong += holes > balloon.out ? holes - balloon.out : balloon.out - holes;
+        wrong += recorded > balloon.out ? recorded - balloon.out : balloon.out - recorded;
     }
     return wrong;
 }

@@ -6,11 +6,12 @@
  * free, never one in use), the order of the steps, the bookkeeping, the checks.
  * The kernel reads memory/target from xenstore and calls balloon_set_target().
  *
- * The record of what is ballooned out is the p2m itself: within the balloon's
- * range, a pfn whose p2m entry is INVALID is one we gave back (nothing else in
- * pvmmu writes INVALID over RAM).  So the record survives a save and restore
- * with no extra state: the toolstack saves INVALID entries as holes and restores
- * them as holes.
+ * The record of what is ballooned out is the balloon's own: one bit per pfn of
+ * its range, set when Xen took the frame and cleared when a new one came back.
+ * A hole in the p2m is not proof of anything: other code makes holes too (a
+ * frame renamed to a high pfn leaves one where it was), and such a pfn is not
+ * the balloon's to fill.  The bitmap is guest memory, so it survives a save and
+ * restore as it is (and the toolstack saves the holes as holes).
  */
 #ifndef PVMMU_BALLOON_H
 #define PVMMU_BALLOON_H
@@ -22,13 +23,22 @@
 /* Extents per hypercall: the arrays of one batch live on the stack. */
 #define BALLOON_BATCH 64
 
+/* Words of bitmap balloon_init needs for pfns [first, end): one bit each. */
+uint64_t balloon_bitmap_words(pfn_t first, pfn_t end);
+
 /*
  * Start ballooning over pfns [first, end): the frames the frame allocator owns.
- * boot_pages is how many pages the guest booted with, the most it will hold
- * again (pfns beyond its direct map are not mapped: see docs/balloon.md).  Pfns in
- * the range whose p2m is INVALID already count as ballooned out.  0 or -XEN_EINVAL.
+ * boot_pages is how many pages the guest booted with (pfns [0, boot_pages) are
+ * populated).  An `end` past boot_pages is room to grow (maxmem > memory): pfns
+ * [boot_pages, end) start out recorded as not held, and the most the guest will
+ * hold is end pages; otherwise boot_pages.  The caller must have direct-map
+ * entries and allocator room for every pfn below end (docs/balloon.md).
+ * `bitmap` (at least balloon_bitmap_words(first, end) words, the caller's memory,
+ * kept for as long as the balloon runs) is where it records the pfns it gave back;
+ * it starts with only the room to grow in it: nothing populated is out, whatever
+ * holes the p2m has.  0 or -XEN_EINVAL.
  */
-int balloon_init(pfn_t first, pfn_t end, uint64_t boot_pages);
+int balloon_init(pfn_t first, pfn_t end, uint64_t boot_pages, uint64_t *bitmap, uint64_t bitmap_words);
 
 /*
  * memory/target's value: a decimal count of KiB, nothing else (no sign, no
@@ -40,8 +50,8 @@ int balloon_parse_target_kib(const char *value, uint64_t *kib);
 uint64_t balloon_kib_to_pages(uint64_t kib);
 
 struct balloon_report {
-    uint64_t target_pages;     /* what was asked (after capping at boot_pages) */
-    bool capped;               /* the target was above boot_pages */
+    uint64_t target_pages;     /* what was asked (after capping at the ceiling) */
+    bool capped;               /* the target was above balloon_ceiling() */
     uint64_t asked;            /* pages the step had to give back (or take back) */
     uint64_t given_back;       /* decrease_reservation's done, summed */
     uint64_t brought_back;     /* populate_physmap's done, summed */
@@ -52,7 +62,7 @@ struct balloon_report {
 
 /*
  * Give frames back or take them back until the guest holds target_pages (at most
- * boot_pages).  Each batch: frames from frame_alloc(), their direct-map entries
+ * balloon_ceiling()).  Each batch: frames from frame_alloc(), their direct-map entries
  * cleared, p2m_set(INVALID), XENMEM_decrease_reservation; or
  * XENMEM_populate_physmap, the m2p (MMU_MACHPHYS_UPDATE), the direct map and
  * p2m_set(mfn), a write and read back, frame_free().  A partial `done` puts the
@@ -62,14 +72,18 @@ struct balloon_report {
  */
 int balloon_set_target(uint64_t target_pages, struct balloon_report *out);
 
-/* Pages held now (boot_pages less those given back), and those given back. */
+/* The most it will hold (max(boot_pages, end)); pages held now (that, less those out); those out. */
+uint64_t balloon_ceiling(void);
 uint64_t balloon_pages_now(void);
 uint64_t balloon_pages_out(void);
 
+/* Did the balloon give pfn back (and not yet bring it back)? */
+bool balloon_gave_back(pfn_t pfn);
+
 /*
- * Are the pages given back really gone?  Every pfn counted as ballooned has no
- * p2m entry; the count of such pfns in the range equals balloon_pages_out().
- * 0, or how many pfns disagree (each reported, the first few by number).
+ * Are the pages given back really gone?  Every pfn the bitmap records has no
+ * p2m entry and no direct-map entry, and the bitmap holds balloon_pages_out()
+ * pfns.  0, or how many pfns disagree (each reported, the first few by number).
  */
 uint64_t balloon_check_holes(void);
 

@@ -189,6 +189,39 @@ static void extent_grow(pfn_t pfn)
         p2m.published->arch.max_pfn = p2m.extent;
 }
 
+/*P:155 And the way back: a leaf of its own whose last entry became INVALID (the
+ * balloon gave back a whole 2 MiB, say) says nothing the missing leaf does not,
+ * so the window page goes back to the missing leaf and the frame to the
+ * allocator.  leaf_install moves the window, the directory and the frame list's
+ * mid slot together, inside a generation bump like any other repointing; if it
+ * fails, the own leaf simply stays (it is still right).  A toolstack in the middle
+ * of a live migration sees the bump (the list) and aborts, or (the tree) keeps the
+ * old leaf mapped: as with any leaf change, the guest must not balloon whole
+ * leaves away while it is being migrated. :*/
+/* Outward from the entry just cleared: a balloon clears a run of pfns, and the nearest neighbour
+ * still valid ends the search at once, whichever way the run goes. */
+static bool leaf_all_missing(pfn_t cleared)
+{
+    const uint64_t *entries = window_page(leaf_of(cleared));
+    uint64_t at = pfn_x(cleared) % P2M_PER_LEAF, d;
+
+    for (d = 1; d < P2M_PER_LEAF; d++)
+        if ((at + d < P2M_PER_LEAF && entries[at + d] != INVALID_MFN_RAW) ||
+            (at >= d && entries[at - d] != INVALID_MFN_RAW))
+            return false;
+    return true;
+}
+
+static void leaf_release(uint64_t leaf)
+{
+    pfn_t frame = p2m_leaf_frame(leaf);
+
+    if (leaf_install(leaf, p2m.missing_leaf, false))
+        return;
+    frame_free(frame);
+    p2m.own_leaves--;
+}
+
 /*P:150 Setting an entry.  The rule that keeps holes free: a leaf is allocated
  * only when an entry is about to say something its shared leaf does not already
  * say.  So INVALID into a hole, or pfn into an identity range, is a no-op. :*/
@@ -205,6 +238,8 @@ static int entry_store(pfn_t pfn, mfn_t mfn)
     }
     /* One atomic store: a toolstack may be reading the list while we run (arch-x86/xen.h). */
     __atomic_store_n(&p2m_linear.entries[pfn_x(pfn)], mfn_x(mfn), __ATOMIC_RELAXED);
+    if (!mfn_valid_value(mfn) && leaf_all_missing(pfn))
+        leaf_release(leaf_of(pfn));
     return 0;
 }
 
@@ -246,9 +281,8 @@ int p2m_set(pfn_t pfn, mfn_t mfn)
  * that are nobody's RAM).  Whole leaves that are still holes get the shared
  * identity leaf; a leaf of its own just has its entries written.  They are not
  * RAM, so they do not stretch the extent the toolstack saves. :*/
-/*M:610 p2m: a leaf of its own that becomes wholly identity (or wholly missing)
- * keeps its frame; giving it back means repointing the window, the directory and
- * its mid slot, and nothing needs it yet.  And identity entries written one by one
+/*M:610 p2m: a leaf of its own that becomes wholly identity keeps its frame (one
+ * that becomes wholly missing goes back: P:155).  And identity entries written one by one
  * are MFNs that are not ours to the toolstack, so a restore brings them back as
  * INVALID: the kernel must re-apply its I/O ranges after resume. :*/
 static int p2m_set_identity_locked(pfn_t first, uint64_t count)

@@ -12,6 +12,7 @@
 # space-separated key=value settings:
 #
 #   memory=MiB     the guest's memory and maxmem (examples/pvmmu.cfg has 256)
+#   maxmem=MiB     the guest's maxmem alone, after memory= (above memory: room for xl mem-set to grow it)
 #   guests=N       N guests side by side, each its own copy of the config (names pvmmu, pvmmu-2, ...)
 #   qemu_mem=MiB   the emulated machine's memory (run.sh's QEMU_MEM; without it, tests/rig/size.sh's
 #                  rule from memory= and guests=)
@@ -44,13 +45,14 @@ passed=0 failed=0
 
 trim() { local s=$1; s=${s#"${s%%[![:space:]]*}"}; echo "${s%"${s##*[![:space:]]}"}"; }
 
-# guest_config NAME EXTRA MEMORY ON_REBOOT > file: examples/pvmmu.cfg with its name, extra=,
-# and (if given) memory and on_reboot replaced.
+# guest_config NAME EXTRA MEMORY ON_REBOOT MAXMEM > file: examples/pvmmu.cfg with its name, extra=,
+# and (if given) memory (and maxmem with it), on_reboot and then maxmem alone replaced.
 guest_config() {
   sed -E -e 's/^(name[[:space:]]*=[[:space:]]*)"[^"]*"/\1"'"$1"'"/' \
          -e 's/^(extra[[:space:]]*=[[:space:]]*)"[^"]*"/\1"'"$2"'"/' \
          ${3:+-e 's/^(memory|maxmem)([[:space:]]*=[[:space:]]*)[0-9]+/\1\2'"$3"'/'} \
-         ${4:+-e 's/^(on_reboot[[:space:]]*=[[:space:]]*)"[^"]*"/\1"'"$4"'"/'} "$base_cfg"
+         ${4:+-e 's/^(on_reboot[[:space:]]*=[[:space:]]*)"[^"]*"/\1"'"$4"'"/'} \
+         ${5:+-e 's/^(maxmem[[:space:]]*=[[:space:]]*)[0-9]+/\1'"$5"'/'} "$base_cfg"
 }
 
 # wanted NAME: whether SCENARIOS (if set) names it.
@@ -63,18 +65,18 @@ while IFS='|' read -r name extra modes settings requires; do
   extra=$(trim "$extra"); modes=$(trim "$modes"); settings=$(trim "${settings:-}")
   requires=$(trim "${requires:-}")
   extra=${extra//@CYCLES@/${SAVE_CYCLES:-10}} requires=${requires//@CYCLES@/${SAVE_CYCLES:-10}}
-  memory="" guests=1 qemu_mem="" dom0_mem="" timeout="" on_reboot="" toolstack_p2m="" silence=""
+  memory="" maxmem="" guests=1 qemu_mem="" dom0_mem="" timeout="" on_reboot="" toolstack_p2m="" silence=""
   for kv in $settings; do
     case "$kv" in
-      memory=*|guests=*|qemu_mem=*|dom0_mem=*|timeout=*|on_reboot=*|toolstack_p2m=*|silence=*) declare "${kv%%=*}=${kv#*=}" ;;
-      *) echo "rig: FAIL $name: unknown setting '$kv' in $list (memory= guests= qemu_mem= dom0_mem= timeout= on_reboot= toolstack_p2m= silence=)"
+      memory=*|maxmem=*|guests=*|qemu_mem=*|dom0_mem=*|timeout=*|on_reboot=*|toolstack_p2m=*|silence=*) declare "${kv%%=*}=${kv#*=}" ;;
+      *) echo "rig: FAIL $name: unknown setting '$kv' in $list (memory= maxmem= guests= qemu_mem= dom0_mem= timeout= on_reboot= toolstack_p2m= silence=)"
          failed=$((failed + 1)); continue 2 ;;
     esac
   done
   cfgs=""
   for k in $(seq 1 "$guests"); do
     gname=pvmmu; [ "$k" -gt 1 ] && gname=pvmmu-$k
-    guest_config "$gname" "$extra" "$memory" "$on_reboot" > "$work/$name-$k.cfg"
+    guest_config "$gname" "$extra" "$memory" "$on_reboot" "$maxmem" > "$work/$name-$k.cfg"
     cfgs="$cfgs $work/$name-$k.cfg"
   done
   echo "-- $name: extra=\"$extra\", saves: ${modes:-none}${settings:+, $settings}${requires:+, requires: $requires}"

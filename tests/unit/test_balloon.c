@@ -14,6 +14,7 @@
 
 static uint64_t boot_mfns[PAGES];
 static uint64_t table_as_read[PAGES * 2];
+static uint64_t gone_bits[PAGES / 64];   /* the balloon's record of what it gave back */
 
 static pfn_t first_free_pfn(void)
 {
@@ -29,7 +30,8 @@ static int setup(void **state)
     (void)state;
     boot_guest(PAGES);
     memcpy(boot_mfns, harness_mfn_list(), sizeof(boot_mfns));
-    if (p2m_publish(harness_shared_info()) || balloon_init(first_free_pfn(), _pfn(PAGES), PAGES))
+    if (p2m_publish(harness_shared_info()) ||
+        balloon_init(first_free_pfn(), _pfn(PAGES), PAGES, gone_bits, ARRAY_SIZE(gone_bits)))
         return -1;
     pvmmu_clear_errors();
     return 0;
@@ -298,6 +300,82 @@ static void a_failing_hypercall_changes_nothing(void **state)
     assert_model_sound();
 }
 
+/* --- holes that are not the balloon's ------------------------------------------------------ */
+
+/*
+ * high_pfn= (arch/x86/xen/saves.c) renames one of our frames to a pfn past the boot
+ * size and leaves its old pfn a hole, inside the balloon's range.  The balloon gave
+ * nothing back there: it must neither count it out nor fill it (once it did, reading
+ * its record off the p2m, and the first watch event "brought back" a page).
+ */
+static pfn_t rename_a_frame_to(pfn_t high)
+{
+    pfn_t low = frame_alloc();
+    mfn_t mfn = p2m_lookup(low);
+    mmu_update_t req = { mfn_to_maddr(mfn) | MMU_MACHPHYS_UPDATE, pfn_x(high) };
+    unsigned done = 0;
+
+    assert_int_equal(hv_mmu_update(&req, 1, &done, DOMID_SELF), 0);
+    assert_int_equal(p2m_set(high, mfn), 0);
+    assert_int_equal(p2m_set(low, INVALID_MFN), 0);
+    return low;
+}
+
+static void a_hole_it_did_not_make_is_not_its_to_fill(void **state)
+{
+    struct balloon_report r;
+    pfn_t high = _pfn(PAGES + 5), low = rename_a_frame_to(high);
+    mfn_t moved = p2m_lookup(high);
+
+    (void)state;
+    assert_true(pfn_x(low) >= pfn_x(first_free_pfn()) && pfn_x(low) < PAGES);   /* in its range */
+    assert_int_equal(balloon_init(first_free_pfn(), _pfn(PAGES), PAGES, gone_bits, ARRAY_SIZE(gone_bits)), 0);
+    assert_int_equal(balloon_pages_out(), 0);
+    assert_int_equal(balloon_pages_now(), PAGES);
+    assert_false(balloon_gave_back(low));
+    assert_int_equal(balloon_check_holes(), 0);
+    /* The first watch event finds the size it has: nothing to do, and nothing done. */
+    set_target(PAGES, &r);
+    assert_int_equal(r.asked, 0);
+    assert_int_equal(r.brought_back, 0);
+    assert_true(is_hole(pfn_x(low)));
+    /* A round trip brings back exactly what it gave, and the stranger's hole stays one. */
+    set_target(PAGES - 50, &r);
+    assert_int_equal(r.given_back, 50);
+    assert_int_equal(holes(), 51);
+    assert_int_equal(balloon_check_holes(), 0);
+    set_target(PAGES, &r);
+    assert_int_equal(r.brought_back, 50);
+    assert_int_equal(balloon_pages_out(), 0);
+    assert_true(is_hole(pfn_x(low)));
+    assert_false(balloon_gave_back(low));
+    assert_int_equal(mfn_x(p2m_lookup(high)), mfn_x(moved));
+    assert_int_equal(balloon_check_holes(), 0);
+    assert_frame_lists_are_the_table();
+    assert_model_sound();
+}
+
+/* Its record, not the p2m, is what it checks: a pfn it gave back that has a frame again behind its back is named. */
+static void a_recorded_pfn_with_a_frame_is_reported(void **state)
+{
+    struct balloon_report r;
+    pfn_t pfn;
+    uint64_t p;
+
+    (void)state;
+    set_target(PAGES - 10, &r);
+    for (p = 0; p < PAGES && !balloon_gave_back(_pfn(p)); p++)
+        ;
+    assert_true(p < PAGES);
+    pfn = _pfn(p);
+    assert_int_equal(p2m_set(pfn, _mfn(boot_mfns[0])), 0);   /* anything but a hole */
+    pvmmu_clear_errors();
+    assert_int_equal(balloon_check_holes(), 1);
+    assert_true(pvmmu_error_seen("is given back, but the p2m has mfn"));
+    assert_int_equal(p2m_set(pfn, INVALID_MFN), 0);
+    assert_int_equal(balloon_check_holes(), 0);
+}
+
 /* --- a frame in use -------------------------------------------------------------------- */
 
 /*
@@ -417,6 +495,8 @@ int main(void)
         T(a_partial_decrease_puts_the_rest_back),
         T(a_partial_populate_leaves_the_rest_holes),
         T(a_failing_hypercall_changes_nothing),
+        T(a_hole_it_did_not_make_is_not_its_to_fill),
+        T(a_recorded_pfn_with_a_frame_is_reported),
         T(a_frame_still_in_use_is_refused_and_nothing_is_lost),
         T(negative_control_the_same_frame_unmapped_goes),
         T(xen_as_modelled_refuses_a_frame_still_mapped),

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include <xen/pvmmu/p2m.h>
+#include "p2m/p2m_int.h"
 #include <xen/pvmmu/report.h>
 #include "tests/harness/harness.h"
 #include "tests/model/model.h"
@@ -200,6 +201,23 @@ static void republishing_allocates_nothing_new(void **state)
 
 /* --- the reader refuses what the toolstack refuses --------------------------------------- */
 
+/* A leaf emptied entry by entry goes back to the missing leaf, and the tree names that leaf again. */
+static void a_leaf_that_becomes_all_holes_is_the_missing_leaf_in_the_tree(void **state)
+{
+    uint64_t own = p2m_own_leaves(), first = 2 * P2M_PER_LEAF, pfn, top_mid;
+    const uint64_t *mid;
+
+    (void)state;
+    for (pfn = first; pfn < first + P2M_PER_LEAF; pfn++)
+        assert_int_equal(p2m_set(_pfn(pfn), INVALID_MFN), 0);
+    assert_int_equal(p2m_own_leaves(), own - 1);
+    top_mid = machine_page(anchor())[0];
+    mid = machine_page(top_mid);
+    assert_int_equal(mid[first / P2M_PER_LEAF], mfn_x(p2m_lookup(p2m_missing_leaf_frame())));
+    assert_int_equal(mid[HOLE_PFN / P2M_PER_LEAF], mid[first / P2M_PER_LEAF]);
+    assert_read_back_equals_table();
+}
+
 static void the_reader_refuses_mfn_0_in_a_mid_page(void **state)
 {
     uint64_t nr;
@@ -246,6 +264,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_gib_that_cannot_get_its_mid_page_stays_a_hole, boot_and_publish, shutdown),
         cmocka_unit_test_setup_teardown(a_zeroed_anchor_is_rebuilt_from_scratch, boot_and_publish, shutdown),
         cmocka_unit_test_setup_teardown(republishing_allocates_nothing_new, boot_and_publish, shutdown),
+        cmocka_unit_test_setup_teardown(a_leaf_that_becomes_all_holes_is_the_missing_leaf_in_the_tree, boot_and_publish, shutdown),
         cmocka_unit_test_setup_teardown(the_reader_refuses_mfn_0_in_a_mid_page, boot_and_publish, shutdown),
         cmocka_unit_test_setup_teardown(the_reader_refuses_a_leaf_that_is_not_ours, boot_and_publish, shutdown),
         cmocka_unit_test_setup_teardown(the_reader_refuses_a_max_pfn_too_big_for_three_levels, boot_and_publish, shutdown),

@@ -147,6 +147,49 @@ static void a_root_without_a_frame_is_refused_by_pfn(void **state)
     assert_non_null(strstr(pvmmu_last_error(), "pfn 0x7ffff"));
 }
 
+/*
+ * A leaf of its own whose last entry becomes INVALID goes back to the shared missing leaf:
+ * its page of the list shows the missing leaf's frame again, the frame is the allocator's,
+ * and the repointing bumped the generation like any other (docs/balloon.md: a balloon that
+ * gives back a whole 2 MiB).  A leaf with one entry left keeps its frame.
+ */
+static void a_leaf_that_becomes_all_holes_goes_back_to_the_missing_leaf(void **state)
+{
+    const uint8_t *base = (const uint8_t *)(uintptr_t)si()->arch.p2m_vaddr;
+    mfn_t missing = harness_window_frame(base + HOLE_PFN / P2M_PER_LEAF * PAGE_SIZE);
+    uint64_t own = p2m_own_leaves(), first = P2M_PER_LEAF, pfn, generation;
+    unsigned long free_before = harness_frames_free();
+
+    (void)state;
+    /* A hole that got a leaf for one entry, and lost it again. */
+    assert_int_equal(p2m_set(_pfn(HOLE_PFN), _mfn(0x1234)), 0);
+    assert_int_equal(p2m_own_leaves(), own + 1);
+    generation = si()->arch.p2m_generation;
+    assert_int_equal(p2m_set(_pfn(HOLE_PFN), INVALID_MFN), 0);
+    assert_int_equal(p2m_backing_of(_pfn(HOLE_PFN)), P2M_BACKING_MISSING);
+    assert_int_equal(p2m_own_leaves(), own);
+    assert_true(mfn_eq(harness_window_frame(base + HOLE_PFN / P2M_PER_LEAF * PAGE_SIZE), missing));
+    assert_int_equal(si()->arch.p2m_generation, generation + 2);
+    assert_int_equal(harness_frames_free(), free_before);
+    /* A leaf of its own since boot (pfns 512..1023), emptied entry by entry. */
+    for (pfn = first; pfn < first + P2M_PER_LEAF - 1; pfn++)
+        assert_int_equal(p2m_set(_pfn(pfn), INVALID_MFN), 0);
+    assert_int_equal(p2m_backing_of(_pfn(first)), P2M_BACKING_OWN);   /* one entry left: still its own */
+    assert_int_equal(p2m_own_leaves(), own);
+    assert_int_equal(p2m_set(_pfn(pfn), INVALID_MFN), 0);
+    assert_int_equal(p2m_backing_of(_pfn(first)), P2M_BACKING_MISSING);
+    assert_int_equal(p2m_own_leaves(), own - 1);
+    assert_true(mfn_eq(harness_window_frame(base + first / P2M_PER_LEAF * PAGE_SIZE), missing));
+    assert_int_equal(harness_frames_free(), free_before + 1);
+    assert_int_equal(si()->arch.p2m_generation & 1, 0);
+    assert_list_equals_lookup();
+    /* And back: a set into it gets a leaf of its own again. */
+    assert_int_equal(p2m_set(_pfn(first), _mfn(0x777)), 0);
+    assert_int_equal(p2m_backing_of(_pfn(first)), P2M_BACKING_OWN);
+    assert_int_equal(list_entry_as_read(first), 0x777);
+    assert_list_equals_lookup();
+}
+
 /* --- the generation protocol ------------------------------------------------------------- */
 
 struct seen { unsigned maps; uint64_t generation[8]; };
@@ -408,6 +451,7 @@ int main(void)
         T(the_list_is_the_window_named_by_vaddr_cr3_and_no_tree),
         T(every_entry_of_the_list_equals_the_lookup),
         T(holes_are_the_shared_missing_leaf_mapped_again_and_again),
+        T(a_leaf_that_becomes_all_holes_goes_back_to_the_missing_leaf),
         T(publishing_the_list_allocates_nothing),
         T(a_set_into_a_hole_shows_in_the_list_and_grows_max_pfn),
         T(a_republish_after_the_restorer_scribbled_rewrites_every_field),

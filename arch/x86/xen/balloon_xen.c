@@ -40,16 +40,49 @@ static long xen_pages(void)
     return rc;
 }
 
+/*
+ * The balloon's record of the pfns it gave back: one bit per pfn of its range, in
+ * frames of our own (consecutive, so one buffer in the direct map), taken before it
+ * starts and never given back.  4 KiB covers 128 MiB of range.
+ */
+/*
+ * How far it may grow: memory/static-max (xl writes maxmem there, in KiB), within
+ * what the direct map and the allocator cover (boot.span, from Xen's max_pages).
+ * The boot size when the key is missing or malformed, or maxmem = memory.
+ */
+static uint64_t growth_end(struct xs_conn *xs)
+{
+    char value[XS_MAX_VALUE];
+    uint64_t kib, pages;
+
+    if (xs_read(xs, "memory/static-max", value, sizeof(value)) || balloon_parse_target_kib(value, &kib))
+        return boot.nr_pages;
+    pages = balloon_kib_to_pages(kib);
+    if (pages > boot.span)
+        pages = boot.span;
+    return pages > boot.nr_pages ? pages : boot.nr_pages;
+}
+
 int balloon_xen_start(struct xs_conn *xs)
 {
-    int rc = balloon_init(_pfn(frames_first()), _pfn(boot.nr_pages), boot.nr_pages);
+    pfn_t first = _pfn(frames_first()), end = _pfn(growth_end(xs));
+    uint64_t words = balloon_bitmap_words(first, end);
+    uint64_t frames = (words * 8 + PAGE_SIZE - 1) / PAGE_SIZE;
+    pfn_t run = frames_alloc_run(frames);
+    int rc;
 
+    if (!pfn_valid_value(run)) {
+        pvmmu_error("balloon: no %llu consecutive frames for its record of the pfns it gives back",
+                    (unsigned long long)frames);
+        return -XEN_ENOMEM;
+    }
+    rc = balloon_init(first, end, boot.nr_pages, pfn_to_virt(run), frames * PAGE_SIZE / 8);
     if (rc)
         return rc;
     started = true;
-    kprintf("pvmmu: balloon: over pfns 0x%llx..0x%llx, %llu pages, Xen counts %ld",
-            (unsigned long long)frames_first(), (unsigned long long)boot.nr_pages - 1,
-            (unsigned long long)balloon_pages_now(), xen_pages());
+    kprintf("pvmmu: balloon: over pfns 0x%llx..0x%llx, %llu pages, at most %llu, Xen counts %ld",
+            (unsigned long long)frames_first(), (unsigned long long)pfn_x(end) - 1,
+            (unsigned long long)balloon_pages_now(), (unsigned long long)balloon_ceiling(), xen_pages());
     return balloon_xen_rewatch(xs);
 }
 
@@ -65,6 +98,38 @@ bool balloon_xen_event(const struct xs_event *ev)
     while (*a && *a == *b)
         a++, b++;
     return !*a && !*b;
+}
+
+/*
+ * Past the boot size (maxmem > memory): the guest holds more pages than start_info's
+ * nr_pages, so pfns past it are populated, and the p2m the toolstack reads reaches
+ * them: shared_info's max_pfn is the p2m's extent, past nr_pages, and every pfn
+ * from nr_pages up to the extent is either a frame or a pfn the balloon has not
+ * populated.
+ */
+static void check_grown(uint64_t kib, const struct balloon_report *r)
+{
+    uint64_t pfn, populated = 0, strays = 0, extent = p2m_extent();
+
+    for (pfn = boot.nr_pages; pfn < extent; pfn++) {
+        bool has = mfn_valid_value(p2m_lookup(_pfn(pfn)));
+
+        populated += has;
+        strays += has == balloon_gave_back(_pfn(pfn));
+    }
+    kprintf("pvmmu: balloon: grown past the boot size: %llu pages (nr_pages %llu), %llu pfns past it populated, "
+            "p2m extent %llu, shared_info max_pfn %llu", (unsigned long long)r->now_pages,
+            (unsigned long long)boot.nr_pages, (unsigned long long)populated, (unsigned long long)extent,
+            (unsigned long long)xen_shared->arch.max_pfn);
+    /* All the way: a ceiling short of the toolstack's target (the room covered at boot) is a failure here. */
+    wl_check(r->now_pages == balloon_kib_to_pages(kib) && populated > 0 && extent > boot.nr_pages &&
+             xen_shared->arch.max_pfn == extent && !strays, "balloon-grew",
+             "holding %llu of the %llu pages asked; %llu pfns past nr_pages %llu populated, extent %llu, max_pfn "
+             "%llu, %llu pfns neither a frame nor recorded out", (unsigned long long)r->now_pages,
+             (unsigned long long)balloon_kib_to_pages(kib), (unsigned long long)populated,
+             (unsigned long long)boot.nr_pages,
+             (unsigned long long)extent, (unsigned long long)xen_shared->arch.max_pfn,
+             (unsigned long long)strays);
 }
 
 static void check_step(bool down, uint64_t kib, const struct balloon_report *r, long xen_before, uint64_t ns)
@@ -93,6 +158,8 @@ static void check_step(bool down, uint64_t kib, const struct balloon_report *r, 
     if (!down)
         wl_check(r->verified == r->brought_back, "balloon-pages-usable", "%llu of %llu pages read back",
                  (unsigned long long)r->verified, (unsigned long long)r->brought_back);
+    if (!down && r->now_pages > boot.nr_pages)
+        check_grown(kib, r);
     wl_stat("balloon_pages_out", balloon_pages_out());
     wl_stat("balloon_step_us", ns / 1000);
 }
@@ -131,8 +198,8 @@ int balloon_xen_follow_target(struct xs_conn *xs)
     if (balloon_parse_target_kib(value, &kib))
         return refuse_target(value);
     pages = balloon_kib_to_pages(kib);
-    if (pages > boot.nr_pages)
-        pages = boot.nr_pages;
+    if (pages > balloon_ceiling())
+        pages = balloon_ceiling();
     if (pages == balloon_pages_now())
         return 0;
     down = pages < balloon_pages_now();

@@ -25,6 +25,8 @@ struct boot {
     const start_info_t *si;
     bool initdomain;          /* started by Xen itself (SIF_INITDOMAIN), no toolstack */
     uint64_t nr_pages;
+    uint64_t span;            /* pfns the direct map and the allocator cover: nr_pages, or up to
+                                 Xen's max_pages for us when maxmem > memory (balloon growth) */
     const uint64_t *mfn_list; /* pfn -> mfn, as Xen built us (start_info's mfn_list) */
     pfn_t l4;                 /* the bootstrap L4: pinned and loaded by the builder */
     uint64_t pt_first;        /* the bootstrap tables are pfns [pt_first, pt_first + nr_pt) */

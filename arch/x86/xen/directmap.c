@@ -91,7 +91,7 @@ static uint64_t min_u64(uint64_t a, uint64_t b) { return a < b ? a : b; }
 
 int direct_map_build(void)
 {
-    uint64_t i, n = boot.nr_pages;
+    uint64_t i, n = boot.span;   /* pfns past nr_pages get tables, no entries: room to grow */
     mmu_update_t hook;
     int rc = 0;
 
@@ -99,7 +99,7 @@ int direct_map_build(void)
     direct_map.nr_l2 = (direct_map.nr_l1 + PT_ENTRIES - 1) / PT_ENTRIES;
     direct_map.first_table = boot.kernel_end;
     direct_map.end = direct_map.first_table + 1 + direct_map.nr_l2 + direct_map.nr_l1;
-    if (direct_map.nr_l2 > PT_ENTRIES || direct_map.end >= n) {
+    if (direct_map.nr_l2 > PT_ENTRIES || direct_map.end >= boot.nr_pages) {
         pvmmu_error("direct map: %llu pages need %llu L2s and %llu L1s: does not fit",
                     (unsigned long long)n, (unsigned long long)direct_map.nr_l2,
                     (unsigned long long)direct_map.nr_l1);

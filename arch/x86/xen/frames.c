@@ -28,8 +28,9 @@ static void set_used(uint64_t pfn) { bitmap[pfn / 64] &= ~(1ULL << (pfn % 64)); 
 
 int frames_init(uint64_t first)
 {
-    uint64_t n = boot.nr_pages, bitmap_frames = (n + BITS_PER_FRAME - 1) / BITS_PER_FRAME, pfn;
+    uint64_t n = boot.nr_pages, bitmap_frames = (boot.span + BITS_PER_FRAME - 1) / BITS_PER_FRAME, pfn;
 
+    /* pfns [nr_pages, span) are not ours yet: not free until the balloon populates and frees them. */
     if (first + bitmap_frames >= n) {
         pvmmu_error("frames: no memory left for the allocator (first free pfn 0x%llx of %llu)",
                     (unsigned long long)first, (unsigned long long)n);
@@ -64,10 +65,10 @@ static uint64_t find_free(void)
 {
     uint64_t scanned, pfn = cursor;
 
-    for (scanned = 0; scanned < boot.nr_pages; scanned++, pfn++) {
-        if (pfn >= boot.nr_pages)
+    for (scanned = 0; scanned < boot.span; scanned++, pfn++) {
+        if (pfn >= boot.span)
             pfn = first_free;
-        if (pfn % 64 == 0 && !bitmap[pfn / 64] && pfn + 64 <= boot.nr_pages) {
+        if (pfn % 64 == 0 && !bitmap[pfn / 64] && pfn + 64 <= boot.span) {
             scanned += 63;   /* a whole word of used frames */
             pfn += 63;
             continue;
@@ -135,10 +136,10 @@ void frame_free(pfn_t pfn)
 {
     uint64_t n = pfn_x(pfn);
 
-    if (n < first_free || n >= boot.nr_pages) {
+    if (n < first_free || n >= boot.span) {
         pvmmu_error("frame_free: pfn 0x%llx is not the allocator's (it has 0x%llx..0x%llx)",
                     (unsigned long long)n, (unsigned long long)first_free,
-                    (unsigned long long)boot.nr_pages - 1);
+                    (unsigned long long)boot.span - 1);
         return;
     }
     if (is_free(n)) {

@@ -8,7 +8,11 @@
 #include <stdint.h>
 #include <xen/pvmmu/frame.h>
 
-/* Hand [first, boot.nr_pages) to the allocator (its bitmap takes the first few).  0 or error. */
+/*
+ * Hand [first, boot.nr_pages) to the allocator (its bitmap takes the first few).  Its
+ * bitmap covers up to boot.span: a frame the balloon populates there may be freed into it.
+ * 0 or error.
+ */
 int frames_init(uint64_t first);
 /* The first pfn the allocator hands out: [frames_first(), boot.nr_pages) are its. */
 uint64_t frames_first(void);

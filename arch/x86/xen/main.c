@@ -51,10 +51,42 @@ static _Noreturn void boot_failed(const char *step, int rc)
     finish(SHUTDOWN_crash);
 }
 
+/*
+ * How far the guest may grow (xl mem-set above `memory`, up to `maxmem`).  Nothing
+ * at boot says how far: xl creates the domain with max_pages = memory + 1 MiB
+ * (libxl__build_pre sets it from the target, not from maxmem; seen on the rig:
+ * "Xen's max_pages 33024, nr_pages 32768" for memory=128 maxmem=256) and raises it
+ * only at xl mem-set; maxmem is in xenstore (memory/static-max), which the kernel
+ * reads only later.  So the direct map and the allocator cover twice the boot size
+ * from the start (the p2m's room too), or Xen's max_pages if that is more, at most
+ * GROW_FACTOR times: the pfns past nr_pages unmapped and not free, so that the
+ * balloon can populate them (docs/balloon.md).  The cost: one L1 per 2 MiB of
+ * room, 0.2% of the boot size.
+ */
+#define GROW_FACTOR 4
+
+static void choose_span(void)
+{
+    domid_t self = DOMID_SELF;
+    long max_pages = hv_memory_op(XENMEM_maximum_reservation, &self);
+    uint64_t cap = boot.nr_pages * GROW_FACTOR;
+
+    boot.span = boot.nr_pages * 2;
+    if (max_pages > (long)boot.span)
+        boot.span = (uint64_t)max_pages < cap ? (uint64_t)max_pages : cap;
+    if (boot.span > P2M_MAX_PFNS)
+        boot.span = P2M_MAX_PFNS;
+    if (boot.span > boot.nr_pages)
+        kprintf("pvmmu: room to grow: Xen's max_pages %ld, nr_pages %llu: pfns up to 0x%llx covered",
+                max_pages, (unsigned long long)boot.nr_pages, (unsigned long long)boot.span - 1);
+}
+
 static int setup_memory(void)
 {
     int rc = boot_tables_adopt(boot.si);
 
+    if (!rc)
+        choose_span();
     if (!rc)
         rc = boot_tables_release();
     if (!rc)
@@ -98,6 +130,9 @@ static int setup_core(void)
 {
     uint64_t max_pfns = boot.nr_pages * 2 < P2M_MAX_PFNS ? boot.nr_pages * 2 : P2M_MAX_PFNS;
     int rc;
+
+    if (boot.span > max_pfns)
+        max_pfns = boot.span;   /* the balloon may populate up to there */
 
     /* Room up to high_pfn: the saves will move a frame there (saves.c). */
     if (options.high_pfn >= max_pfns)

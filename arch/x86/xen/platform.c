@@ -20,7 +20,7 @@ pfn_t virt_to_pfn(const void *va)
 {
     uint64_t v = (uint64_t)(uintptr_t)va;
 
-    if (v >= DIRECT_MAP_BASE && v - DIRECT_MAP_BASE < (boot.nr_pages << PAGE_SHIFT))
+    if (v >= DIRECT_MAP_BASE && v - DIRECT_MAP_BASE < (boot.span << PAGE_SHIFT))
         return _pfn((v - DIRECT_MAP_BASE) >> PAGE_SHIFT);
     if (v >= VIRT_BASE && v - VIRT_BASE < (boot.kernel_end << PAGE_SHIFT))
         return _pfn((v - VIRT_BASE) >> PAGE_SHIFT);

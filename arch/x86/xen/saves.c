@@ -389,16 +389,8 @@ unsigned serve_saves(const struct kernel_options *opt)
         p2m_tools_report(xen_shared, "after the move to high_pfn");
     }
     xs_init(&xs, &xs_t);
-    /*
-     * The balloon takes every hole in its pfn range for a page it gave back (the p2m is
-     * its only record, so that it survives a restore).  high_pfn= leaves such a hole
-     * where the moved frame was: the balloon would "bring it back" on its first watch
-     * event and take a save step for it.  So the two do not go together.
-     */
-    if (opt_high_pfn)
-        kprintf("pvmmu: balloon: off (high_pfn= left a hole in its pfn range)");
-    wl_check(wl_persist_setup() && !xs_watch(&xs, "control/shutdown", "shutdown") &&
-             (opt_high_pfn || !balloon_xen_start(&xs)),
+    /* high_pfn='s hole where the moved frame was is in the balloon's range: it is not the balloon's (its bitmap). */
+    wl_check(wl_persist_setup() && !xs_watch(&xs, "control/shutdown", "shutdown") && !balloon_xen_start(&xs),
              "save-setup", "persist workload, balloon or xenstore watch failed");
     if (opt->busy) {
         busy = wl_busy_setup();
