@@ -154,6 +154,7 @@ static void ids_and_calls(void)
 
 struct private_job {
     unsigned vcpu, rounds, done, errors;
+    uint64_t passes;
     char first[160];
 };
 
@@ -185,24 +186,37 @@ static void leave_unlocked(void)
     __atomic_sub_fetch(&inside, 1, __ATOMIC_ACQ_REL);
 }
 
-/* Write every page's tag through the mapping, read it back there and through the direct map. */
+/*
+ * Write every page's tag through the mapping, read it back there and through the
+ * direct map, pass after pass for TOUCH_NS: long enough, against the milliseconds
+ * a locked core call takes under TCG, that other vCPUs are in here at the same time.
+ */
+#define TOUCH_NS 20000000ULL
+
 static void private_touch(struct private_job *j, unsigned r, const pfn_t *pfns)
 {
-    unsigned i, w;
+    uint64_t until = xen_now_ns() + TOUCH_NS;
+    unsigned i, w, pass = 0;
 
     enter_unlocked();
-    for (i = 0; i < PRIVATE_PAGES; i++) {
-        volatile uint64_t *page = (volatile uint64_t *)(PRIVATE_VA + i * PAGE_SIZE);
-        const uint64_t *direct = pfn_to_virt(pfns[i]);
+    do {
+        for (i = 0; i < PRIVATE_PAGES; i++) {
+            volatile uint64_t *page = (volatile uint64_t *)(PRIVATE_VA + i * PAGE_SIZE);
+            const uint64_t *direct = pfn_to_virt(pfns[i]);
+            uint64_t t = tag(j->vcpu, r, i) ^ (uint64_t)pass << 32;
 
-        for (w = 0; w < PAGE_SIZE / 8; w += 8)
-            page[w] = tag(j->vcpu, r, i) ^ w;
-        for (w = 0; w < PAGE_SIZE / 8; w += 8)
-            if (page[w] != (tag(j->vcpu, r, i) ^ w) || direct[w] != (tag(j->vcpu, r, i) ^ w)) {
-                job_error(j, r, "a word read back wrong (another vCPU's page?)", (long)i);
-                break;
-            }
-    }
+            for (w = 0; w < PAGE_SIZE / 8; w += 8)
+                page[w] = t ^ w;
+            for (w = 0; w < PAGE_SIZE / 8; w += 8)
+                if (page[w] != (t ^ w) || direct[w] != (t ^ w)) {
+                    job_error(j, r, "a word read back wrong (another vCPU's page?)", (long)i);
+                    break;
+                }
+            page[0] = tag(j->vcpu, r, i);   /* what private_check_changed expects */
+        }
+        pass++;
+    } while (xen_now_ns() < until);
+    j->passes += pass;
     leave_unlocked();
 }
 
@@ -279,7 +293,7 @@ static void private_spaces(unsigned rounds)
 {
     static struct private_job jobs[SMP_MAX_VCPUS];
     unsigned n, possible = smp_vcpus_possible(), errors = 0, done = 0, started = 0;
-    uint64_t taken = smp_core_lock_taken(), contended = smp_core_lock_contended(), t0 = xen_now_ns();
+    uint64_t taken = smp_core_lock_taken(), contended = smp_core_lock_contended(), t0 = xen_now_ns(), passes = 0;
     const char *first = "";
 
     most_inside = 0;
@@ -291,6 +305,7 @@ static void private_spaces(unsigned rounds)
     for (n = 1; n < possible; n++)
         smp_call_wait(n);
     for (n = 0; n < possible; n++) {
+        passes += jobs[n].passes;
         errors += jobs[n].errors;
         done += jobs[n].done;
         if (jobs[n].errors && !first[0])
@@ -304,6 +319,7 @@ static void private_spaces(unsigned rounds)
               "at most %u vCPU(s) were touching their spaces at once", most_inside);
     stat("smp_private_rounds", done);
     stat("smp_private_most_at_once", most_inside);
+    stat("smp_private_passes", passes);
     stat("smp_core_lock_taken", smp_core_lock_taken() - taken);
     stat("smp_core_lock_contended", smp_core_lock_contended() - contended);
     stat("smp_private_ms", (xen_now_ns() - t0) / 1000000);
