@@ -240,8 +240,13 @@ static void private_check_changed(struct private_job *j, unsigned r)
 static void private_work(void *arg)
 {
     struct private_job *j = arg;
+    struct aspace *home;
     unsigned r, i;
 
+    /* Where to come back to: the kernel's space on a secondary, whatever vCPU 0 had loaded (a save's). */
+    smp_core_lock();
+    home = aspace_current();
+    smp_core_unlock();
     for (r = 0; r < j->rounds; r++) {
         pfn_t pfns[PRIVATE_PAGES];
         struct aspace *as;
@@ -276,9 +281,9 @@ static void private_work(void *arg)
             job_error(j, r, "create / map / switch", rc);
         }
         smp_core_lock();
-        rc = aspace_current() != aspace_kernel() ? aspace_switch(aspace_kernel()) : 0;
+        rc = aspace_current() != home ? aspace_switch(home) : 0;
         if (rc)
-            job_error(j, r, "switching back to the kernel's space", rc);
+            job_error(j, r, "switching back to the space it came from", rc);
         if (as && aspace_destroy(as))
             job_error(j, r, "destroy", 0);
         for (i = 0; i < PRIVATE_PAGES; i++)
@@ -488,6 +493,7 @@ static unsigned shoot_round(struct shoot *s, unsigned r, unsigned checker, bool 
 static void shootdown(unsigned rounds, bool with_shootdown)
 {
     static struct shoot s;
+    struct aspace *home;   /* vCPU 0's space before (after a resume: the persist workload's) */
     unsigned n, r, possible = smp_vcpus_possible(), wrong = 0, stale = 0, joined = 0;
     uint64_t multi = mmu_flush_stats()->multi;
     char first[160] = "";
@@ -499,6 +505,7 @@ static void shootdown(unsigned rounds, bool with_shootdown)
     }
     s = (struct shoot){ 0 };
     smp_core_lock();
+    home = aspace_current();
     s.space = aspace_create();
     rc = s.space ? aspace_switch(s.space) : -XEN_ENOMEM;
     smp_core_unlock();
@@ -510,7 +517,7 @@ static void shootdown(unsigned rounds, bool with_shootdown)
         if (smp_call(n, leave_space, &s) || s.rc[n])
             wrong++;
     smp_core_lock();
-    if (aspace_switch(aspace_kernel()) || (s.space && aspace_destroy(s.space)))
+    if (aspace_switch(home) || (s.space && aspace_destroy(s.space)))
         wrong++;
     smp_core_unlock();
     stat("smp_shootdown_rounds", r);
