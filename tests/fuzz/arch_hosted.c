@@ -104,3 +104,12 @@ long hv_console_io(unsigned int cmd, unsigned int count, const char *buf)
     fuzz_arch.console_io_bytes += count;
     return 0;
 }
+
+/* The console's lock (arch/x86/xen/smp.c): the hosted targets run on one thread. */
+void smp_console_lock(void)
+{
+}
+
+void smp_console_unlock(void)
+{
+}

@@ -43,7 +43,7 @@ static void test_each_malformed_word_is_named_with_its_reason(void **state)
     assert_string_equal(w.text[0], "ignoring option 'spaces=abc': not a number");
     assert_string_equal(w.text[1], "ignoring option 'bogus=1': unknown option (known: spaces pages "
                                    "storm_rounds storm_pages w1_iterations w2_pages fault_around "
-                                   "saves pin_all p2m_tools high_pfn busy suites)");
+                                   "saves pin_all p2m_tools high_pfn busy smp_rounds smp_shootdown suites)");
     assert_string_equal(w.text[2], "ignoring option 'saves': expected key=value");
     assert_string_equal(w.text[3], "ignoring option '=5': expected key=value");
     assert_string_equal(w.text[4], "ignoring option 'suites=spaces,,fork': empty suite name in the list");

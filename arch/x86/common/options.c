@@ -35,6 +35,8 @@ static const struct option table[] = {
     NUM(high_pfn, 0, P2M_LIST_MAX_PFNS - 1),
     { "p2m_tools", CHOICE, offsetof(struct kernel_options, p2m_tools), 0, 0, p2m_tools_choices },
     NUM(busy, 0, 1),
+    NUM(smp_rounds, 1, 1000),
+    NUM(smp_shootdown, 0, 1),
     { "suites", NAME_LIST, offsetof(struct kernel_options, suites), 0, 0, NULL },
 };
 
@@ -54,6 +56,8 @@ void options_default(struct kernel_options *opt)
     opt->p2m_tools = OPTIONS_P2M_TOOLS_AUTO;
     opt->high_pfn = 0;
     opt->busy = 0;
+    opt->smp_rounds = 16;
+    opt->smp_shootdown = 1;
     opt->suites[0] = 'a';
     opt->suites[1] = 'l';
     opt->suites[2] = 'l';
@@ -67,7 +71,7 @@ const char *options_name(unsigned i)
 
 /* A message buffer filled piece by piece, always NUL-terminated, silently truncated. */
 struct msg {
-    char text[256];   /* the longest: an unknown option and the list of the known ones */
+    char text[320];   /* the longest: an unknown option and the list of the known ones */
     size_t len;
 };
 
@@ -102,7 +106,7 @@ static void complain(const char *word, size_t len, const char *why, options_warn
     if (len > QUOTE_MAX)
         put(&m, "...", 3);
     put(&m, "': ", 3);
-    put(&m, why, 160);
+    put(&m, why, 224);
     warn(m.text, ctx);
 }
 
@@ -205,7 +209,7 @@ static unsigned apply(const char *word, size_t len, struct kernel_options *opt,
             o = &table[i];
     if (!o) {
         complain(word, len, "unknown option (known: spaces pages storm_rounds storm_pages "
-                            "w1_iterations w2_pages fault_around saves pin_all p2m_tools high_pfn busy suites)", warn, ctx);
+                            "w1_iterations w2_pages fault_around saves pin_all p2m_tools high_pfn busy smp_rounds smp_shootdown suites)", warn, ctx);
         return 1;
     }
     field = (char *)opt + o->offset;

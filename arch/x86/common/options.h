@@ -32,6 +32,8 @@ struct kernel_options {
     unsigned p2m_tools;       /* OPTIONS_P2M_TOOLS_*: the p2m shape the toolstack is given */
     unsigned high_pfn;        /* saves: move one frame to this pfn first (0: none); past 2^27 needs the list */
     unsigned busy;            /* 1: MMU work goes on while the toolstack copies the guest (live migration) */
+    unsigned smp_rounds;      /* smp suite: rounds of private-space work per vCPU, and of shootdown checks */
+    unsigned smp_shootdown;   /* 1; 0: the smp suite's negative control (changes flush only vCPU 0) */
     char suites[OPTIONS_SUITES_MAX];   /* comma-separated suite names, or "all" */
 };
 

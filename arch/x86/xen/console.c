@@ -11,6 +11,7 @@
 #include "hypercall_arch.h"
 #include "layout.h"
 #include "shared.h"
+#include "smp.h"
 
 /* One poll while waiting for xenconsoled; the whole wait is DOM0_PATIENCE_NS (xenstore.h). */
 #define POLL_NS 50000000ULL
@@ -126,14 +127,17 @@ void console_write(const char *s, size_t len)
         hv_console_io(CONSOLEIO_write, (unsigned int)len, s);
 }
 
+/* One line at a time, whichever vCPU prints it (smp.c's console lock). */
 void kputs(const char *line)
 {
     size_t n = 0;
 
     while (line[n])
         n++;
+    smp_console_lock();
     console_write(line, n);
     console_write("\n", 1);
+    smp_console_unlock();
 }
 
 void console_flush(void)
@@ -142,10 +146,12 @@ void console_flush(void)
 
     if (!ring || !xen_shared)
         return;
+    smp_console_lock();
     while (ring->out_cons != ring->out_prod && xen_now_ns() < deadline) {
         evtchn_notify(ring_port);
         evtchn_poll(ring_port, xen_now_ns() + POLL_NS);
     }
+    smp_console_unlock();
 }
 
 /* After a resume the console keeps its page (same pfn) but gets a new event channel. */

@@ -114,6 +114,11 @@ long hv_vm_assist(unsigned int cmd, unsigned int type)
     return hypercall2(__HYPERVISOR_vm_assist, cmd, type);
 }
 
+long hv_vcpu_op(unsigned int cmd, unsigned int vcpu, void *arg)
+{
+    return hypercall3(__HYPERVISOR_vcpu_op, cmd, vcpu, arg);
+}
+
 long hv_suspend(uint64_t start_info_mfn)
 {
     struct sched_shutdown sd = { .reason = SHUTDOWN_suspend };

@@ -17,6 +17,8 @@ long hv_event_channel_op(unsigned int cmd, void *arg);
 long hv_set_trap_table(const trap_info_t *table);
 long hv_xen_version(unsigned int cmd, void *arg);
 long hv_vm_assist(unsigned int cmd, unsigned int type);
+/* VCPUOP_* (<xen/vcpu.h>) on vCPU `vcpu` of this domain: initialise, up, down, is_up (1 up, 0 down). */
+long hv_vcpu_op(unsigned int cmd, unsigned int vcpu, void *arg);
 
 /*
  * SCHEDOP_shutdown(SHUTDOWN_suspend), with the mfn of start_info in the third

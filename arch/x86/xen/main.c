@@ -8,7 +8,8 @@
  *   4. the portable core: its p2m (from start_info's mfn_list), the m2p, the
  *      frame lists published for the toolstack, and the kernel's tables adopted
  *      as the first address space;
- *   5. the suites; with saves=N (a domU), N rounds of xl save / xl restore served
+ *   5. the secondary vCPUs brought up (smp.c);
+ *   6. the suites; with saves=N (a domU), N rounds of xl save / xl restore served
  *      (saves.c); the tally, and shutdown: poweroff, or crash if the platform
  *      could not even be set up. :*/
 #include <xen/pvmmu/aspace.h>
@@ -24,6 +25,7 @@
 #include "arch/x86/common/options.h"
 #include "saves.h"
 #include "shared.h"
+#include "smp.h"
 #include "suites.h"
 #include "arch/x86/common/traps.h"
 
@@ -198,6 +200,8 @@ void kmain(start_info_t *si)
             (unsigned long long)boot.nr_pages, (unsigned long long)boot.kernel_end,
             (unsigned long long)frames_free_count());
 
+    /* The other vCPUs, on the kernel's tables now that the core knows them (smp.c). */
+    smp_boot();
     suites_run(&options);
     reason = serve_saves(&options);
     wl_stat("console_bytes_dropped", console_dropped());

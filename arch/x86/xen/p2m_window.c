@@ -18,6 +18,7 @@
 #include "hypercall_arch.h"
 #include "layout.h"
 #include "p2m_window.h"
+#include "smp.h"
 
 #define UPPER_FLAGS (_PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED)
 
@@ -115,7 +116,12 @@ int p2m_window_map(void *va, pfn_t pfn, bool writable)
         return -XEN_ENOMEM;
 
     pte = maddr_of(pfn) | _PAGE_PRESENT | _PAGE_ACCESSED | (writable ? _PAGE_RW | _PAGE_DIRTY : 0);
-    rc = hv_update_va_mapping(v, pte, UVMF_INVLPG | UVMF_LOCAL);
+    /*
+     * Every address space shares the window's tables (the kernel half is copied),
+     * so once secondaries run, any of them may hold the old translation: flush
+     * the page everywhere (UVMF_ALL), not only here.
+     */
+    rc = hv_update_va_mapping(v, pte, UVMF_INVLPG | (smp_vcpus_up() > 1 ? UVMF_ALL : UVMF_LOCAL));
     if (rc)
         pvmmu_error("p2m_window_map: update_va_mapping(%p, pte 0x%llx for pfn 0x%llx, %s) failed: %ld",
                     va, (unsigned long long)pte, (unsigned long long)pfn_x(pfn),

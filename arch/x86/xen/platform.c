@@ -1,6 +1,6 @@
 /*A:440 The platform the portable core runs on (include/xen/pvmmu/platform.h), as
  * this kernel provides it.  The frame allocator is frames.c, the p2m window
- * p2m_window.c; the rest is here. :*/
+ * p2m_window.c, platform_vcpu_id smp.c; the rest is here. :*/
 #include <xen/pvmmu/platform.h>
 #include <xen/pvmmu/pte.h>
 #include <xen/pvmmu/report.h>
@@ -62,23 +62,4 @@ void platform_log(const char *line)
 {
     if (!log_quiet)
         kprintf("log: %s", line);
-}
-
-/* Only vCPU 0 runs (secondary vCPUs are issue 11, item 1). */
-unsigned platform_vcpu_id(void)
-{
-    return 0;
-}
-
-/*
- * No other vCPU runs here (secondary vCPUs are issue 11, item 1), so pvmmu has no one to ask: its masks can
- * only name this vCPU, which the hook is never asked about.  A mask naming any
- * other is reported, and nothing runs.
- */
-void platform_call_function(unsigned long vcpumask, void (*fn)(void *data), void *data)
-{
-    (void)fn;
-    (void)data;
-    if (vcpumask)
-        pvmmu_error("platform_call_function(mask 0x%lx): no other vCPU runs in this kernel", vcpumask);
 }

@@ -34,6 +34,8 @@
 #include "layout.h"
 #include "saves.h"
 #include "shared.h"
+#include "smp.h"
+#include "suites.h"
 
 #define WAIT_SLICE_NS 100000000ULL   /* one xenstore wait: 100 ms */
 /* Give up on a xenstore request after DOM0_PATIENCE_NS without a sign of xenstored, as the console does. */
@@ -41,6 +43,8 @@
 #define REQUEST_TIMEOUT_NS (600ULL * 1000000000ULL)
 
 static start_info_t *si;
+static const struct kernel_options *saves_opt;
+static bool listed_smp;   /* the smp suite ran before the saves: it runs again after each resume */
 static unsigned opt_high_pfn;
 static struct xs_conn xs;
 static struct xs_transport xs_t;
@@ -319,10 +323,29 @@ static bool one_cycle(unsigned cycle, bool pin_all)
     unsigned wrong;
     int rc;
 
+    /*
+     * The secondaries are parked and down before anything of the suspend starts:
+     * the saver records only online vCPUs, and nothing but vCPU 0 may touch
+     * shared_info or the address spaces while they are pinned and unmapped.
+     */
+    if (smp_vcpus_possible() > 1) {
+        rc = smp_park();
+        wl_check(!rc, "smp-park", "save %u: parking the secondary vCPUs failed (%d)", cycle, rc);
+        if (rc)
+            return false;
+    }
     rc = suspend_and_resume(&steps, !pin_all, &report);
     kprintf("pvmmu: %s (save %u)", report.outcome == SUSPEND_RESUMED ? "resumed in a new domain" :
                                    report.outcome == SUSPEND_CANCELLED ? "suspend cancelled" : "suspend failed",
             cycle);
+    if (smp_vcpus_possible() > 1) {
+        int up = smp_unpark(report.outcome == SUSPEND_RESUMED);
+
+        wl_check(!up && smp_vcpus_up() == smp_vcpus_possible(), "smp-unpark",
+                 "save %u: %u of %u vCPUs back (%d)", cycle, smp_vcpus_up(), smp_vcpus_possible(), up);
+        if (report.outcome == SUSPEND_RESUMED && saves_opt && listed_smp)
+            suite_smp_after_save(saves_opt, cycle);
+    }
     if (report.outcome == SUSPEND_RESUMED && xen_shared)
         p2m_tools_report(xen_shared, "after the resume");
     if (!pin_all) {
@@ -370,6 +393,8 @@ unsigned serve_saves(const struct kernel_options *opt)
     unsigned cycle;
 
     si = (start_info_t *)boot.si;
+    saves_opt = opt;
+    listed_smp = suites_listed(opt, "smp");
     if (!opt->saves)
         return SHUTDOWN_poweroff;
     if (boot.initdomain) {

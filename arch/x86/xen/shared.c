@@ -5,6 +5,7 @@
  * around a save.  Its vcpu_info holds the clock (system time and the TSC
  * scale) and a page fault's address, which a PV kernel cannot read from CR2. :*/
 #include <stddef.h>
+#include <xen/pvmmu/platform.h>
 #include <xen/pvmmu/pte.h>
 #include "hypercall_arch.h"
 #include "shared.h"
@@ -54,7 +55,8 @@ uint64_t xen_now_ns(void)
 
     if (!xen_shared)
         return 0;
-    t = &xen_shared->vcpu_info[0].time;
+    /* This vCPU's own record: Xen keeps each one against the TSC of the CPU it runs on. */
+    t = &xen_shared->vcpu_info[platform_vcpu_id()].time;
     do {
         version = t->version;
         __atomic_thread_fence(__ATOMIC_ACQUIRE);

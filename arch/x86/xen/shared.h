@@ -18,7 +18,7 @@ long shared_info_map(uint64_t maddr);
 /* Unmap it (before a suspend: it belongs to the old domain).  0 or the error. */
 long shared_info_unmap(void);
 
-/* Xen's system time in nanoseconds (since Xen booted), from vcpu 0's time info. */
+/* Xen's system time in nanoseconds (since Xen booted), from the calling vCPU's time info. */
 uint64_t xen_now_ns(void);
 
 #endif

@@ -11,6 +11,7 @@ static const struct {
     void (*run)(const struct kernel_options *opt);
 } kernel_suites[] = {
     { "boot", suite_boot },
+    { "smp", suite_smp },
 };
 
 /* The next item of a comma-separated list: its start, and *len; NULL at the end. */
@@ -45,6 +46,11 @@ static bool listed(const char *list, const char *name)
         if (same_name(item, len, name))
             return true;
     return false;
+}
+
+bool suites_listed(const struct kernel_options *opt, const char *name)
+{
+    return listed(opt->suites, "all") || listed(opt->suites, name);
 }
 
 static bool kernel_suite(const char *item, size_t len)

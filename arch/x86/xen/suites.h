@@ -18,8 +18,14 @@
 /* Run the suites opt->suites names ("all": every one), in the table's order. */
 void suites_run(const struct kernel_options *opt);
 
+/* Whether opt->suites runs `name` (it is listed, or "all" is). */
+bool suites_listed(const struct kernel_options *opt, const char *name);
+
 /* The kernel's own suites. */
 void suite_boot(const struct kernel_options *opt);
+/* Every vCPU at work (suite_smp.c); the same checks again after resume `cycle`, named "-after-save". */
+void suite_smp(const struct kernel_options *opt);
+void suite_smp_after_save(const struct kernel_options *opt, unsigned cycle);
 
 /* Hook the workloads' demand paging to real page faults. */
 void workloads_attach(void);

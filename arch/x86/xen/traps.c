@@ -46,6 +46,16 @@ long traps_init(void)
     return hv_set_trap_table(trap_table);
 }
 
+/* The same table for a secondary vCPU's VCPUOP_initialise (smp.c): Xen keeps it indexed by vector. */
+void traps_fill_context(trap_info_t ctxt[256]);
+void traps_fill_context(trap_info_t ctxt[256])
+{
+    unsigned i;
+
+    for (i = 0; trap_table[i].address; i++)
+        ctxt[trap_table[i].vector] = trap_table[i];
+}
+
 static const char *vector_name(uint64_t v)
 {
     static const char *const names[] = {
@@ -106,8 +116,8 @@ static _Noreturn void report_and_crash(const struct trap_frame *f, uint64_t cr2)
 void trap_handler(struct trap_frame *f);
 void trap_handler(struct trap_frame *f)
 {
-    /* Xen leaves a page fault's address in vcpu_info: a PV kernel cannot read CR2. */
-    uint64_t cr2 = (f->vector == 14 && xen_shared) ? xen_shared->vcpu_info[0].arch.cr2 : 0;
+    /* Xen leaves a page fault's address in this vCPU's vcpu_info: a PV kernel cannot read CR2. */
+    uint64_t cr2 = (f->vector == 14 && xen_shared) ? xen_shared->vcpu_info[platform_vcpu_id()].arch.cr2 : 0;
 
     if (!fault_answered(f, cr2, reporting))
         report_and_crash(f, cr2);

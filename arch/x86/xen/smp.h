@@ -1,0 +1,73 @@
+/*
+ * Secondary vCPUs (docs/smp-xen.md): brought up at boot, driven by call-function
+ * requests over per-vCPU IPI event channels, parked around a save.
+ *
+ * vCPU 0 runs the kernel; the others sit in a loop waiting for work.  All the
+ * calls below are made by vCPU 0 (smp_call_* may also be made by any vCPU that is
+ * not the target), and each checks and reports every hypercall it makes.
+ */
+#ifndef PVMMU_ARCH_SMP_H
+#define PVMMU_ARCH_SMP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* How many vCPUs this kernel drives at most: each secondary has a stack of its own in .bss. */
+#define SMP_MAX_VCPUS 8
+
+/* The work a call-function request runs on its target vCPU. */
+typedef void (*smp_fn)(void *arg);
+
+/*
+ * Probe the domain's vCPUs (VCPUOP_is_up: -ENOENT past the last) and bring every
+ * secondary up: its own stack, the kernel's trap table and page tables, an IPI
+ * channel.  Returns how many vCPUs run now (1 with none to bring up); failures are
+ * reported (pvmmu_error) with the hypercall and its arguments, and that vCPU stays down.
+ */
+unsigned smp_boot(void);
+/* vCPUs the domain has (its max_vcpus, up to SMP_MAX_VCPUS), and how many run now. */
+unsigned smp_vcpus_possible(void);
+unsigned smp_vcpus_up(void);
+bool smp_vcpu_is_up(unsigned vcpu);
+
+/*
+ * Run fn(arg) on `vcpu` and wait (bounded) until it returned: 0, -XEN_EBUSY if that
+ * vCPU is already running a request, -XEN_ENOENT if it is not up, -XEN_ETIMEDOUT.
+ * start/wait split it so several vCPUs can work at once.
+ */
+int smp_call(unsigned vcpu, smp_fn fn, void *arg);
+int smp_call_start(unsigned vcpu, smp_fn fn, void *arg);
+int smp_call_wait(unsigned vcpu);
+
+/*
+ * Around a save (saves.c): park every secondary (it finishes its request, says so,
+ * and vCPU 0 takes it down with VCPUOP_down), then bring them back.  After a resume
+ * in a new domain the parked vCPUs have no context (the saver skips offline vCPUs):
+ * they get new IPI channels and are initialised afresh; after a cancelled suspend they
+ * are simply brought up again.  0 or the first error (reported).
+ */
+int smp_park(void);
+int smp_unpark(bool new_domain);
+/* How many times the secondaries were brought back fresh after a restore / up again after a cancel. */
+unsigned smp_restarts(void);
+
+/*
+ * The one lock around every call into the portable core from code that runs on
+ * several vCPUs at once (the smp suite): the core is not SMP-safe yet.  Taking
+ * it also hands the core this vCPU's own current address space (the core keeps
+ * one), and gives vCPU 0's back when a secondary lets go.
+ */
+void smp_core_lock(void);
+void smp_core_unlock(void);
+/* Times the lock was taken, and taken only after waiting for another vCPU. */
+uint64_t smp_core_lock_taken(void);
+uint64_t smp_core_lock_contended(void);
+
+/*
+ * The console's lock: one line at a time from any vCPU.  Recursive on one vCPU,
+ * so a fault report from inside a print does not deadlock.
+ */
+void smp_console_lock(void);
+void smp_console_unlock(void);
+
+#endif
