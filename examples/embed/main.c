@@ -32,7 +32,7 @@
 #define NR_SIDE 8
 #define PROTECTED 3                /* which low page is made read-only */
 #define UNMAPPED 5                 /* and which one is unmapped */
-#define DATA_FLAGS (PVMMU_PAGE_RW | PVMMU_PAGE_NX)
+#define DATA_FLAGS PVMMU_PAGE_RW
 
 static unsigned passed, failed;
 static start_info_t *si;
@@ -261,6 +261,8 @@ static bool wait_for_suspend_request(void)
     return false;
 }
 
+static bool side_ok;
+
 static void save_and_check(void)
 {
     struct pvmmu_suspend_report report;
@@ -287,10 +289,11 @@ static void save_and_check(void)
     check(!probe_write(va_of(LOW_VA, PROTECTED), 42) && !probe_read(va_of(LOW_VA, UNMAPPED), &word),
           "embed-protection-after-restore", "the read-only page became writable or the unmapped one readable");
 
-    check(!pvmmu_aspace_is_pinned(side_space) && ptes_are(side_space, LOW_VA, side_pte, NR_SIDE),
-          "embed-side-mappings-after-restore", "the unpinned space's mappings changed (or it stayed pinned)");
-    check(!pvmmu_aspace_switch(side_space) && holds(LOW_VA, NR_SIDE, 3, -1), "embed-side-contents-after-restore",
-          "the unpinned space, switched to, does not show its pages as they were");
+    /* Its tables are stale without pin_all: then it is not loaded (its kernel slot would be stale too). */
+    side_ok = !pvmmu_aspace_is_pinned(side_space) && ptes_are(side_space, LOW_VA, side_pte, NR_SIDE);
+    check(side_ok, "embed-side-mappings-after-restore", "the unpinned space's mappings changed (or it stayed pinned)");
+    check(side_ok && !pvmmu_aspace_switch(side_space) && holds(LOW_VA, NR_SIDE, 3, -1),
+          "embed-side-contents-after-restore", "the unpinned space, switched to, does not show its pages as they were");
 
     /* And it goes on working: a write through the first space, seen in the direct map. */
     rc = pvmmu_aspace_switch(space);
@@ -302,7 +305,8 @@ static void save_and_check(void)
 
 static void teardown(void)
 {
-    check(!pvmmu_aspace_switch(pvmmu_aspace_kernel()) && !pvmmu_aspace_destroy(space) &&
+    /* A space whose tables came back stale is left alone: walking them would only report more. */
+    check(!pvmmu_aspace_switch(pvmmu_aspace_kernel()) && !pvmmu_aspace_destroy(space) && side_ok &&
           !pvmmu_aspace_destroy(side_space) && pvmmu_registry_count() == 1, "embed-teardown",
           "destroying the two spaces");
 }
@@ -332,21 +336,22 @@ void embed_main(start_info_t *start_info)
         .kernel_first_slot = 0, .kernel_last_slot = 0, .user_root = false,
     };
     char cmdline[MAX_GUEST_CMDLINE + 1];
-    long rc;
+    long rc, traps_rc;
 
     si = start_info;
     memcpy(cmdline, si->cmd_line, MAX_GUEST_CMDLINE);
     cmdline[MAX_GUEST_CMDLINE] = 0;
     skip_pin_all = has_word(cmdline, "pin_all=0");
+    /* The trap table first: finding the console ring reads the m2p, which may fault. */
+    traps_rc = traps_init();
     rc = shared_map(si->shared_info);
     console_init(ring_of(si->console.domU.mfn), si->console.domU.evtchn);
     print("pvmmu: %s, domU, %lu pages, start_info flags %#x (the embed example; command line '%s')",
           si->magic, si->nr_pages, si->flags, cmdline);
+    if (traps_rc)
+        boot_failed("embed-boot-traps", traps_rc);
     if (rc)
         boot_failed("embed-boot-shared-info", rc);
-    rc = traps_init();
-    if (rc)
-        boot_failed("embed-boot-traps", rc);
     xs_init(ring_of(si->store_mfn), si->store_evtchn);
     rc = mm_init(si);
     if (rc)
