@@ -5,7 +5,7 @@
  *   pvmmu     its p2m from start_info's list, published; the layout (kernel in
  *             L4 slot 0, one root); the kernel's tables adopted;
  *   scenario  a space created, pages mapped in two of its slots (1, and 300
- *             above Xen's), pinned, switched to, written and read through its
+ *             above Xen's) and refused in the kernel's and Xen's, pinned, switched to, written and read through its
  *             mappings, one page made read-only (a write faults), one unmapped
  *             (a read faults); a second space left unpinned;
  *   save      "ready for save", xl save / xl restore through xenstore's
@@ -159,6 +159,12 @@ static void scenario(void)
           !pvmmu_mmu_map_range(space, HIGH_VA, high, NR_HIGH, DATA_FLAGS) &&
           !pvmmu_mmu_lookup(space, LOW_VA + 2 * PAGE_SIZE, &pte) && pvmmu_pfn_eq(pvmmu_pte_pfn(pte), low[2]),
           "embed-map", "mapping the pages in slots 1 and 300");
+    /* The layout holds: slot 0 is the kernel's and 256 Xen's; neither is a space's to map in. */
+    check(pvmmu_mmu_map(space, SLOT_VA(0) + 0x200000, low[0], DATA_FLAGS) == -XEN_EINVAL &&
+          pvmmu_mmu_map(space, SLOT_VA(256), low[0], DATA_FLAGS) == -XEN_EINVAL &&
+          !pvmmu_layout_slot_is_space(0) && pvmmu_layout_slot_is_space(1) && pvmmu_layout_slot_is_space(300),
+          "embed-layout", "a mapping in the kernel's slot 0 or Xen's slot 256 was not refused");
+    pvmmu_clear_errors();   /* those two refusals were reported, as they should be */
     check(!pvmmu_aspace_pin(space) && pvmmu_aspace_is_pinned(space), "embed-pin", "pvmmu_aspace_pin failed");
     check(!pvmmu_aspace_switch(space) && pvmmu_aspace_current() == space, "embed-switch",
           "pvmmu_aspace_switch failed");

@@ -16,7 +16,7 @@ EMBED_ELF := $(EMBED_OUT)/embed.elf
 EMBED_EXTRA ?=
 # What the guest's console must show besides "0 failed": the save came back, and each check of
 # what must survive it ran and passed (tests/rig/requires.sh).
-EMBED_REQUIRES := saves=1 passed=19 check=embed-boot check=embed-switch check=embed-protect check=embed-unmap \
+EMBED_REQUIRES := saves=1 passed=20 check=embed-boot check=embed-layout check=embed-switch check=embed-protect check=embed-unmap \
   check=embed-save check=embed-mappings-after-restore check=embed-contents-after-restore \
   check=embed-side-mappings-after-restore check=embed-side-contents-after-restore
 
