@@ -123,7 +123,8 @@ $(BUILD)/tsan/test_smp_threads_tsan: $(BUILD)/tsan/obj/tests/unit/test_smp_threa
 # share counts what it is shown (tests/test-rig-verdicts.sh); and the core's folders form a line, no cycles
 # (tools/check-layers.sh, with its spec tests/test-check-layers.sh); and what `make install`
 # ships is the API alone, under its prefix, usable beside a kernel with its own pte_t
-# (tools/check-public-api.sh on an install into $(BUILD)/api-prefix, with its spec).
+# (tools/check-public-api.sh on an install into $(BUILD)/api-prefix, with its spec); and the embed
+# example, copied out of the tree, builds against an install alone (tests/rig/embed.mk; test-embed boots it).
 run_spec = $(1) > $(BUILD)/results/$(2).txt || { cat $(BUILD)/results/$(2).txt; echo "FAIL $(2): its spec ($(1)) fails"; exit 1; }
 check: hosted
 	@mkdir -p $(BUILD)/results
@@ -141,6 +142,7 @@ check: hosted
 	@$(MAKE) --no-print-directory install PREFIX=$(abspath $(BUILD))/api-prefix > $(BUILD)/results/api-install.txt 2>&1 || { cat $(BUILD)/results/api-install.txt; echo "FAIL public-api: make install into $(BUILD)/api-prefix"; exit 1; }
 	@$(call run_spec,tools/test-check-public-api.sh $(BUILD)/api-prefix,public-api-spec)
 	@tools/check-public-api.sh $(BUILD)/api-prefix lib/short_names.h || { echo "FAIL public-api: what make install ships is more than the API"; exit 1; }
+	@$(MAKE) --no-print-directory embed-example EMBED_PREFIX=$(abspath $(BUILD))/check-embed/prefix EMBED_SRC=$(abspath $(BUILD))/check-embed/src EMBED_OUT=$(abspath $(BUILD))/check-embed/out > $(BUILD)/results/embed-build.txt 2>&1 || { cat $(BUILD)/results/embed-build.txt; echo "FAIL embed-build: examples/embed does not build against make install's output alone"; exit 1; }
 	@tests/run-check.sh $(BUILD)/results/check.counts $(UNIT_TESTS) $(TSAN_TESTS)
 
 # The code's story in reading order (lguest-style /*X:NNN ... :*/ comments).

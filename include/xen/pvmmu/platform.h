@@ -41,6 +41,8 @@ long pvmmu_hv_memory_op(unsigned int cmd, void *arg);
  * pinned table.  pvmmu_pfn_to_virt of a pfn the embedder never gave is never asked;
  * pvmmu_virt_to_pfn is only asked about addresses pvmmu_pfn_to_virt returned.  Functions, not
  * macros: the embedder's own pvmmu_pfn_to_virt may be a macro of the same short name.
+ * A kernel at virtual 0 (Mini-OS's layout) may map pfn 0 at NULL: the core never tests
+ * pvmmu_pfn_to_virt's result against NULL.
  */
 void *pvmmu_pfn_to_virt(pvmmu_pfn_t pfn);
 pvmmu_pfn_t pvmmu_virt_to_pfn(const void *va);
@@ -81,6 +83,12 @@ bool pvmmu_m2p_read_raw(pvmmu_mfn_t mfn, uint64_t *pfn_out);
  * read-only "missing" leaf.  The platform reserves the window once (pvmmu_p2m_init asks
  * for `bytes`, page aligned; NULL: no room) and (re)maps its pages; `va` is page
  * aligned and inside the window.  0 or a negative XEN_E* value.
+ *
+ * The window is read with whatever address space is loaded, so it must lie in the
+ * kernel's L4 slots (copied into every space; <xen/pvmmu/layout.h>).  These two hooks
+ * and pvmmu_frame_alloc are called from inside pvmmu_p2m_init, before the table
+ * exists: until it returns, the embedder's own pfn -> mfn answers (for the window's
+ * own tables, say) must still come from the list Xen gave at boot.
  *
  * This table becomes THE p2m: after pvmmu_p2m_init the embedder's kernel must read
  * pfn -> mfn through pvmmu_p2m_lookup (or pvmmu_p2m_linear) and not through the list Xen gave
