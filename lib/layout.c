@@ -13,12 +13,10 @@
 #include <xen/pvmmu/report.h>
 #include "lib/layout_int.h"
 
-static const struct pvmmu_layout default_layout = {
-    .kernel_first_slot = L4_KERNEL_FIRST,
-    .kernel_last_slot = L4_KERNEL_LAST,
-    .user_root = true,
-};
-static struct pvmmu_layout layout = default_layout;
+/* An initializer, not a const object: ISO C initializes a static only from constants (clang insists). */
+#define DEFAULT_LAYOUT { .kernel_first_slot = L4_KERNEL_FIRST, .kernel_last_slot = L4_KERNEL_LAST, .user_root = true }
+static const struct pvmmu_layout default_layout = DEFAULT_LAYOUT;
+static struct pvmmu_layout layout = DEFAULT_LAYOUT;
 static bool layout_fixed;   /* the kernel's tables were adopted under it */
 
 static bool slot_is_kernel(const struct pvmmu_layout *l, unsigned slot)
