@@ -19,10 +19,6 @@
 
 /* <xen/pvmmu/aspace.h> */
 #define ASPACE_MAX PVMMU_ASPACE_MAX
-#define AS_CONSTRUCTING PVMMU_AS_CONSTRUCTING
-#define AS_FREE PVMMU_AS_FREE
-#define AS_LIVE PVMMU_AS_LIVE
-#define AS_TEARING_DOWN PVMMU_AS_TEARING_DOWN
 #define TABLE_FLAGS PVMMU_TABLE_FLAGS
 #define aspace pvmmu_aspace
 #define aspace_adopt_kernel pvmmu_aspace_adopt_kernel
@@ -37,7 +33,6 @@
 #define aspace_is_pinned pvmmu_aspace_is_pinned
 #define aspace_pin pvmmu_aspace_pin
 #define aspace_root pvmmu_aspace_root
-#define aspace_state pvmmu_aspace_state
 #define aspace_switch pvmmu_aspace_switch
 #define aspace_unpin pvmmu_aspace_unpin
 #define pin_all pvmmu_pin_all

@@ -7,6 +7,7 @@
 
 #include <xen/pvmmu/shadow.h>
 #include "lib/lib_int.h"
+#include "lib/aspace_int.h"
 
 /* One slot of the root cache: the shadow root of one guest root (or of linear mode). */
 struct shadow_root {

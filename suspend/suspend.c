@@ -19,6 +19,7 @@
 #include <xen/pvmmu/report.h>
 #include <xen/pvmmu/suspend.h>
 #include "lib/lib_int.h"
+#include "lib/aspace_int.h"
 
 static unsigned count_unpinned(void)
 {

@@ -8,6 +8,7 @@
 #include <xen/pvmmu/layout.h>
 #include <xen/pvmmu/mmu.h>
 #include "lib/lib_int.h"
+#include "lib/aspace_int.h"
 #include "lib/layout_int.h"
 
 

@@ -9,6 +9,7 @@
 #include <xen/pvmmu/platform.h>
 #include <xen/pvmmu/report.h>
 #include "workloads/workloads.h"
+#include "lib/aspace_int.h"
 
 /*
  * Bad arguments from the kernel itself, refused before anything is written: a range

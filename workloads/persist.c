@@ -14,6 +14,7 @@
 #include <xen/pvmmu/platform.h>
 #include <xen/pvmmu/report.h>
 #include "workloads/workloads.h"
+#include "lib/aspace_int.h"
 
 #define PERSIST_PAGES 1024     /* two L1s: the half-torn-down one loses one of them */
 

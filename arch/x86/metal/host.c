@@ -19,6 +19,7 @@
 #include "console.h"
 #include "cpu.h"
 #include "host.h"
+#include "lib/aspace_int.h"
 
 static uint64_t loaded_cr3;
 static struct host_counts counts;

@@ -49,6 +49,7 @@
 #include "layout.h"
 #include "shared.h"
 #include "smp.h"
+#include "lib/aspace_int.h"
 
 #define IDLE_POLL_NS   1000000000ULL   /* an idle secondary looks at its request words every second anyway */
 #define CALL_TIMEOUT_NS (120ULL * 1000000000ULL)   /* under TCG with 4 vCPUs on 2 CPUs, calls can be slow */

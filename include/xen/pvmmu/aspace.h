@@ -25,35 +25,11 @@
 #include <stdbool.h>
 #include <xen/pvmmu/pte.h>
 
-enum pvmmu_aspace_state {
-    PVMMU_AS_FREE,          /* not an address space (a free slot in the pool) */
-    PVMMU_AS_CONSTRUCTING,  /* being populated; may be pinned or not */
-    PVMMU_AS_LIVE,          /* in use by a workload */
-    PVMMU_AS_TEARING_DOWN,  /* partly released; what is left is still a valid tree */
-};
-
-/* Read-only for the embedder: pvmmu alone writes these fields. */
-struct pvmmu_aspace {
-    pvmmu_pfn_t root;
-    pvmmu_pfn_t user_root;
-    enum pvmmu_aspace_state state;
-    bool pinned;        /* table frames read-only, roots pinned in Xen */
-    bool save_pinned;   /* pinned by pvmmu_pin_all(); pvmmu_unpin_all() releases exactly these */
-    bool is_kernel;     /* the kernel's own tables (from Xen's domain builder) */
-    unsigned id;        /* index in the pool: stable, for reports */
-    /*
-     * The vCPUs that have it loaded, as a Xen vcpumask (bit n: vCPU n).  Only
-     * they can hold its TLB entries: loading another root flushed everyone
-     * else's.  A change that needs a flush sends it to these (mmu/tlb.c).
-     */
-    unsigned long loaded_on;
-    /*
-     * An unpin or destroy is making other vCPUs let go of it (their
-     * pvmmu_platform_call_function): a switch to it is refused meanwhile.
-     */
-    bool dropping;
-    struct pvmmu_aspace *next_registered;
-};
+/*
+ * An address space, to the embedder: a handle.  What is in it is pvmmu's
+ * (lib/aspace_int.h); ask pvmmu_aspace_root() / pvmmu_aspace_is_pinned() below.
+ */
+struct pvmmu_aspace;
 
 /* Table entries pvmmu writes above L1: present, writable, user-accessible. */
 #define PVMMU_TABLE_FLAGS (PVMMU_PAGE_PRESENT | PVMMU_PAGE_RW | PVMMU_PAGE_USER | PVMMU_PAGE_ACCESSED)
