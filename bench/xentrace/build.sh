@@ -6,10 +6,12 @@
 #   xentrace, xenalyze    (their libraries are xl's, already in the base)
 #   virtio modules        the trace leaves the machine as a tar on a virtio disk
 #   /guests/pvmmu.elf     the pvmmu kernel under test, with its xl configs (pvmmu.cfg,
-#                         pvmmu-fa1.cfg: the same kernel at fault_around=1)
-#   /guests/vmlinuz, linux-initrd.cpio, linux.cfg
-#                         the Linux PV guest: the same Debian kernel as dom0, an
-#                         initramfs of busybox + wl (static) + xen-privcmd.ko
+#                         pvmmu-fa1.cfg: the same kernel at fault_around=1; pvmmu-smp.cfg:
+#                         W3 on 4 vCPUs)
+#   /guests/vmlinuz, linux-initrd.cpio, linux.cfg, linux-smp.cfg
+#                         the Linux PV guests: the same Debian kernel as dom0, an
+#                         initramfs of busybox + wl and wl-smp (static) + xen-privcmd.ko;
+#                         linux-smp.cfg boots it on 4 vCPUs to run wl-smp (W3)
 #
 # Usage: build.sh CACHE BASE.cpio PVMMU.elf OUTDIR   -> OUTDIR/dom0.cpio
 # Like the rig, dom0 runs the host's shared libraries: the host must be Debian 12.
@@ -34,13 +36,16 @@ module() {   # module PATH-UNDER-kernel/ WITHOUT .ko, DEST
 }
 
 # --- the Linux guest's initramfs ----------------------------------------------------
-# wl is static: the guest's initramfs has no libc, only busybox (static too).
+# wl and wl-smp are static: the guest's initramfs has no libc, only busybox (static
+# too).  glibc >= 2.34 (Debian 12: 2.36) has pthreads in libc.a, so -static -pthread links.
 G="$T/linux-rd"
 mkdir -p "$G/bin"
 gcc -O2 -Wall -static -o "$OUT/wl" "$HERE/wl.c"
+gcc -O2 -Wall -Wextra -Werror -static -pthread -o "$OUT/wl-smp" "$HERE/wl-smp.c"
 cp /bin/busybox "$G/bin/busybox"
 install -m 755 "$HERE/guest-init" "$G/init"
 cp "$OUT/wl" "$G/wl"
+cp "$OUT/wl-smp" "$G/wl-smp"
 module drivers/xen/xen-privcmd "$G/xen-privcmd.ko"
 (cd "$G" && find . | cpio -o -H newc --quiet) > "$OUT/linux-initrd.cpio"
 
@@ -63,10 +68,10 @@ for m in virtio/virtio_ring virtio/virtio virtio/virtio_pci_modern_dev virtio/vi
   module "drivers/$m" "$O/modules/$(basename "$m").ko"
 done
 cp "$ELF" "$O/guests/pvmmu.elf"
-cp "$HERE/pvmmu.cfg" "$HERE/pvmmu-fa1.cfg" "$O/guests/"
+cp "$HERE/pvmmu.cfg" "$HERE/pvmmu-fa1.cfg" "$HERE/pvmmu-smp.cfg" "$O/guests/"
 cp "$CACHE/vmlinuz" "$O/guests/vmlinuz"
 cp "$OUT/linux-initrd.cpio" "$O/guests/linux-initrd.cpio"
-cp "$HERE/linux.cfg" "$O/guests/linux.cfg"
+cp "$HERE/linux.cfg" "$HERE/linux-smp.cfg" "$O/guests/"
 (cd "$O" && find . | cpio -o -H newc --quiet) > "$OUT/overlay.cpio"
 cat "$BASE" "$OUT/overlay.cpio" > "$OUT/dom0.cpio.tmp"
 mv "$OUT/dom0.cpio.tmp" "$OUT/dom0.cpio"

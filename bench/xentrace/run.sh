@@ -1,8 +1,10 @@
 #!/bin/bash
 # Boots the trace rig once: real Xen 4.17 under QEMU (software emulation), dom0 with
 # the toolstack and xentrace (bench/xentrace/dom0-init), pvmmu (twice) then Linux traced,
-# and unpacks what dom0 wrote to the virtio disk into OUTDIR:
-#   pvmmu.bin pvmmu-fa1.bin linux.bin  the xentrace files        domids   "NAME DOMID" lines
+# then W3's two 4-vCPU guests (pvmmu-smp, linux-smp), and unpacks what dom0 wrote to the
+# virtio disk into OUTDIR:
+#   pvmmu.bin pvmmu-fa1.bin linux.bin pvmmu-smp.bin linux-smp.bin   the xentrace files
+#   domids                "NAME DOMID" lines
 #   guest-*.log           the guests' consoles           xl-dmesg.txt, xl-info.txt
 #   serial.log            the whole serial console (Xen's boot log: its TSC frequency)
 #
@@ -48,7 +50,10 @@ PHASES=("Xen version;Xen up;60" "^@@XT DOM0_UP;dom0 up;180" "^@@XT TOOLSTACK_UP;
         "^@@XT PVMMU_RUNNING;pvmmu created and traced;60" "^@@XT PVMMU_DONE;pvmmu done;300"
         "^@@XT PVMMU_FA1_RUNNING;pvmmu-fa1 created and traced;60" "^@@XT PVMMU_FA1_DONE;pvmmu-fa1 done;300"
         "^@@XT LINUX_CREATED;Linux guest created;120" "^@@XT LINUX_TRACED;Linux guest ready, traced;200"
-        "^@@XT LINUX_DONE;wl done;330" "^@@XT OUT_WRITTEN;traces written to the virtio disk;120")
+        "^@@XT LINUX_DONE;wl done;330"
+        "^@@XT PVMMU_SMP_RUNNING;pvmmu-smp created and traced;60" "^@@XT PVMMU_SMP_DONE;pvmmu-smp done;300"
+        "^@@XT LINUX_SMP_CREATED;Linux SMP guest created;120" "^@@XT LINUX_SMP_TRACED;Linux SMP guest ready, traced;200"
+        "^@@XT LINUX_SMP_DONE;wl-smp done;330" "^@@XT OUT_WRITTEN;traces written to the virtio disk;120")
 for p in "${PHASES[@]}"; do
   IFS=';' read -r pattern name limit <<< "$p"
   deadline=$(( $(date +%s) + limit ))
@@ -65,6 +70,6 @@ done
 for i in $(seq 20); do kill -0 $QPID 2>/dev/null || break; sleep 0.5; done
 
 tar xf "$IMG" -C "$OUT" || fail "no tar on the virtio disk"
-for f in pvmmu.bin pvmmu-fa1.bin linux.bin domids; do [ -s "$OUT/$f" ] || fail "the tar lacks $f"; done
+for f in pvmmu.bin pvmmu-fa1.bin linux.bin pvmmu-smp.bin linux-smp.bin domids; do [ -s "$OUT/$f" ] || fail "the tar lacks $f"; done
 rm -f "$IMG"
 phase "done"

@@ -1,7 +1,8 @@
 # bench-xen: every entry pvmmu and Linux make into Xen, counted by Xen itself
 # (xentrace), per phase of the W1/W2 workloads, on Debian's real Xen 4.17 under QEMU.
 # One boot: dom0 traces pvmmu (eager and demand W1/W2), then a Linux PV guest
-# running ../shared/xen-trace's wl.c (bench/xentrace/wl.c); the host counts
+# running ../shared/xen-trace's wl.c (bench/xentrace/wl.c), then W3 (SMP TLB
+# shootdowns) on 4 vCPUs: pvmmu's w3 suite and Linux's wl-smp.c; the host counts
 # (entries.py), prints "bench:" lines and draws $(BUILD)/bench/entries.png.
 # docs/bench.md says how and what the figures were.  About 2-3 minutes.
 BENCH_TARGETS += bench-xen
@@ -12,7 +13,8 @@ XT_DOM0_CPIO := $(XT_BUILD)/dom0.cpio
 
 # Needs the rig's dom0 archive (tests/rig's toolstack, packed by rig-prepare).
 $(XT_DOM0_CPIO): $(RIG_BASE_INITRD) $(KERNEL_ELF) $(XT_DIR)/build.sh $(XT_DIR)/dom0-init $(XT_DIR)/guest-init \
-                 $(XT_DIR)/wl.c $(XT_DIR)/pvmmu.cfg $(XT_DIR)/pvmmu-fa1.cfg $(XT_DIR)/linux.cfg
+                 $(XT_DIR)/wl.c $(XT_DIR)/wl-smp.c $(XT_DIR)/pvmmu.cfg $(XT_DIR)/pvmmu-fa1.cfg \
+                 $(XT_DIR)/pvmmu-smp.cfg $(XT_DIR)/linux.cfg $(XT_DIR)/linux-smp.cfg
 	@echo "bench-xen: packing the trace rig's initramfs"
 	@$(XT_DIR)/build.sh $(CACHE) $(RIG_BASE_INITRD) $(KERNEL_ELF) $(XT_BUILD)
 
