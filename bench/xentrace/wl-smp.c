@@ -99,12 +99,12 @@ static void die_rc(const char *what, int rc)   /* the pthread calls return their
 /* What the threads and the private children share: the marker log and the work counters.
  * MAP_SHARED, so that a child's markers and counters reach the parent. */
 struct mk { unsigned id; const char *name; uint64_t tsc; long r; int err; };
-struct work { long rounds, protected, munmapped, touched; unsigned cpus_touched; };
+/* cpus_touched: the CPUs the threads that touched the region were seen on (sched_getcpu);
+ * checks, off_cpu: how many times a thread looked, and found itself off its pinned CPU. */
+struct work { long rounds, protected, munmapped, touched, checks, off_cpu; unsigned cpus_touched; };
 struct shared {
     int nmk, maxmk;
     struct work w3, w3p, w3x;
-    long placement_checks, placement_wrong;
-    int seen_cpu[NCPUS];                          /* the CPU each thread slot last ran on */
     struct mk mk[];
 };
 static struct shared *sh;
@@ -122,18 +122,18 @@ static void mark(unsigned id, const char *name)
     sh->nmk++;
 }
 
-/* Where a thread ran, checked outside the phases: a thread off its CPU would make the
- * variant something else than its name says. */
-static void placed(int slot, int want)
+/* Where a thread that touched the region ran, checked right after, outside the phases: a
+ * thread off its CPU would make the variant something else than its name says. */
+static void placed(struct work *w, int want)
 {
     int cpu = sched_getcpu();
     if (cpu < 0)
         die("sched_getcpu");
-    __atomic_store_n(&sh->seen_cpu[slot], cpu, __ATOMIC_RELAXED);
-    __atomic_fetch_add(&sh->placement_checks, 1, __ATOMIC_RELAXED);
+    __atomic_fetch_or(&w->cpus_touched, 1u << cpu, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&w->checks, 1, __ATOMIC_RELAXED);
     if (cpu != want) {
-        __atomic_fetch_add(&sh->placement_wrong, 1, __ATOMIC_RELAXED);
-        fprintf(stderr, "wl-smp: thread %d runs on CPU %d, pinned to %d\n", slot, cpu, want);
+        __atomic_fetch_add(&w->off_cpu, 1, __ATOMIC_RELAXED);
+        fprintf(stderr, "wl-smp: a thread pinned to CPU %d runs on CPU %d\n", want, cpu);
     }
 }
 
@@ -221,8 +221,7 @@ static void *shared_thread(void *arg)
         if (__atomic_load_n(&shared_quit, __ATOMIC_ACQUIRE))
             return NULL;
         __atomic_fetch_add(&sh->w3.touched, write_pages(), __ATOMIC_RELAXED);
-        placed(slot, slot);
-        __atomic_fetch_or(&sh->w3.cpus_touched, 1u << slot, __ATOMIC_RELAXED);
+        placed(&sh->w3, slot);
         barrier();                                        /* B2: all wrote -> W3_MPROT */
         barrier();                                        /* B3: W3_MPROT done */
         read_pages();
@@ -235,8 +234,7 @@ static void *exited_thread(void *arg)
 {
     int slot = (int)(intptr_t)arg;
     __atomic_fetch_add(&sh->w3x.touched, write_pages(), __ATOMIC_RELAXED);
-    placed(slot, slot);
-    __atomic_fetch_or(&sh->w3x.cpus_touched, 1u << slot, __ATOMIC_RELAXED);
+    placed(&sh->w3x, slot);
     return NULL;
 }
 
@@ -273,12 +271,11 @@ static void private_round(void)
         warm();
         map_region();
         long n = write_pages();
-        placed(0, 0);
+        placed(&sh->w3p, 0);
         phase_mprotect(W3P_MPROT, "W3P_MPROT");
         read_pages();
         phase_munmap(W3P_MUNMAP, "W3P_MUNMAP");
         sh->w3p.rounds++, sh->w3p.touched += n, sh->w3p.protected += NPAGES, sh->w3p.munmapped += NPAGES;
-        sh->w3p.cpus_touched |= 1u << sched_getcpu();
         fflush(NULL);
         _exit(0);
     }
@@ -296,8 +293,7 @@ static void shared_round(void)
     map_region();
     barrier();                                            /* B1: the others may write */
     __atomic_fetch_add(&sh->w3.touched, write_pages(), __ATOMIC_RELAXED);
-    placed(0, 0);
-    __atomic_fetch_or(&sh->w3.cpus_touched, 1u, __ATOMIC_RELAXED);
+    placed(&sh->w3, 0);
     barrier();                                            /* B2: every TLB holds them */
     phase_mprotect(W3_MPROT, "W3_MPROT");
     barrier();                                            /* B3 */
@@ -320,10 +316,9 @@ static void exited_round(void)
     struct timespec settle = { 0, 20 * 1000 * 1000 };
     if (nanosleep(&settle, NULL))
         die("nanosleep");
-    placed(0, 0);
     phase_mprotect(W3X_MPROT, "W3X_MPROT");
     read_pages();
-    __atomic_fetch_or(&sh->w3x.cpus_touched, 1u, __ATOMIC_RELAXED);
+    placed(&sh->w3x, 0);
     phase_munmap(W3X_MUNMAP, "W3X_MUNMAP");
     sh->w3x.rounds++, sh->w3x.protected += NPAGES, sh->w3x.munmapped += NPAGES;
 }
@@ -340,6 +335,15 @@ static void print_work(const char *name, const struct work *w)
 {
     printf("@@WL work %s vcpus=%d rounds=%ld protected=%ld munmapped=%ld touched=%ld\n", name,
            __builtin_popcount(w->cpus_touched), w->rounds, w->protected, w->munmapped, w->touched);
+}
+static int print_placement(const char *name, const struct work *w)
+{
+    printf("@@WL placement %s cpus=", name);
+    for (int c = 0, first = 1; c < 32; c++)
+        if (w->cpus_touched & 1u << c)
+            printf(first ? "%d" : ",%d", c), first = 0;
+    printf(" checks=%ld off_their_cpu=%ld\n", w->checks, w->off_cpu);
+    return w->off_cpu != 0;
 }
 
 int main(int argc, char **argv)
@@ -372,7 +376,6 @@ int main(int argc, char **argv)
         die("mmap anchor");
     ((volatile long *)ANCHOR)[0] = 1;
     pin_self(0);
-    placed(0, 0);
     warm();
     /* Warm the syscall wrappers a phase runs too (mprotect, munmap): no-ops on the anchor and
      * on the empty region. */
@@ -423,11 +426,10 @@ int main(int argc, char **argv)
     print_work("w3", &sh->w3);
     print_work("w3p", &sh->w3p);
     print_work("w3x", &sh->w3x);
-    printf("@@WL placement shooter=cpu%d shared/exited threads last on cpu%d,cpu%d,cpu%d; checks=%ld off_their_cpu=%ld\n",
-           sh->seen_cpu[0], sh->seen_cpu[1], sh->seen_cpu[2], sh->seen_cpu[3], sh->placement_checks,
-           sh->placement_wrong);
+    /* Where the threads that touched the region ran (sched_getcpu, after each touch). */
+    bad |= print_placement("w3", &sh->w3);
+    bad |= print_placement("w3p", &sh->w3p);
+    bad |= print_placement("w3x", &sh->w3x);
     printf("@@WL w3 rounds=%d markers=%d wall=%.3f s tsc=%.0f Hz\n", rounds, sh->nmk, secs, hz);
-    if (sh->placement_wrong)
-        bad = 1;
     return bad;
 }
