@@ -311,9 +311,10 @@ static void exited_round(void)
     for (int c = 1; c < NCPUS; c++)
         join(t[c]);
     /* pthread_join returns once the kernel has cleared the thread's tid, in the middle of
-     * its exit; the rest of that exit, and its vCPU going idle, would land in the phase.
-     * Sleep so that they are over first (outside the phase, as the sleep's own entries). */
-    struct timespec settle = { 0, 20 * 1000 * 1000 };
+     * its exit; the rest of that exit, its vCPU going idle and the RCU callbacks that free
+     * the task later would land in the phase.  Sleep so that most are over first (outside
+     * the phase, as the sleep's own entries); 20 ms left them in a third of the rounds. */
+    struct timespec settle = { 0, 100 * 1000 * 1000 };
     if (nanosleep(&settle, NULL))
         die("nanosleep");
     phase_mprotect(W3X_MPROT, "W3X_MPROT");
