@@ -31,6 +31,13 @@ W_PHASES = {0x11: 'W1', 0x21: 'W2_MMAP', 0x22: 'W2_TOUCH', 0x23: 'W2_MPROT_RO', 
             0x25: 'W2_RETOUCH', 0x26: 'W2_MUNMAP'}
 POLICY_BLOCKS = {0x00: '', 0x20: '_demand', 0x40: '_demand_fa1', 0x80: '_populate'}
 PHASES = {off + i: name + suffix for off, suffix in POLICY_BLOCKS.items() for i, name in W_PHASES.items()}
+# W3, TLB shootdowns on four vCPUs (arch/x86/xen/suite_w3.c, wl-smp.c): one protect or unmap
+# of 16 pages by vCPU 0 per phase, in a space loaded on vCPU 0 alone (W3P), on all four (W3),
+# or on vCPU 0 after three others held it and left (W3X).  0xb0 / 0xbe (begin, end) and 0xbf
+# (the gap after each call) are markers of no phase: nothing between them and the next is counted.
+W3_PHASES = {0xb1: 'W3_MPROT', 0xb2: 'W3_MUNMAP', 0xb3: 'W3P_MPROT', 0xb4: 'W3P_MUNMAP',
+             0xb5: 'W3X_MPROT', 0xb6: 'W3X_MUNMAP'}
+PHASES.update(W3_PHASES)
 TRC_LOST_RECORDS = 0x0001f001
 TRC_TRACE_CPU_CHANGE = 0x0001f003
 TRC_SCHED_SWITCH = 0x0002800a
@@ -67,6 +74,8 @@ class Phase:
         self.ptes = 0                    # page-table entries the guest asked Xen to write (ptes_of)
         self.lost = 0                    # lost-records events on the domain's CPU inside the phase
         self.why = collections.Counter()
+        self.by_vcpu = collections.Counter()   # entries, by the vCPU that made them
+        self.times = 0                   # how many times the phase began (W3: once per round)
 
     @property
     def ticks(self):
@@ -155,12 +164,12 @@ def count(path, domids):
     # by the count (the calls left) and, if a sub-call was cut, by that sub-call
     # coming back first with MMU_UPDATE_PREEMPTED.  mmu_update and mmuext_op
     # restarts carry the flag themselves.
-    last_mc = {d: None for d in domids}
+    last_mc = collections.defaultdict(lambda: None)   # by (domain, vCPU): each vCPU issues its own
     for _, (cpu, tsc, event, extra) in recs:
         if event == TRC_SCHED_SWITCH and len(extra) >= 4:
-            running[cpu] = extra[2]          # the next domain on this CPU
+            running[cpu] = (extra[2], extra[3])   # the next domain on this CPU, and its vCPU
             continue
-        dom = running.get(cpu)
+        dom, vcpu = running.get(cpu, (None, None))
         if dom not in out:
             continue
         current = out[dom].get(phase[dom]) if phase[dom] else None
@@ -173,7 +182,7 @@ def count(path, domids):
         base = event & ~0x100                # TRC_64_FLAG
         if base == TRC_PV_HYPERCALL_SUBCALL:  # inside a multicall: its entry is already counted
             op, args = hypercall(extra)
-            mc = last_mc[dom]
+            mc = last_mc[dom, vcpu]
             if mc:
                 if mc[2] and mc[1] == 0 and op in (1, 26) and args.get(1, 0) & PREEMPTED and current:
                     current.why[RESTARTS] += 1
@@ -182,23 +191,24 @@ def count(path, domids):
                 explain(current.why, op, args, sub=True)
                 current.ptes += ptes_of(op, args)
             continue
-        previous_mc, last_mc[dom] = last_mc[dom], None
+        previous_mc, last_mc[dom, vcpu] = last_mc[dom, vcpu], None
         if base == TRC_PV_HYPERCALL_V2:
             op, args = hypercall(extra)
             restarted = op in (1, 26) and args.get(1, 0) & PREEMPTED
             if op == 13:
                 nr, left = args.get(1, 0), previous_mc and previous_mc[0] - previous_mc[1]
                 restarted = previous_mc is not None and 0 < left == nr        # cut between sub-calls
-                last_mc[dom] = [nr, 0, previous_mc is not None and nr == left + 1]  # cut inside one?
+                last_mc[dom, vcpu] = [nr, 0, previous_mc is not None and nr == left + 1]  # cut inside one?
             if op == HYPERCALL_SCHED_OP and args.get(0, 0) & 0xff00 == 0x7e00:
                 if current:
                     current.last = tsc
                 phase[dom] = PHASES.get(args[0] & 0xff)
                 if phase[dom]:
-                    out[dom].setdefault(phase[dom], Phase(tsc))
+                    out[dom].setdefault(phase[dom], Phase(tsc)).times += 1
                 continue
             if current:
                 current.entries += 1
+                current.by_vcpu[vcpu] += 1
                 current.ptes += ptes_of(op, args)
                 explain(current.why, op, args, sub=False)
                 if restarted:
@@ -206,6 +216,7 @@ def count(path, domids):
             continue
         if current:
             current.entries += 1
+            current.by_vcpu[vcpu] += 1
             current.ptes += (base & 0xffff) in PTWR_EVENTS
             current.why[PV_EVENTS.get(base & 0xffff, 'pv event 0x%x' % base)] += 1
     return out
@@ -219,6 +230,9 @@ def main():
         for name, p in phases.items():
             print('%d %s %d %d %d' % (dom, name, p.entries, p.ticks, p.ptes))
             if '-v' in sys.argv:
+                print('    %-50s %9d' % ('times the phase began', p.times))
+                for v, n in sorted(p.by_vcpu.items()):
+                    print('    %-50s %9d' % ('entries by vCPU %d' % v, n))
                 for what, n in sorted(p.why.items()):
                     print('    %-50s %9d' % (what, n))
 

@@ -30,7 +30,7 @@ sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from entries import RESTARTS, count  # noqa: E402
 
-GUESTS = ('pvmmu', 'pvmmu-fa1', 'linux')
+GUESTS = ('pvmmu', 'pvmmu-fa1', 'linux', 'pvmmu-smp', 'linux-smp')
 FLOORS = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'floors.txt')
 
 EAGER = 'eager: pvmmu maps at fork/mmap; Linux mmap(MAP_POPULATE)'
@@ -87,6 +87,31 @@ README_ROWS = ('W1_populate', 'W1_demand_fa1', 'W2_populate', 'W2_TOUCH_demand_f
                'W2_MUNMAP', 'W1', 'W2', 'W1_demand', 'W2_TOUCH_demand')
 
 
+# W3, TLB shootdowns on four vCPUs (docs/bench.md, "W3"): guests pvmmu-smp and linux-smp, one
+# protect or unmap of 16 pages by vCPU 0 per phase, R rounds.  Per variant: its work block (pvmmu's
+# `stat: <block>_...`, wl-smp's `@@WL work <block> ...`), how many vCPUs held the space when it
+# changed, and the name of its bench lines.  The shooter is vCPU 0 on both sides (wl-smp pins its
+# main thread to CPU 0).
+class W3Row:
+    def __init__(self, name, variant, block, holders, call, figure):
+        self.name, self.variant, self.block, self.holders, self.call, self.figure = (
+            name, variant, block, holders, call, figure)
+
+
+W3_ROWS = [
+    W3Row('W3P_MPROT', 'private: loaded on vCPU 0 alone', 'w3p', 'vCPU 0', 'mprotect', '1vcpus'),
+    W3Row('W3P_MUNMAP', 'private: loaded on vCPU 0 alone', 'w3p', 'vCPU 0', 'munmap', '1vcpus'),
+    W3Row('W3_MPROT', 'shared: loaded and touched on all 4 vCPUs', 'w3', 'vCPUs 0-3', 'mprotect', '4vcpus'),
+    W3Row('W3_MUNMAP', 'shared: loaded and touched on all 4 vCPUs', 'w3', 'vCPUs 0-3', 'munmap', '4vcpus'),
+    W3Row('W3X_MPROT', 'exited: 3 other vCPUs touched it, then their threads ended', 'w3x', 'vCPU 0 (3 left)',
+          'mprotect', '4vcpus_exited'),
+    W3Row('W3X_MUNMAP', 'exited: 3 other vCPUs touched it, then their threads ended', 'w3x', 'vCPU 0 (3 left)',
+          'munmap', '4vcpus_exited'),
+]
+W3_WORK = ('rounds', 'vcpus', 'protected', 'unmapped', 'touched')
+SHOOTER = 0
+
+
 def die(msg):
     sys.exit('bench-xen: ' + msg)
 
@@ -105,6 +130,16 @@ def pvmmu_work(console):
     work = {}
     for m in re.finditer(r'^stat: (w[12](?:_demand)?)_(spaces|pages_(\w+)) ([0-9]+)\s*$', console, re.M):
         work.setdefault(m.group(1), {})[m.group(3) or m.group(2)] = int(m.group(4))
+    return work
+
+
+def pvmmu_w3_work(console):
+    """{block: {key: value}} from arch/x86/xen/suite_w3.c's `stat: w3[px]_<key> N` lines, in
+    wl-smp's words (protected_pages -> protected, ...); multi / local / avoided are the flushes
+    the core chose inside the phases (mc_shootdowns)."""
+    work = {}
+    for m in re.finditer(r'^stat: (w3[px]?)_(\w+?)(?:_pages)? ([0-9]+)\s*$', console, re.M):
+        work.setdefault(m.group(1), {})[m.group(2)] = int(m.group(3))
     return work
 
 
@@ -196,6 +231,63 @@ def table(rows, results):
     return head + '\n'.join(lines) + '\n'
 
 
+def w3_work(work, block):
+    """The W3 work both guests did in one variant, each by its own counters; dies if they differ."""
+    out = {}
+    for guest in ('pvmmu-smp', 'linux-smp'):
+        counters = work[guest].get(block)
+        if counters is None or any(k not in counters for k in W3_WORK):
+            die('W3 %s: no work counters "%s" (%s) in %s\'s console' % (block, block, ', '.join(W3_WORK), guest))
+        out[guest] = {k: counters[k] for k in W3_WORK}
+    if out['pvmmu-smp'] != out['linux-smp']:
+        die('W3 %s: unequal work, pvmmu %s, Linux %s' % (block, out['pvmmu-smp'], out['linux-smp']))
+    return out['pvmmu-smp']
+
+
+def w3_per_call(phase, rounds, name, guest):
+    """(entries by the shooter, entries by the whole domain) per call: the phase began once a round."""
+    if phase.times != rounds:
+        die('W3 %s: %s\'s trace began the phase %d times for %d rounds' % (name, guest, phase.times, rounds))
+    return phase.by_vcpu[SHOOTER] / rounds, phase.entries / rounds
+
+
+def w3_report(figures, work):
+    """bench lines and docs/bench.md's W3 table, from pvmmu-smp's and linux-smp's traces."""
+    lines = ['| phase | the space | work, each guest by its own counters | entries per call, vCPU 0: pvmmu | Linux 6.1 | '
+             'Linux / pvmmu | whole domain per call: pvmmu | Linux | pvmmu\'s flushes per call: to other vCPUs '
+             '(vcpumask) | to itself alone |', '|---|---|---|---:|---:|---:|---:|---:|---:|---:|']
+    headline = []
+    for row in W3_ROWS:
+        w = w3_work(work, row.block)
+        rounds = w['rounds']
+        got = {}
+        for guest in ('pvmmu-smp', 'linux-smp'):
+            p = figures[guest].get(row.name)
+            if p is None:
+                die('phase %s missing from %s\'s trace (its markers were not traced)' % (row.name, guest))
+            if p.lost:
+                die('xentrace lost records inside %s\'s %s: its count would be short' % (guest, row.name))
+            got[guest] = w3_per_call(p, rounds, row.name, guest)
+        (a, a_all), (b, b_all) = got['pvmmu-smp'], got['linux-smp']
+        flushes = work['pvmmu-smp'][row.block]
+        # The core's counters cover both calls of a round: half of them are this call's.
+        multi, local = flushes.get('multi', 0) / (2 * rounds), flushes.get('local', 0) / (2 * rounds)
+        side = 'unmap' if row.call == 'munmap' else 'mprotect'
+        for guest, v, v_all in (('pvmmu', a, a_all), ('linux', b, b_all)):
+            print('bench: shootdown_entries_per_%s_%s_%s %.2f entries' % (side, row.figure, guest, v))
+            print('bench: xen_entries_%s_%s_all_vcpus_per_call %.2f entries' % (row.name, guest, v_all))
+        print('bench: ratio_%s_linux_over_pvmmu %s x' % (row.name, '%.1f' % (b / a) if a else 'inf'))
+        print('bench: shootdown_vcpumask_flushes_per_%s_%s_pvmmu %.2f flushes' % (side, row.figure, multi))
+        print('bench-xen: %-20s pvmmu %6.2f  linux %6.2f  %-5s x  (vCPU 0, per call; whole domain %.2f / %.2f)' % (
+            row.name, a, b, ratio_text(a, b), a_all, b_all))
+        lines.append('| %s (%s) | %s | %d rounds; 16 pages; %s pages touched by %d vCPUs | %.2f | %.2f | %s x | %.2f | '
+                     '%.2f | %.2f | %.2f |' % (row.name, row.call, row.variant, rounds, format(w['touched'], ','),
+                                             w['vcpus'], a, b, ratio_text(a, b), a_all, b_all, multi, local))
+        headline.append('| %s, per call by vCPU 0 | %s | %.2f | %.2f | %s x |' % (row.name, row.variant, a, b,
+                                                                                ratio_text(a, b)))
+    return '\n'.join(lines) + '\n', headline
+
+
 def main():
     if len(sys.argv) != 3:
         sys.exit(__doc__)
@@ -213,7 +305,11 @@ def main():
         figures[guest] = phases
         log = os.path.join(run, 'guest-%s.log' % guest)
         console = open(log, errors='replace').read().replace('\r', '') if os.path.exists(log) else ''
-        work[guest] = linux_work(console) if guest == 'linux' else pvmmu_work(console)
+        if guest.startswith('linux'):
+            work[guest] = linux_work(console)
+        else:
+            work[guest] = pvmmu_work(console)
+            work[guest].update(pvmmu_w3_work(console))
         m = re.search(r'^stat: w2_demand_faults ([0-9]+)', console, re.M)
         if m:
             work[guest]['w2_demand_faults'] = int(m.group(1))
@@ -254,6 +350,7 @@ def main():
         dat.append('"%s" %s %d %d %d' % (row.name, max(a, 0.5), b, a, b))
     for phase, n, reason in floors(FLOORS):
         print('bench: floor_entries_%s %d entries' % (phase, n))
+    w3_table, w3_headline = w3_report(figures, work)
 
     open(os.path.join(bench, 'entries.dat'), 'w').write('# row pvmmu(plotted) linux pvmmu linux\n' +
                                                        '\n'.join(dat) + '\n')
@@ -263,13 +360,15 @@ def main():
     open(os.path.join(bench, 'entries.md'), 'w').write(
         '**Same work, same policy**\n\n' + table(same, results) +
         '\n**Policy wins: same work, a policy of pvmmu\'s named in the row**\n\n' + table(wins, results) +
-        ('\nFloors (bench/xentrace/floors.txt):\n\n' + floor_lines if floor_lines else ''))
+        ('\nFloors (bench/xentrace/floors.txt):\n\n' + floor_lines if floor_lines else '') +
+        '\n**W3: TLB shootdowns on four vCPUs, same work, same policy** (one call of 16 pages by vCPU 0 per '
+        'phase; entries per call, averaged over the rounds)\n\n' + w3_table)
     headline = ['| phase | policy | pvmmu | Linux 6.1 | Linux / pvmmu |', '|---|---|---:|---:|---:|']
     for row in (row for row in ROWS if row.name in README_ROWS):
         (a, _, _, _), (b, _, _, _) = results[row.name]['pvmmu'], results[row.name]['linux']
         headline.append('| %s | %s | %s | %s | %s x |' % (row.name, results[row.name]['policy'], format(a, ','),
                                                         format(b, ','), ratio_text(a, b)))
-    open(os.path.join(bench, 'headline.md'), 'w').write('\n'.join(headline) + '\n')
+    open(os.path.join(bench, 'headline.md'), 'w').write('\n'.join(headline + w3_headline) + '\n')
 
 
 if __name__ == '__main__':

@@ -92,6 +92,59 @@ class Counting(unittest.TestCase):
         self.assertEqual(report.row_sum(phases, row.phases['pvmmu'])[0], 3)
 
 
+def switch(vcpu, tsc):
+    """Xen schedules DOM's `vcpu` on CPU 1 (TRC_SCHED_SWITCH: prev dom, prev vcpu, next dom, next vcpu)."""
+    return rec(entries.TRC_SCHED_SWITCH, DOM, 0, DOM, vcpu, tsc=tsc)
+
+
+class W3Counting(unittest.TestCase):
+    """W3 (docs/bench.md): four vCPUs share one pCPU; each call is a phase of its own, once a round."""
+
+    def test_entries_are_told_apart_by_the_vcpu_that_made_them(self):
+        # vCPU 0 protects (one multicall); vCPU 2, scheduled in the middle, takes a timer
+        # event and returns with iret: the domain made 2 entries in the phase, vCPU 0 one.
+        phases = count(trace(marker(0xb1, 10), call(13, 0, 2, tsc=11), switch(2, 12), call(23, tsc=13),
+                             switch(0, 14), marker(0xbf, 15)))
+        p = phases['W3_MPROT']
+        self.assertEqual(p.entries, 2)
+        self.assertEqual(p.by_vcpu, {0: 1, 2: 1})
+
+    def test_rounds_add_up_and_the_gap_between_them_is_not_counted(self):
+        # Two rounds of W3_MUNMAP; the map and touching between them (after W3_GAP) counts nowhere.
+        phases = count(trace(marker(0xb2, 10), call(13, 0, 1, tsc=11), marker(0xbf, 12),
+                             call(1, 0, 16, tsc=13), call(1, 0, 16, tsc=14),
+                             marker(0xb2, 20), call(13, 0, 1, tsc=21), marker(0xbf, 22)))
+        self.assertEqual(set(phases), {'W3_MUNMAP'})
+        p = phases['W3_MUNMAP']
+        self.assertEqual((p.entries, p.times), (2, 2))
+        self.assertEqual(report.w3_per_call(p, 2, 'W3_MUNMAP', 'pvmmu-smp'), (1.0, 1.0))
+        with self.assertRaises(SystemExit):     # a trace that began the phase fewer times than the rounds
+            report.w3_per_call(p, 3, 'W3_MUNMAP', 'pvmmu-smp')
+
+    def test_a_multicall_restart_is_told_apart_per_vcpu(self):
+        # vCPU 0's multicall of 3 is cut after 1 sub-call and re-issued for 2; vCPU 1 issues a
+        # multicall of 5 in between.  Tracked per domain, vCPU 0's re-issue would be matched
+        # against vCPU 1's call and missed; per vCPU it is the one restart.
+        phases = count(trace(marker(0xb1, 10), call(13, 0, 3, tsc=11), call(1, 0, 1, sub=True, tsc=11),
+                             switch(1, 12), call(13, 0, 5, tsc=13), call(1, 0, 1, sub=True, tsc=13),
+                             call(1, 0, 1, sub=True, tsc=13), switch(0, 14), call(13, 0, 2, tsc=15),
+                             marker(0xbf, 16)))
+        self.assertEqual(phases['W3_MPROT'].why[entries.RESTARTS], 1)
+
+    PVMMU = ('stat: w3_rounds 2\nstat: w3_vcpus 4\nstat: w3_protected_pages 32\nstat: w3_unmapped_pages 32\n'
+             'stat: w3_touched_pages %d\nstat: w3_multi 4\nstat: w3_local 0\nstat: w3_avoided 0\n')
+    LINUX = '@@WL work w3 vcpus=4 rounds=2 protected=32 munmapped=32 touched=128\n'
+
+    def test_the_work_is_each_guests_own_and_must_agree(self):
+        work = {'pvmmu-smp': report.pvmmu_w3_work(self.PVMMU % 128), 'linux-smp': report.linux_work(self.LINUX)}
+        self.assertEqual(report.w3_work(work, 'w3'), {'rounds': 2, 'vcpus': 4, 'protected': 32, 'unmapped': 32,
+                                                      'touched': 128})
+        self.assertEqual(work['pvmmu-smp']['w3']['multi'], 4)
+        work['pvmmu-smp'] = report.pvmmu_w3_work(self.PVMMU % 64)   # only two vCPUs touched it
+        with self.assertRaises(SystemExit):
+            report.w3_work(work, 'w3')
+
+
 class Work(unittest.TestCase):
     PVMMU = ('stat: w1_traps 200\nstat: w1_spaces 100\nstat: w1_pages_mapped 102400\nstat: w1_pages_touched 102400\n'
              'stat: w1_pages_unmapped %d\n')

@@ -12,6 +12,7 @@ static const struct {
 } kernel_suites[] = {
     { "boot", suite_boot },
     { "smp", suite_smp },
+    { "w3", suite_w3 },
 };
 
 /* The next item of a comma-separated list: its start, and *len; NULL at the end. */

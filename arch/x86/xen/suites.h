@@ -27,6 +27,9 @@ void suite_boot(const struct kernel_options *opt);
 void suite_smp(const struct kernel_options *opt);
 void suite_smp_after_save(const struct kernel_options *opt, unsigned cycle);
 
+/* TLB shootdowns measured on four vCPUs: bench-xen's W3 (suite_w3.c). */
+void suite_w3(const struct kernel_options *opt);
+
 /* Hook the workloads' demand paging to real page faults. */
 void workloads_attach(void);
 
