@@ -76,6 +76,7 @@ class Phase:
         self.why = collections.Counter()
         self.by_vcpu = collections.Counter()   # entries, by the vCPU that made them
         self.times = 0                   # how many times the phase began (W3: once per round)
+        self.rounds = []                 # per time it began: entries by vCPU (W3's spread across rounds)
 
     @property
     def ticks(self):
@@ -204,11 +205,14 @@ def count(path, domids):
                     current.last = tsc
                 phase[dom] = PHASES.get(args[0] & 0xff)
                 if phase[dom]:
-                    out[dom].setdefault(phase[dom], Phase(tsc)).times += 1
+                    began = out[dom].setdefault(phase[dom], Phase(tsc))
+                    began.times += 1
+                    began.rounds.append(collections.Counter())
                 continue
             if current:
                 current.entries += 1
                 current.by_vcpu[vcpu] += 1
+                current.rounds[-1][vcpu] += 1
                 current.ptes += ptes_of(op, args)
                 explain(current.why, op, args, sub=False)
                 if restarted:
@@ -217,6 +221,7 @@ def count(path, domids):
         if current:
             current.entries += 1
             current.by_vcpu[vcpu] += 1
+            current.rounds[-1][vcpu] += 1
             current.ptes += (base & 0xffff) in PTWR_EVENTS
             current.why[PV_EVENTS.get(base & 0xffff, 'pv event 0x%x' % base)] += 1
     return out

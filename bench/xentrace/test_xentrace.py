@@ -118,8 +118,20 @@ class W3Counting(unittest.TestCase):
         p = phases['W3_MUNMAP']
         self.assertEqual((p.entries, p.times), (2, 2))
         self.assertEqual(report.w3_per_call(p, 2, 'W3_MUNMAP', 'pvmmu-smp'), (1.0, 1.0))
+        self.assertEqual([dict(r) for r in p.rounds], [{0: 1}, {0: 1}])
         with self.assertRaises(SystemExit):     # a trace that began the phase fewer times than the rounds
             report.w3_per_call(p, 3, 'W3_MUNMAP', 'pvmmu-smp')
+
+    def test_the_spread_over_rounds_is_the_shooters(self):
+        # Three rounds of vCPU 0: 1, 1 and 4 entries (a tick caught), and vCPU 1's 9 in the last:
+        # least 1 and median 1 for vCPU 0, whatever the other vCPU did.
+        body = [marker(0xb1, 10), call(13, 0, 1, tsc=11), marker(0xbf, 12),
+                marker(0xb1, 20), call(13, 0, 1, tsc=21), marker(0xbf, 22),
+                marker(0xb1, 30), call(13, 0, 1, tsc=31), call(23, tsc=32), call(24, 8, tsc=33), call(23, tsc=34)]
+        body += [switch(1, 35)] + [call(23, tsc=36 + i) for i in range(9)] + [switch(0, 50), marker(0xbf, 51)]
+        p = count(trace(*body))['W3_MPROT']
+        self.assertEqual(report.w3_spread(p), (1, 1))
+        self.assertEqual(p.by_vcpu, {0: 6, 1: 9})
 
     def test_a_multicall_restart_is_told_apart_per_vcpu(self):
         # vCPU 0's multicall of 3 is cut after 1 sub-call and re-issued for 2; vCPU 1 issues a
