@@ -44,7 +44,7 @@
 
 static start_info_t *si;
 static const struct kernel_options *saves_opt;
-static bool listed_smp;   /* the smp suite ran before the saves: it runs again after each resume */
+static bool listed_smp;   /* the smp suite ran before the saves: it runs again after each resume or cancel */
 static unsigned opt_high_pfn;
 static struct xs_conn xs;
 static struct xs_transport xs_t;
@@ -343,8 +343,9 @@ static bool one_cycle(unsigned cycle, bool pin_all)
 
         wl_check(!up && smp_vcpus_up() == smp_vcpus_possible(), "smp-unpark",
                  "save %u: %u of %u vCPUs back (%d)", cycle, smp_vcpus_up(), smp_vcpus_possible(), up);
-        if (report.outcome == SUSPEND_RESUMED && saves_opt && listed_smp)
-            suite_smp_after_save(saves_opt, cycle);
+        /* After a resume, and after xl save -c too: the secondaries were parked and came back either way. */
+        if (report.outcome != SUSPEND_FAILED && saves_opt && listed_smp)
+            suite_smp_after_save(saves_opt, cycle, report.outcome == SUSPEND_RESUMED);
     }
     if (report.outcome == SUSPEND_RESUMED && xen_shared)
         p2m_tools_report(xen_shared, "after the resume");

@@ -23,9 +23,13 @@ bool suites_listed(const struct kernel_options *opt, const char *name);
 
 /* The kernel's own suites. */
 void suite_boot(const struct kernel_options *opt);
-/* Every vCPU at work (suite_smp.c); the same checks again after resume `cycle`, named "-after-save". */
+/*
+ * Every vCPU at work (suite_smp.c); the same checks again after save `cycle`, named
+ * "-after-save" after a resume in a new domain, "-after-checkpoint" after a cancelled
+ * suspend (xl save -c: the same domain goes on).
+ */
 void suite_smp(const struct kernel_options *opt);
-void suite_smp_after_save(const struct kernel_options *opt, unsigned cycle);
+void suite_smp_after_save(const struct kernel_options *opt, unsigned cycle, bool new_domain);
 
 /* Hook the workloads' demand paging to real page faults. */
 void workloads_attach(void);
