@@ -105,18 +105,30 @@ static void set_state(struct vcpu *v, enum vcpu_state s)
 
 /* --- locks ---------------------------------------------------------------------------- */
 
-/* A ticket lock that yields the physical CPU now and then (smp.h).  True if it had to wait. */
-bool smp_lock_take(struct smp_lock *l)
+/*
+ * A ticket lock that yields the physical CPU now and then (smp.h).  True if it had
+ * to wait.  With `serve`, the wait also answers the core's call-functions sent to
+ * this vCPU: only for a lock taken between core calls (smp_core_lock), never for one
+ * a frame hook takes with core locks held.
+ */
+static bool ticket_take(struct smp_lock *l, bool serve)
 {
     uint32_t me = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
     unsigned spins = 0;
 
     while (__atomic_load_n(&l->serving, __ATOMIC_ACQUIRE) != me) {
+        if (serve)
+            smp_serve_calls();
         cpu_relax();
         if (++spins % 128 == 0)
             hv_sched_op(SCHEDOP_yield, NULL);
     }
     return spins > 0;
+}
+
+bool smp_lock_take(struct smp_lock *l)
+{
+    return ticket_take(l, false);
 }
 
 void smp_lock_give(struct smp_lock *l)
@@ -158,9 +170,13 @@ void smp_console_unlock(void)
 static struct smp_lock core_tl;
 static uint64_t core_taken, core_contended;
 
+/*
+ * Its wait answers call-functions: the holder may be destroying a space this vCPU
+ * has loaded, and waits (holding this lock) until this vCPU lets go of it.
+ */
 void smp_core_lock(void)
 {
-    core_contended += smp_lock_take(&core_tl);
+    core_contended += ticket_take(&core_tl, true);
     core_taken++;
 }
 

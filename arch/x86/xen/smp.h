@@ -82,8 +82,10 @@ void smp_lock_give(struct smp_lock *l);
  * serialise them for its own reasons (to measure them one at a time, say).  The
  * core does NOT need it: it is SMP-safe on its own locks (docs/smp-locks.md), and
  * neither the smp suite nor smp.c takes it any more.  Kept for suites that still
- * do.  Letting go records this vCPU's current space for smp_park (as the end of
- * each request on a secondary does).
+ * do.  Waiting for it answers the core's call-functions (smp_serve_calls), so a
+ * holder that destroys a space the waiter has loaded is not stuck.  Letting go
+ * records this vCPU's current space for smp_park (as the end of each request on
+ * a secondary does).
  */
 void smp_core_lock(void);
 void smp_core_unlock(void);
