@@ -426,9 +426,15 @@ unsigned serve_saves(const struct kernel_options *opt)
         enum xs_shutdown_request req;
         bool ballooned;
 
+        bool smp_busy = busy && listed_smp && smp_vcpus_possible() > 1;
+
+        if (smp_busy)
+            suite_smp_copy_start();   /* the secondaries work while the toolstack copies (before the suspend) */
         kprintf("pvmmu: ready for save %u of %u", cycle, opt->saves);
         console_flush();
         req = next_request(&ballooned);
+        if (smp_busy)
+            suite_smp_copy_stop(cycle);
         if (ballooned) {
             /* An xl mem-set took this step: the address spaces must still be as they were. */
             wl_check(!wl_persist_check(cycle - 1, false), "balloon-address-spaces-intact",

@@ -21,7 +21,9 @@
  *      itself, and the checker must be caught reading the old frame;
  *   5. destroy race: the secondaries keep switching to a space and back while
  *      vCPU 0 destroys it under them (docs/smp-locks.md's race): the destroy
- *      makes them let go by call-function, later switches are refused.
+ *      makes them let go by call-function, later switches are refused;
+ *   6. with busy=1, the secondaries do private rounds while a live migration
+ *      copies the guest (saves.c calls suite_smp_copy_start / _stop).
  * The same checks run again after each resume (saves.c), with "-after-save"
  * in their names, and after a cancelled suspend (xl save -c) with
  * "-after-checkpoint": the vCPUs were parked, and came back. :*/
@@ -268,74 +270,79 @@ static void private_check_changed(struct private_job *j, unsigned r)
     leave(&touching);
 }
 
+static void private_round(struct private_job *j, unsigned r, struct aspace *home)
+{
+    unsigned i;
+    pfn_t pfns[PRIVATE_PAGES];
+    struct aspace *as;
+    int rc = 0;
+
+    core_enter();
+    as = aspace_create();
+    for (i = 0; i < PRIVATE_PAGES; i++)
+        pfns[i] = frame_alloc();
+    for (i = 0; i < PRIVATE_PAGES; i++)
+        if (!pfn_valid_value(pfns[i]))
+            rc = -XEN_ENOMEM;
+    if (!as)
+        rc = -XEN_ENOMEM;
+    if (!rc)
+        rc = mmu_map_range(as, PRIVATE_VA, pfns, PRIVATE_PAGES, USER_RW);
+    if (!rc)
+        rc = aspace_switch(as);
+    core_leave();
+    if (!rc) {
+        private_touch(j, r, pfns);
+        /*
+         * In one lazy section (this vCPU's batch, its pending entries: one trap
+         * for both), then a fork of the space, destroyed at once: its copy
+         * claims ownership records and takes pool slots while the others do.
+         */
+        core_enter();
+        lazy_mmu_enter();
+        rc = mmu_protect_range(as, PRIVATE_VA, PRIVATE_PAGES / 2, PROT_READ_ONLY);
+        if (!rc)
+            rc = mmu_unmap_range(as, PRIVATE_VA + (PRIVATE_PAGES / 2) * PAGE_SIZE, PRIVATE_PAGES / 2);
+        rc = lazy_mmu_leave_after(rc);
+        if (!rc) {
+            struct aspace *child = aspace_fork(as);
+
+            if (!child || aspace_destroy(child))
+                rc = -XEN_ENOMEM;
+        }
+        core_leave();
+        if (rc)
+            job_error(j, r, "protect / unmap (lazy), fork / destroy the child", rc);
+        else
+            private_check_changed(j, r);
+    } else {
+        job_error(j, r, "create / map / switch", rc);
+    }
+    core_enter();
+    rc = aspace_current() != home ? aspace_switch(home) : 0;
+    if (rc)
+        job_error(j, r, "switching back to the space it came from", rc);
+    if (as && aspace_destroy(as))
+        job_error(j, r, "destroy", 0);
+    for (i = 0; i < PRIVATE_PAGES; i++)
+        if (pfn_valid_value(pfns[i]))
+            frame_free(pfns[i]);
+    core_leave();
+    j->done++;
+}
+
 static void private_work(void *arg)
 {
     struct private_job *j = arg;
     struct aspace *home;
-    unsigned r, i;
+    unsigned r;
 
     /* Where to come back to: the kernel's space on a secondary, whatever vCPU 0 had loaded (a save's). */
     core_enter();
     home = aspace_current();
     core_leave();
-    for (r = 0; r < j->rounds; r++) {
-        pfn_t pfns[PRIVATE_PAGES];
-        struct aspace *as;
-        int rc = 0;
-
-        core_enter();
-        as = aspace_create();
-        for (i = 0; i < PRIVATE_PAGES; i++)
-            pfns[i] = frame_alloc();
-        for (i = 0; i < PRIVATE_PAGES; i++)
-            if (!pfn_valid_value(pfns[i]))
-                rc = -XEN_ENOMEM;
-        if (!as)
-            rc = -XEN_ENOMEM;
-        if (!rc)
-            rc = mmu_map_range(as, PRIVATE_VA, pfns, PRIVATE_PAGES, USER_RW);
-        if (!rc)
-            rc = aspace_switch(as);
-        core_leave();
-        if (!rc) {
-            private_touch(j, r, pfns);
-            /*
-             * In one lazy section (this vCPU's batch, its pending entries: one trap
-             * for both), then a fork of the space, destroyed at once: its copy
-             * claims ownership records and takes pool slots while the others do.
-             */
-            core_enter();
-            lazy_mmu_enter();
-            rc = mmu_protect_range(as, PRIVATE_VA, PRIVATE_PAGES / 2, PROT_READ_ONLY);
-            if (!rc)
-                rc = mmu_unmap_range(as, PRIVATE_VA + (PRIVATE_PAGES / 2) * PAGE_SIZE, PRIVATE_PAGES / 2);
-            rc = lazy_mmu_leave_after(rc);
-            if (!rc) {
-                struct aspace *child = aspace_fork(as);
-
-                if (!child || aspace_destroy(child))
-                    rc = -XEN_ENOMEM;
-            }
-            core_leave();
-            if (rc)
-                job_error(j, r, "protect / unmap (lazy), fork / destroy the child", rc);
-            else
-                private_check_changed(j, r);
-        } else {
-            job_error(j, r, "create / map / switch", rc);
-        }
-        core_enter();
-        rc = aspace_current() != home ? aspace_switch(home) : 0;
-        if (rc)
-            job_error(j, r, "switching back to the space it came from", rc);
-        if (as && aspace_destroy(as))
-            job_error(j, r, "destroy", 0);
-        for (i = 0; i < PRIVATE_PAGES; i++)
-            if (pfn_valid_value(pfns[i]))
-                frame_free(pfns[i]);
-        core_leave();
-        j->done++;
-    }
+    for (r = 0; r < j->rounds; r++)
+        private_round(j, r, home);
 }
 
 static void private_spaces(unsigned rounds)
@@ -763,6 +770,62 @@ static void destroy_race(unsigned rounds)
     stat("smp_race_refused_gone", gone);
     stat("smp_race_destroys_that_asked_others", drops);
     stat("smp_race_call_functions_served", served);
+}
+
+/* --- 6. the secondaries at work while the toolstack copies the guest ------------------------- */
+
+/*
+ * busy=1 (a live migration): from "ready for save" until the suspend request,
+ * while vCPU 0 runs the busy workload and the toolstack copies the guest round
+ * after round, every secondary runs private rounds (3. above) without a pause;
+ * at the request they finish the round they are in, and only then are parked.
+ */
+static struct private_job copy_jobs[SMP_MAX_VCPUS];
+static uint64_t copy_stop;
+static unsigned copy_started;
+
+static void rounds_until_stopped(void *arg)
+{
+    struct private_job *j = arg;
+    struct aspace *home = aspace_current();   /* the kernel's: a secondary between requests */
+    unsigned r;
+
+    for (r = 0; !__atomic_load_n(&copy_stop, __ATOMIC_ACQUIRE); r++)
+        private_round(j, r, home);
+}
+
+void suite_smp_copy_start(void)
+{
+    unsigned n;
+
+    copy_stop = 0;
+    copy_started = 0;
+    for (n = 1; n < smp_vcpus_possible(); n++) {
+        copy_jobs[n] = (struct private_job){ .vcpu = n };
+        copy_started += !smp_call_start(n, rounds_until_stopped, &copy_jobs[n]);
+    }
+}
+
+void suite_smp_copy_stop(unsigned cycle)
+{
+    unsigned n, possible = smp_vcpus_possible(), errors = 0, idle = 0;
+    uint64_t done = 0;
+    const char *first = "";
+
+    __atomic_store_n(&copy_stop, 1, __ATOMIC_RELEASE);
+    for (n = 1; n < possible; n++)
+        smp_call_wait(n);
+    for (n = 1; n < possible; n++) {
+        done += copy_jobs[n].done;
+        errors += copy_jobs[n].errors;
+        idle += !copy_jobs[n].done;
+        if (copy_jobs[n].errors && !first[0])
+            first = copy_jobs[n].first;
+    }
+    wl_check(copy_started == possible - 1 && !idle && !errors, "smp-busy-during-save",
+             "save %u: %u of %u secondaries started, %u did no round while the toolstack copied, %u errors "
+             "(first: %s)", cycle, copy_started, possible - 1, idle, errors, first);
+    wl_stat("smp_rounds_during_save", done);
 }
 
 /* --- the suite --------------------------------------------------------------------------------- */

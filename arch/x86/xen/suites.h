@@ -30,6 +30,13 @@ void suite_boot(const struct kernel_options *opt);
  */
 void suite_smp(const struct kernel_options *opt);
 void suite_smp_after_save(const struct kernel_options *opt, unsigned cycle, bool new_domain);
+/*
+ * With busy=1, around the wait for save `cycle`'s request (a live migration copies
+ * the guest meanwhile): every secondary does private rounds until stopped, and the
+ * stop checks they all did some without an error ("smp-busy-during-save").
+ */
+void suite_smp_copy_start(void);
+void suite_smp_copy_stop(unsigned cycle);
 
 /* Hook the workloads' demand paging to real page faults. */
 void workloads_attach(void);
