@@ -39,6 +39,12 @@ struct pvmmu_aspace {
      * pvmmu_platform_call_function): a switch to it is refused meanwhile.
      */
     bool dropping;
+    /*
+     * A destroy freed its tables and took it off the registry, under its lock: the
+     * slot goes back to the pool only once that lock is let go (mmu/aspace.c), and
+     * meanwhile a second destroy is refused.
+     */
+    bool freed;
     struct pvmmu_aspace *next_registered;
 };
 

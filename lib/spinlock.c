@@ -82,6 +82,6 @@ bool spin_holding_any(void)
  * spaces at once from two vCPUs is claimed record by record, not as a whole.  A
  * deferred hook queued by a flush forced at the last moment lands after that
  * batch's shootdowns (B:150).  pin_all / unpin_all want the other vCPUs parked
- * rather than walking under the locks.  Shadow paging is vCPU 0's alone.  And the
- * kernels implement the call-function hook for one vCPU only: the event-channel
- * IPI is issue 11, item 1. :*/
+ * rather than walking under the locks.  Shadow paging is vCPU 0's alone.  (The PV
+ * kernel's call-function hook reaches every vCPU, busy ones too, over event
+ * channels: arch/x86/xen/smp.c; examples/embed runs one vCPU.) :*/

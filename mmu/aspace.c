@@ -260,9 +260,9 @@ static int destroy_locked(struct aspace *as)
 {
     int rc;
 
-    if (!aspace_exists(as) || as->is_kernel || as == aspace_current()) {
+    if (!aspace_exists(as) || as->freed || as->is_kernel || as == aspace_current()) {
         pvmmu_error("aspace_destroy: %s",
-                    !aspace_exists(as) ? "not an address space (destroyed twice?)"
+                    !aspace_exists(as) || as->freed ? "not an address space (destroyed twice?)"
                     : as->is_kernel ? "the kernel's address space cannot be destroyed"
                                     : "it is the current address space (switch away first)");
         return -XEN_EINVAL;
@@ -276,7 +276,8 @@ static int destroy_locked(struct aspace *as)
     /* Unpinned: the tables are plain memory, and freeing them costs no trap. */
     rc = pt_walk(as, free_table, NULL);
     registry_remove(as);
-    pool_give_back(as);
+    /* Not back in the pool yet: its lock is still held (aspace_destroy gives the slot back). */
+    as->freed = true;
     return rc;
 }
 
@@ -375,7 +376,18 @@ int aspace_destroy(struct aspace *as)
         pvmmu_error("aspace_destroy: not an address space (destroyed twice?)");
         return -XEN_EINVAL;
     }
-    return after_others_let_go(as, false, "destroy", destroy_locked);
+    int rc = after_others_let_go(as, false, "destroy", destroy_locked);
+
+    /*
+     * Only now, with the space's lock let go, may another vCPU take the slot:
+     * given back under the lock, it could be taken and rewritten (pool_take)
+     * while this vCPU still unlocks it (found by the threaded test of
+     * create / fork / destroy on every vcpu at once, under ThreadSanitizer).
+     * Only this vCPU reads `freed` here: no one else writes a slot until it is free.
+     */
+    if (as->freed)
+        pool_give_back(as);
+    return rc;
 }
 
 int aspace_unpin(struct aspace *as)

@@ -21,6 +21,8 @@
 #   timeout=S      seconds each guest may run (run.sh's GUEST_TIMEOUT)
 #   on_reboot=ACTION  the config's on_reboot (examples/pvmmu.cfg has destroy); "restart" for
 #                  a scenario whose guest must come back from xl reboot
+#   vcpus=N        the config's vcpus (examples/pvmmu.cfg has 1): a list whose BASE_CFG has one
+#                  vCPU (the migration rig's) can run a scenario on several (docs/smp-xen.md)
 #   silence=S      seconds the console may stay silent (run.sh's SILENCE_TIMEOUT, default 300): a
 #                  save that takes minutes prints nothing meanwhile
 #   toolstack_p2m=list|tree  xl save runs with -vvv, and each save must show libxenguest reading the
@@ -45,14 +47,15 @@ passed=0 failed=0
 
 trim() { local s=$1; s=${s#"${s%%[![:space:]]*}"}; echo "${s%"${s##*[![:space:]]}"}"; }
 
-# guest_config NAME EXTRA MEMORY ON_REBOOT MAXMEM > file: examples/pvmmu.cfg with its name, extra=,
-# and (if given) memory (and maxmem with it), on_reboot and then maxmem alone replaced.
+# guest_config NAME EXTRA MEMORY ON_REBOOT MAXMEM VCPUS > file: examples/pvmmu.cfg with its name,
+# extra=, and (if given) memory (and maxmem with it), on_reboot, then maxmem alone, and vcpus replaced.
 guest_config() {
   sed -E -e 's/^(name[[:space:]]*=[[:space:]]*)"[^"]*"/\1"'"$1"'"/' \
          -e 's/^(extra[[:space:]]*=[[:space:]]*)"[^"]*"/\1"'"$2"'"/' \
          ${3:+-e 's/^(memory|maxmem)([[:space:]]*=[[:space:]]*)[0-9]+/\1\2'"$3"'/'} \
          ${4:+-e 's/^(on_reboot[[:space:]]*=[[:space:]]*)"[^"]*"/\1"'"$4"'"/'} \
-         ${5:+-e 's/^(maxmem[[:space:]]*=[[:space:]]*)[0-9]+/\1'"$5"'/'} "$base_cfg"
+         ${5:+-e 's/^(maxmem[[:space:]]*=[[:space:]]*)[0-9]+/\1'"$5"'/'} \
+         ${6:+-e 's/^(vcpus[[:space:]]*=[[:space:]]*)[0-9]+/\1'"$6"'/'} "$base_cfg"
 }
 
 # wanted NAME: whether SCENARIOS (if set) names it.
@@ -65,18 +68,21 @@ while IFS='|' read -r name extra modes settings requires; do
   extra=$(trim "$extra"); modes=$(trim "$modes"); settings=$(trim "${settings:-}")
   requires=$(trim "${requires:-}")
   extra=${extra//@CYCLES@/${SAVE_CYCLES:-10}} requires=${requires//@CYCLES@/${SAVE_CYCLES:-10}}
-  memory="" maxmem="" guests=1 qemu_mem="" dom0_mem="" timeout="" on_reboot="" toolstack_p2m="" silence=""
+  memory="" maxmem="" guests=1 qemu_mem="" dom0_mem="" timeout="" on_reboot="" toolstack_p2m="" silence="" vcpus=""
   for kv in $settings; do
     case "$kv" in
-      memory=*|maxmem=*|guests=*|qemu_mem=*|dom0_mem=*|timeout=*|on_reboot=*|toolstack_p2m=*|silence=*) declare "${kv%%=*}=${kv#*=}" ;;
-      *) echo "rig: FAIL $name: unknown setting '$kv' in $list (memory= maxmem= guests= qemu_mem= dom0_mem= timeout= on_reboot= toolstack_p2m= silence=)"
+      memory=*|maxmem=*|guests=*|qemu_mem=*|dom0_mem=*|timeout=*|on_reboot=*|toolstack_p2m=*|silence=*|vcpus=*) declare "${kv%%=*}=${kv#*=}" ;;
+      *) echo "rig: FAIL $name: unknown setting '$kv' in $list (memory= maxmem= guests= qemu_mem= dom0_mem= timeout= on_reboot= toolstack_p2m= silence= vcpus=)"
          failed=$((failed + 1)); continue 2 ;;
     esac
   done
   cfgs=""
   for k in $(seq 1 "$guests"); do
     gname=pvmmu; [ "$k" -gt 1 ] && gname=pvmmu-$k
-    guest_config "$gname" "$extra" "$memory" "$on_reboot" "$maxmem" > "$work/$name-$k.cfg"
+    guest_config "$gname" "$extra" "$memory" "$on_reboot" "$maxmem" "$vcpus" > "$work/$name-$k.cfg"
+    if [ -n "$vcpus" ] && ! grep -Eq "^vcpus[[:space:]]*=[[:space:]]*$vcpus\$" "$work/$name-$k.cfg"; then
+      echo "rig: FAIL $name: $base_cfg has no vcpus = line for vcpus=$vcpus"; failed=$((failed + 1)); continue 2
+    fi
     cfgs="$cfgs $work/$name-$k.cfg"
   done
   echo "-- $name: extra=\"$extra\", saves: ${modes:-none}${settings:+, $settings}${requires:+, requires: $requires}"

@@ -167,15 +167,21 @@ static void teardown_spaces(void)
 /* Run the workers to the end; each answers calls until all have finished. */
 static volatile int finished;
 
+/* This vcpu is done: answer calls until every vcpu is (a caller may still wait for this one). */
+static void *linger(void)
+{
+    __atomic_fetch_add(&finished, 1, __ATOMIC_SEQ_CST);
+    while (__atomic_load_n(&finished, __ATOMIC_SEQ_CST) < VCPUS)
+        harness_poll_calls();
+    return NULL;
+}
+
 static void *run_and_linger(void *arg)
 {
     struct worker *w = arg;
 
     run_worker(w);
-    __atomic_fetch_add(&finished, 1, __ATOMIC_SEQ_CST);
-    while (__atomic_load_n(&finished, __ATOMIC_SEQ_CST) < VCPUS)
-        harness_poll_calls();
-    return NULL;
+    return linger();
 }
 
 /*
@@ -334,10 +340,7 @@ static void *switcher(void *arg)
             access_page(w, SHARED_VA, shared_ref);
         }
     }
-    __atomic_fetch_add(&finished, 1, __ATOMIC_SEQ_CST);
-    while (__atomic_load_n(&finished, __ATOMIC_SEQ_CST) < VCPUS)
-        harness_poll_calls();
-    return NULL;
+    return linger();
 }
 
 static void test_threaded_unpins_make_the_others_let_go_while_they_switch(void **state)
@@ -389,12 +392,133 @@ static void test_threaded_unpins_make_the_others_let_go_while_they_switch(void *
     teardown_spaces();
 }
 
+/*
+ * What the smp suite does on real Xen with no kernel lock around the core
+ * (arch/x86/xen/suite_smp.c): every vcpu at once builds an address space of its
+ * own, maps the same virtual range in it, switches to it and reads it, protects
+ * and unmaps in a lazy section, forks it (the child is destroyed at once),
+ * switches back and destroys it, round after round.  Every core call races the
+ * others' on the pool's slots, the registry, the ownership records, the frame
+ * hooks and the report; nothing of the caller's serialises them.  Checked: no
+ * error, every access as the tables say, no stale read, every frame back.
+ */
+#define OWN_VA 0x0000500000000000ULL
+
+struct builder {
+    unsigned vcpu, rounds, done;
+    unsigned long overlapped;    /* rounds that found another vcpu building at the same time */
+    char why[256];
+};
+
+static unsigned building;
+
+static bool own_round(struct builder *b)
+{
+    pfn_t pfns[PAGES];
+    struct aspace *as, *child;
+    int rc;
+
+    alloc_frames(pfns, PAGES);
+    as = aspace_create();
+    if (!as) {
+        snprintf(b->why, sizeof(b->why), "vcpu %u: create: %s", b->vcpu, pvmmu_last_error());
+        return false;
+    }
+    rc = mmu_map_range(as, OWN_VA, pfns, PAGES, _PAGE_RW | _PAGE_USER);
+    if (!rc)
+        rc = aspace_switch(as);
+    for (unsigned p = 0; !rc && p < PAGES; p++)
+        if (model_vcpu_touch(b->vcpu, OWN_VA + p * PAGE_SIZE, true) != MODEL_TOUCH_OK)
+            rc = -1000 - (int)p;
+    if (!rc) {
+        lazy_mmu_enter();
+        rc = mmu_protect_range(as, OWN_VA, PAGES / 2, PROT_READ_ONLY);
+        if (!rc)
+            rc = mmu_unmap_range(as, OWN_VA + (PAGES / 2) * PAGE_SIZE, PAGES / 2);
+        rc = lazy_mmu_leave_after(rc);
+    }
+    if (!rc && (model_vcpu_touch(b->vcpu, OWN_VA, true) != MODEL_TOUCH_READ_ONLY ||
+                model_vcpu_touch(b->vcpu, OWN_VA, false) != MODEL_TOUCH_OK ||
+                model_vcpu_touch(b->vcpu, OWN_VA + (PAGES / 2) * PAGE_SIZE, false) != MODEL_TOUCH_NOT_MAPPED))
+        rc = -2000;
+    child = rc ? NULL : aspace_fork(as);
+    if (!rc && (!child || aspace_destroy(child)))
+        rc = -3000;
+    if (!rc)
+        rc = aspace_switch(aspace_kernel());
+    if (!rc)
+        rc = aspace_destroy(as);
+    for (unsigned p = 0; p < PAGES; p++)
+        frame_free(pfns[p]);
+    if (rc)
+        snprintf(b->why, sizeof(b->why), "vcpu %u round %u: %d: %s", b->vcpu, b->done, rc, pvmmu_last_error());
+    return !rc;
+}
+
+static void *builder_run(void *arg)
+{
+    struct builder *b = arg;
+
+    harness_on_vcpu(b->vcpu);
+    pthread_barrier_wait(&start);
+    for (; b->done < b->rounds; b->done++) {
+        if (__atomic_add_fetch(&building, 1, __ATOMIC_SEQ_CST) > 1)
+            b->overlapped++;
+        bool ok = own_round(b);
+        __atomic_sub_fetch(&building, 1, __ATOMIC_SEQ_CST);
+        if (!ok)
+            break;
+        harness_poll_calls();
+    }
+    return linger();
+}
+
+static void test_threads_build_fork_and_destroy_their_own_spaces_at_once(void **state)
+{
+    (void)state;
+    struct builder b[VCPUS];
+    pthread_t t[VCPUS];
+    unsigned long overlapped = 0, free_before;
+    char why[320];
+
+    setup_spaces();
+    free_before = harness_frames_free();
+    finished = 0;
+    building = 0;
+    pthread_barrier_init(&start, NULL, VCPUS);
+    for (unsigned v = 0; v < VCPUS; v++) {
+        b[v] = (struct builder){ .vcpu = v, .rounds = (unsigned)env_number("PVMMU_ITERATIONS", 3000) / 10 };
+        assert_int_equal(pthread_create(&t[v], NULL, builder_run, &b[v]), 0);
+    }
+    for (unsigned v = 0; v < VCPUS; v++)
+        pthread_join(t[v], NULL);
+    pthread_barrier_destroy(&start);
+    harness_on_vcpu(0);
+    for (unsigned v = 0; v < VCPUS; v++) {
+        if (b[v].why[0])
+            fail_msg("%s", b[v].why);
+        assert_int_equal(b[v].done, b[v].rounds);
+        overlapped += b[v].overlapped;
+    }
+    if (model_stale_reads(why, sizeof(why)))
+        fail_msg("%s", why);
+    assert_no_errors();
+    assert_model_invariants();
+    assert_int_equal(harness_frames_free(), free_before);
+    if (getenv("PVMMU_VERBOSE"))
+        fprintf(stderr, "smp_threads: %u rounds per vcpu, %lu of them with another vcpu building at once\n",
+                b[0].rounds, overlapped);
+    assert_true(overlapped > 0);
+    teardown_spaces();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_threads_map_unmap_protect_and_switch_with_no_missed_shootdown),
         cmocka_unit_test(test_threaded_the_detector_catches_a_deliberately_missing_shootdown),
         cmocka_unit_test(test_threaded_unpins_make_the_others_let_go_while_they_switch),
+        cmocka_unit_test(test_threads_build_fork_and_destroy_their_own_spaces_at_once),
     };
     return cmocka_run_group_tests_name("smp_threads", tests, NULL, NULL);
 }

@@ -8,7 +8,12 @@
  * Every frame is zeroed on the way out, through the direct map.  A frame still
  * mapped read-only there is a page table someone freed too early: zeroing it
  * would fault, and handing it out would give one frame two owners, so it is
- * reported and set aside instead. :*/
+ * reported and set aside instead.
+ *
+ * Every vCPU allocates and frees, the core's calls included (the frame hooks,
+ * possibly with core locks held: platform.h), so the bitmap, the counts and
+ * the cursor are under one lock of the kernel's (smp.h), taken by nothing else:
+ * it is held only here, where nothing calls back into the core but a report. :*/
 #include "lib/lib_int.h"
 #include <xen/pvmmu/platform.h>
 #include <xen/pvmmu/pte.h>
@@ -16,11 +21,13 @@
 #include "boot.h"
 #include "directmap.h"
 #include "frames.h"
+#include "smp.h"
 
 #define BITS_PER_FRAME (PAGE_SIZE * 8)
 
 static uint64_t *bitmap;   /* in the direct map */
 static uint64_t first_free, nr_free, nr_total, cursor, quarantined;
+static struct smp_lock lock = SMP_LOCK_INIT;
 
 static bool is_free(uint64_t pfn) { return bitmap[pfn / 64] & (1ULL << (pfn % 64)); }
 static void set_free(uint64_t pfn) { bitmap[pfn / 64] |= 1ULL << (pfn % 64); }
@@ -81,6 +88,9 @@ static uint64_t find_free(void)
 
 pfn_t frame_alloc(void)
 {
+    pfn_t got = INVALID_PFN;
+
+    smp_lock_take(&lock);
     while (nr_free) {
         uint64_t pfn = find_free();
 
@@ -95,10 +105,14 @@ pfn_t frame_alloc(void)
             quarantined++;
             continue;
         }
-        mem_set(pfn_to_virt(_pfn(pfn)), 0, PAGE_SIZE);
-        return _pfn(pfn);
+        got = _pfn(pfn);
+        break;
     }
-    return INVALID_PFN;
+    smp_lock_give(&lock);
+    /* The frame is this caller's now: zeroing it needs no lock. */
+    if (pfn_valid_value(got))
+        mem_set(pfn_to_virt(got), 0, PAGE_SIZE);
+    return got;
 }
 
 /*
@@ -109,19 +123,23 @@ pfn_t frame_alloc(void)
 pfn_t frames_alloc_run(uint64_t n)
 {
     uint64_t end = boot.nr_pages, run = 0, pfn;
+    pfn_t got = INVALID_PFN;
 
+    smp_lock_take(&lock);
     for (pfn = end; n && pfn-- > first_free;) {
         run = is_free(pfn) && direct_map_writable(_pfn(pfn)) ? run + 1 : 0;
         if (run == n) {
-            for (end = pfn + n; pfn < end; pfn++) {
+            for (end = pfn + n; pfn < end; pfn++)
                 set_used(pfn);
-                mem_set(pfn_to_virt(_pfn(pfn)), 0, PAGE_SIZE);
-            }
             nr_free -= n;
-            return _pfn(end - n);
+            got = _pfn(end - n);
+            break;
         }
     }
-    return INVALID_PFN;
+    smp_lock_give(&lock);
+    if (pfn_valid_value(got))
+        mem_set(pfn_to_virt(got), 0, n * PAGE_SIZE);
+    return got;
 }
 
 void frames_free_run(pfn_t first, uint64_t n)
@@ -142,10 +160,13 @@ void frame_free(pfn_t pfn)
                     (unsigned long long)boot.span - 1);
         return;
     }
+    smp_lock_take(&lock);
     if (is_free(n)) {
+        smp_lock_give(&lock);
         pvmmu_error("frame_free: pfn 0x%llx is free already (double free)", (unsigned long long)n);
         return;
     }
     set_free(n);
     nr_free++;
+    smp_lock_give(&lock);
 }

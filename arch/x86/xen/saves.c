@@ -44,7 +44,7 @@
 
 static start_info_t *si;
 static const struct kernel_options *saves_opt;
-static bool listed_smp;   /* the smp suite ran before the saves: it runs again after each resume */
+static bool listed_smp;   /* the smp suite ran before the saves: it runs again after each resume or cancel */
 static unsigned opt_high_pfn;
 static struct xs_conn xs;
 static struct xs_transport xs_t;
@@ -343,8 +343,9 @@ static bool one_cycle(unsigned cycle, bool pin_all)
 
         wl_check(!up && smp_vcpus_up() == smp_vcpus_possible(), "smp-unpark",
                  "save %u: %u of %u vCPUs back (%d)", cycle, smp_vcpus_up(), smp_vcpus_possible(), up);
-        if (report.outcome == SUSPEND_RESUMED && saves_opt && listed_smp)
-            suite_smp_after_save(saves_opt, cycle);
+        /* After a resume, and after xl save -c too: the secondaries were parked and came back either way. */
+        if (report.outcome != SUSPEND_FAILED && saves_opt && listed_smp)
+            suite_smp_after_save(saves_opt, cycle, report.outcome == SUSPEND_RESUMED);
     }
     if (report.outcome == SUSPEND_RESUMED && xen_shared)
         p2m_tools_report(xen_shared, "after the resume");
@@ -425,9 +426,15 @@ unsigned serve_saves(const struct kernel_options *opt)
         enum xs_shutdown_request req;
         bool ballooned;
 
+        bool smp_busy = busy && listed_smp && smp_vcpus_possible() > 1;
+
+        if (smp_busy)
+            suite_smp_copy_start();   /* the secondaries work while the toolstack copies (before the suspend) */
         kprintf("pvmmu: ready for save %u of %u", cycle, opt->saves);
         console_flush();
         req = next_request(&ballooned);
+        if (smp_busy)
+            suite_smp_copy_stop(cycle);
         if (ballooned) {
             /* An xl mem-set took this step: the address spaces must still be as they were. */
             wl_check(!wl_persist_check(cycle - 1, false), "balloon-address-spaces-intact",

@@ -66,7 +66,7 @@ struct vcpu {
     uint64_t posted, done;
     bool park;                  /* vCPU 0 asks it to stop (smp_park) */
     bool parked_down;           /* vCPU 0 took it down after it stopped */
-    struct aspace *current;     /* its own current address space, for smp_core_lock */
+    struct aspace *current;     /* its own current space after its last request, for smp_park */
     unsigned starts;            /* times it ran secondary_main */
 };
 
@@ -106,19 +106,19 @@ static void set_state(struct vcpu *v, enum vcpu_state s)
 /* --- locks ---------------------------------------------------------------------------- */
 
 /*
- * A ticket lock that yields the physical CPU now and then: Xen multiplexes the
- * vCPUs, and the holder may be the one waiting for a CPU.  True if it had to wait.
+ * A ticket lock that yields the physical CPU now and then (smp.h).  True if it had
+ * to wait.  With `serve`, the wait also answers the core's call-functions sent to
+ * this vCPU: only for a lock taken between core calls (smp_core_lock), never for one
+ * a frame hook takes with core locks held.
  */
-struct ticket_lock {
-    uint32_t next, serving;
-};
-
-static bool ticket_take(struct ticket_lock *l)
+static bool ticket_take(struct smp_lock *l, bool serve)
 {
     uint32_t me = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
     unsigned spins = 0;
 
     while (__atomic_load_n(&l->serving, __ATOMIC_ACQUIRE) != me) {
+        if (serve)
+            smp_serve_calls();
         cpu_relax();
         if (++spins % 128 == 0)
             hv_sched_op(SCHEDOP_yield, NULL);
@@ -126,12 +126,17 @@ static bool ticket_take(struct ticket_lock *l)
     return spins > 0;
 }
 
-static void ticket_give(struct ticket_lock *l)
+bool smp_lock_take(struct smp_lock *l)
+{
+    return ticket_take(l, false);
+}
+
+void smp_lock_give(struct smp_lock *l)
 {
     __atomic_store_n(&l->serving, l->serving + 1, __ATOMIC_RELEASE);
 }
 
-static struct ticket_lock console_tl;
+static struct smp_lock console_tl;
 static unsigned console_owner = ~0u, console_depth;
 
 void smp_console_lock(void)
@@ -142,7 +147,7 @@ void smp_console_lock(void)
         console_depth++;
         return;
     }
-    ticket_take(&console_tl);
+    smp_lock_take(&console_tl);
     __atomic_store_n(&console_owner, me, __ATOMIC_RELAXED);
     console_depth = 1;
 }
@@ -152,30 +157,33 @@ void smp_console_unlock(void)
     if (--console_depth)
         return;
     __atomic_store_n(&console_owner, ~0u, __ATOMIC_RELAXED);
-    ticket_give(&console_tl);
+    smp_lock_give(&console_tl);
 }
 
 /*
- * The one lock the smp suite takes around its calls into the core.  The core has
- * its own locks now, and keeps a current space, a batch and a lazy depth per vCPU
- * (docs/smp-locks.md), so this lock is no longer what makes it safe: it stays so
- * that the suite's figures (private work overlapping between locked core calls)
- * keep measuring the same thing.  Letting go records the vCPU's current space,
- * which smp_park checks.
+ * A kernel lock a suite may take around its own calls into the core (smp.h).  The
+ * core does not need it: it has its own locks, and keeps a current space, a batch
+ * and a lazy depth per vCPU (docs/smp-locks.md); the smp suite and this file call
+ * the core without it.  Letting go records the vCPU's current space, as the end of
+ * every request does (secondary_main), for smp_park.
  */
-static struct ticket_lock core_tl;
+static struct smp_lock core_tl;
 static uint64_t core_taken, core_contended;
 
+/*
+ * Its wait answers call-functions: the holder may be destroying a space this vCPU
+ * has loaded, and waits (holding this lock) until this vCPU lets go of it.
+ */
 void smp_core_lock(void)
 {
-    core_contended += ticket_take(&core_tl);
+    core_contended += ticket_take(&core_tl, true);
     core_taken++;
 }
 
 void smp_core_unlock(void)
 {
     vcpus[platform_vcpu_id()].current = aspace_current();
-    ticket_give(&core_tl);
+    smp_lock_give(&core_tl);
 }
 
 uint64_t smp_core_lock_taken(void)
@@ -193,10 +201,8 @@ uint64_t smp_core_lock_contended(void)
 static void park_here(struct vcpu *me)
 {
     /* The core counts it out (a save's pin_all waits for that), and back in after. */
-    smp_core_lock();
     if (aspace_vcpu_down())
         kprintf("pvmmu: vCPU %u: the core refused to let it go down (see the error above)", me->id);
-    smp_core_unlock();
     set_state(me, VCPU_PARKED);
     /*
      * No shared_info here, no poll: vCPU 0 takes this vCPU down (VCPUOP_down does
@@ -206,10 +212,9 @@ static void park_here(struct vcpu *me)
         cpu_relax();
         hv_sched_op(SCHEDOP_yield, NULL);
     }
-    smp_core_lock();
     if (aspace_vcpu_up())
         kprintf("pvmmu: vCPU %u: the core refused to take it back (see the error above)", me->id);
-    smp_core_unlock();
+    me->current = aspace_current();
     set_state(me, VCPU_UP);
 }
 
@@ -224,9 +229,8 @@ static _Noreturn void secondary_main(unsigned id)
      * (its current space here, aspace_kernel()->loaded_on), so a change there
      * flushes this vCPU too.
      */
-    smp_core_lock();
     rc = aspace_vcpu_up();
-    smp_core_unlock();
+    me->current = aspace_current();
     kprintf("pvmmu: vCPU %u up (start %u): stack %#llx, IPI port %u, platform_vcpu_id %u%s", id, me->starts,
             (unsigned long long)(uintptr_t)stacks[id - 1], me->ipi, platform_vcpu_id(),
             rc ? ", but loading the kernel's tables through the core failed" : "");
@@ -238,8 +242,12 @@ static _Noreturn void secondary_main(unsigned id)
             park_here(me);
             continue;
         }
+        if (smp_serve_calls())
+            continue;
         if (posted != me->done) {
             me->fn(me->arg);
+            /* Between core calls: what this vCPU has loaded now, for smp_park to check. */
+            me->current = aspace_current();
             __atomic_store_n(&me->done, posted, __ATOMIC_RELEASE);
             continue;
         }
@@ -413,6 +421,7 @@ int smp_call_wait(unsigned vcpu)
     unsigned spins = 0;
 
     while (__atomic_load_n(&v->done, __ATOMIC_ACQUIRE) != v->posted) {
+        smp_serve_calls();   /* the vCPU waited for may be asking this one to let go of a space */
         cpu_relax();
         if (++spins % 64)
             continue;
@@ -435,27 +444,119 @@ int smp_call(unsigned vcpu, smp_fn fn, void *arg)
 
 /*
  * The core's call-function hook (include/xen/pvmmu/platform.h): before it unpins
- * or destroys a space other vCPUs have loaded, it has them let go.  Every target
- * gets its request first, so they work at once, then each is waited for.  A
- * secondary runs the request from its idle loop, between its own core calls, as
- * the hook's contract asks.  What this kernel cannot do is reported, not hidden:
- * vCPU 0 takes no requests (it runs the kernel, not a request loop), and neither
- * does a secondary still busy with a request of its own.
+ * or destroys a space other vCPUs have loaded, it has them let go.  Its requests
+ * have a mailbox per vCPU of their own, apart from smp_call's, so that they reach
+ * a vCPU busy with a long smp_call request too: such a request answers them
+ * between its core calls (smp_serve_calls), an idle secondary from its loop, vCPU
+ * 0 from its waits, and the caller itself while it waits here (the hook's
+ * contract: two vCPUs making each other let go must not wait for each other for
+ * ever).  One caller at a time per target (`busy`), taken in increasing vCPU
+ * order and only ever spun on while serving, so no two callers deadlock.
  */
-void platform_call_function(unsigned long vcpumask, void (*fn)(void *data), void *data)
+struct core_call {
+    bool busy;                  /* a caller owns this mailbox */
+    void (*fn)(void *data);
+    void *data;
+    uint64_t posted, done;      /* posted by the caller, done by the target */
+};
+
+static struct core_call core_calls[SMP_MAX_VCPUS];
+static uint64_t core_calls_served[SMP_MAX_VCPUS];
+
+unsigned smp_serve_calls(void)
 {
-    unsigned long started = 0;
+    unsigned me = platform_vcpu_id();
+    struct core_call *c = &core_calls[me];
+    uint64_t posted = __atomic_load_n(&c->posted, __ATOMIC_ACQUIRE);
+
+    if (posted == c->done)
+        return 0;
+    c->fn(c->data);
+    core_calls_served[me]++;
+    if (me)
+        vcpus[me].current = aspace_current();
+    __atomic_store_n(&c->done, posted, __ATOMIC_RELEASE);
+    return 1;
+}
+
+uint64_t smp_core_calls_served(void)
+{
+    uint64_t sum = 0;
     unsigned n;
 
     for (n = 0; n < SMP_MAX_VCPUS; n++)
-        if ((vcpumask & (1UL << n)) && !smp_call_start(n, fn, data))
-            started |= 1UL << n;
+        sum += __atomic_load_n(&core_calls_served[n], __ATOMIC_RELAXED);
+    return sum;
+}
+
+/* Spin (serving this vCPU's own requests, yielding now and then) until done() or the deadline. */
+static bool serve_until(bool (*done)(unsigned n), unsigned n, uint64_t deadline)
+{
+    unsigned spins = 0;
+
+    while (!done(n)) {
+        smp_serve_calls();
+        cpu_relax();
+        if (++spins % 64 == 0) {
+            hv_sched_op(SCHEDOP_yield, NULL);
+            if (xen_now_ns() > deadline)
+                return false;
+        }
+    }
+    return true;
+}
+
+static bool mailbox_taken(unsigned n)
+{
+    return !__atomic_exchange_n(&core_calls[n].busy, true, __ATOMIC_ACQUIRE);
+}
+
+static bool request_done(unsigned n)
+{
+    return __atomic_load_n(&core_calls[n].done, __ATOMIC_ACQUIRE) == core_calls[n].posted;
+}
+
+void platform_call_function(unsigned long vcpumask, void (*fn)(void *data), void *data)
+{
+    unsigned long started = 0;
+    unsigned n, me = platform_vcpu_id();
+    uint64_t deadline = xen_now_ns() + CALL_TIMEOUT_NS;
+
     if (vcpumask >> SMP_MAX_VCPUS)
         pvmmu_error("smp: call-function to vCPU mask 0x%lx: this kernel has at most %u vCPUs", vcpumask,
                     SMP_MAX_VCPUS);
-    for (n = 0; n < SMP_MAX_VCPUS; n++)
-        if (started & (1UL << n))
-            smp_call_wait(n);
+    for (n = 0; n < SMP_MAX_VCPUS; n++) {
+        struct core_call *c = &core_calls[n];
+        long rc;
+
+        if (!(vcpumask & (1UL << n)))
+            continue;
+        if (n == me || !smp_vcpu_is_up(n)) {
+            pvmmu_error("smp: call-function on vCPU %u from vCPU %u: %s", n, me,
+                        n == me ? "the caller itself" : "not up");
+            continue;
+        }
+        if (!serve_until(mailbox_taken, n, deadline)) {
+            pvmmu_error("smp: call-function on vCPU %u: another caller kept its mailbox past the deadline", n);
+            continue;
+        }
+        c->fn = fn;
+        c->data = data;
+        __atomic_store_n(&c->posted, c->posted + 1, __ATOMIC_RELEASE);
+        started |= 1UL << n;
+        /* vCPU 0 has no IPI channel: it never sleeps in a poll, and serves its requests from its waits. */
+        rc = n ? evtchn_notify(vcpus[n].ipi) : 0;
+        if (rc)
+            pvmmu_error("smp: EVTCHNOP_send(port %u, the IPI of vCPU %u) failed: %ld", vcpus[n].ipi, n, rc);
+    }
+    for (n = 0; n < SMP_MAX_VCPUS; n++) {
+        if (!(started & (1UL << n)))
+            continue;
+        if (!serve_until(request_done, n, deadline))
+            pvmmu_error("smp: vCPU %u did not run a call-function within %llu s", n,
+                        (unsigned long long)(CALL_TIMEOUT_NS / 1000000000ULL));
+        __atomic_store_n(&core_calls[n].busy, false, __ATOMIC_RELEASE);
+    }
 }
 
 /* --- parking around a save ---------------------------------------------------------------- */

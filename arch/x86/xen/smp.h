@@ -40,6 +40,18 @@ int smp_call_start(unsigned vcpu, smp_fn fn, void *arg);
 int smp_call_wait(unsigned vcpu);
 
 /*
+ * The core's call-function requests (platform_call_function, smp.c) reach this
+ * vCPU in a mailbox of their own; run the one waiting, if any, and say how many
+ * ran (0 or 1).  An idle secondary and every wait of smp.c call it; a long
+ * smp_call request calls it between its core calls (never in the middle of one,
+ * nor inside a lazy section: the request switches this vCPU to the kernel's space
+ * and issues its batch), so that an unpin or destroy elsewhere can make it let go.
+ * smp_core_calls_served: how many ran, on every vCPU.
+ */
+unsigned smp_serve_calls(void);
+uint64_t smp_core_calls_served(void);
+
+/*
  * Around a save (saves.c): park every secondary (it finishes its request, says so,
  * and vCPU 0 takes it down with VCPUOP_down), then bring them back.  After a resume
  * in a new domain the parked vCPUs have no context (the saver skips offline vCPUs):
@@ -52,10 +64,28 @@ int smp_unpark(bool new_domain);
 unsigned smp_restarts(void);
 
 /*
- * The one lock around every call into the portable core from code that runs on
- * several vCPUs at once (the smp suite): the core is not SMP-safe yet.  Taking
- * it also hands the core this vCPU's own current address space (the core keeps
- * one), and gives vCPU 0's back when a secondary lets go.
+ * A ticket lock of the kernel's that yields the CPU now and then while it waits
+ * (Xen multiplexes vCPUs: the holder may be the one waiting for a CPU).  Not one
+ * of the core's ranked locks: the kernel's own hooks (frames.c) take it, with
+ * core locks possibly held, so it must never be held while calling the core.
+ * smp_lock_take is true if it had to wait.
+ */
+struct smp_lock {
+    uint32_t next, serving;
+};
+#define SMP_LOCK_INIT { 0, 0 }
+bool smp_lock_take(struct smp_lock *l);
+void smp_lock_give(struct smp_lock *l);
+
+/*
+ * One kernel lock a suite may take around its own calls into the core, to
+ * serialise them for its own reasons (to measure them one at a time, say).  The
+ * core does NOT need it: it is SMP-safe on its own locks (docs/smp-locks.md), and
+ * neither the smp suite nor smp.c takes it any more.  Kept for suites that still
+ * do.  Waiting for it answers the core's call-functions (smp_serve_calls), so a
+ * holder that destroys a space the waiter has loaded is not stuck.  Letting go
+ * records this vCPU's current space for smp_park (as the end of each request on
+ * a secondary does).
  */
 void smp_core_lock(void);
 void smp_core_unlock(void);

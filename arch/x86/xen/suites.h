@@ -23,9 +23,20 @@ bool suites_listed(const struct kernel_options *opt, const char *name);
 
 /* The kernel's own suites. */
 void suite_boot(const struct kernel_options *opt);
-/* Every vCPU at work (suite_smp.c); the same checks again after resume `cycle`, named "-after-save". */
+/*
+ * Every vCPU at work (suite_smp.c); the same checks again after save `cycle`, named
+ * "-after-save" after a resume in a new domain, "-after-checkpoint" after a cancelled
+ * suspend (xl save -c: the same domain goes on).
+ */
 void suite_smp(const struct kernel_options *opt);
-void suite_smp_after_save(const struct kernel_options *opt, unsigned cycle);
+void suite_smp_after_save(const struct kernel_options *opt, unsigned cycle, bool new_domain);
+/*
+ * With busy=1, around the wait for save `cycle`'s request (a live migration copies
+ * the guest meanwhile): every secondary does private rounds until stopped, and the
+ * stop checks they all did some without an error ("smp-busy-during-save").
+ */
+void suite_smp_copy_start(void);
+void suite_smp_copy_stop(unsigned cycle);
 
 /* TLB shootdowns measured on four vCPUs: bench-xen's W3 (suite_w3.c). */
 void suite_w3(const struct kernel_options *opt);
