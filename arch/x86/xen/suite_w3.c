@@ -154,9 +154,7 @@ static void shared_helper(void *arg)
     int rc;
 
     (void)arg;
-    smp_core_lock();
     rc = aspace_switch(w3.space);
-    smp_core_unlock();
     w3.rc[me] = rc;
     for (r = 0; !rc && r < w3.rounds; r++) {
         if (!wait_at_least(&w3.go, 3 * r + 1, false))
@@ -173,9 +171,7 @@ static void shared_helper(void *arg)
         w3.stale[me] += stale_after(true);
         __atomic_store_n(&w3.done[me], 3 * r + 3, __ATOMIC_RELEASE);
     }
-    smp_core_lock();
     rc = aspace_switch(aspace_kernel());
-    smp_core_unlock();
     if (rc && !w3.rc[me])
         w3.rc[me] = rc;
 }
@@ -187,14 +183,10 @@ static void exited_helper(void *arg)
     int rc;
 
     (void)arg;
-    smp_core_lock();
     rc = aspace_switch(w3.space);
-    smp_core_unlock();
     if (!rc) {
         write_region(me);
-        smp_core_lock();
         rc = aspace_switch(aspace_kernel());
-        smp_core_unlock();
     }
     w3.rc[me] = rc;
 }
@@ -228,14 +220,12 @@ static int measured(struct w3_run *run, unsigned marker, bool unmap)
     struct flush_snapshot before;
     int rc;
 
-    smp_core_lock();
     before = flush_snapshot();
     env_marker(marker);
     rc = unmap ? mmu_unmap_range(w3.space, REGION_START, REGION_PAGES)
                : mmu_protect_range(w3.space, REGION_START, REGION_PAGES, PROT_READ_ONLY);
     env_marker(M_W3_GAP);
     flush_add(run, before);
-    smp_core_unlock();
     if (rc)
         note(run, "%s %s of %u pages at %#llx: %d", variant_name[run->v], unmap ? "unmap" : "protect", REGION_PAGES,
              (unsigned long long)REGION_START, rc);
@@ -250,9 +240,7 @@ static int map_region(struct w3_run *run)
 {
     int rc;
 
-    smp_core_lock();
     rc = mmu_map_range(w3.space, REGION_START, w3.frames, REGION_PAGES, USER_RW);
-    smp_core_unlock();
     if (rc)
         note(run, "mapping the region: %d", rc);
     return rc;
@@ -410,7 +398,6 @@ static int setup(void)
     unsigned i;
     int rc = 0;
 
-    smp_core_lock();
     w3.space = aspace_create();
     w3.anchor = frame_alloc();
     for (i = 0; i < REGION_PAGES; i++)
@@ -424,7 +411,6 @@ static int setup(void)
         rc = mmu_map(w3.space, REGION_VA, w3.anchor, USER_RW);
     if (!rc)
         rc = aspace_switch(w3.space);
-    smp_core_unlock();
     if (!rc)
         *(volatile uint64_t *)REGION_VA = 0xa1;   /* the anchor is touched, as Linux's */
     return rc;
@@ -434,7 +420,6 @@ static void teardown(struct aspace *home)
 {
     unsigned i;
 
-    smp_core_lock();
     if (aspace_switch(home))
         wl_check(false, "w3-teardown", "switching back to the space vCPU 0 came from failed");
     if (w3.space && aspace_destroy(w3.space))
@@ -444,7 +429,6 @@ static void teardown(struct aspace *home)
     for (i = 0; i < REGION_PAGES; i++)
         if (pfn_valid_value(w3.frames[i]))
             frame_free(w3.frames[i]);
-    smp_core_unlock();
 }
 
 void suite_w3(const struct kernel_options *opt)
@@ -462,9 +446,7 @@ void suite_w3(const struct kernel_options *opt)
     w3 = (struct w3_state){ .rounds = opt->smp_rounds, .anchor = INVALID_PFN };
     for (i = 0; i < REGION_PAGES; i++)
         w3.frames[i] = INVALID_PFN;
-    smp_core_lock();
     home = aspace_current();
-    smp_core_unlock();
     rc = setup();
     wl_check(!rc, "w3-setup", "a space with the anchor page at %#llx: %d", (unsigned long long)REGION_VA, rc);
     if (!rc) {
