@@ -23,6 +23,8 @@
 #                  a scenario whose guest must come back from xl reboot
 #   vcpus=N        the config's vcpus (examples/pvmmu.cfg has 1): a list whose BASE_CFG has one
 #                  vCPU (the migration rig's) can run a scenario on several (docs/smp-xen.md)
+#   maxvcpus=N     a `maxvcpus = N` line added: the domain has N vCPUs, vcpus= of them online
+#                  (xl writes cpu/N/availability; the kernel leaves the offline ones down)
 #   silence=S      seconds the console may stay silent (run.sh's SILENCE_TIMEOUT, default 300): a
 #                  save that takes minutes prints nothing meanwhile
 #   toolstack_p2m=list|tree  xl save runs with -vvv, and each save must show libxenguest reading the
@@ -47,8 +49,9 @@ passed=0 failed=0
 
 trim() { local s=$1; s=${s#"${s%%[![:space:]]*}"}; echo "${s%"${s##*[![:space:]]}"}"; }
 
-# guest_config NAME EXTRA MEMORY ON_REBOOT MAXMEM VCPUS > file: examples/pvmmu.cfg with its name,
-# extra=, and (if given) memory (and maxmem with it), on_reboot, then maxmem alone, and vcpus replaced.
+# guest_config NAME EXTRA MEMORY ON_REBOOT MAXMEM VCPUS MAXVCPUS > file: examples/pvmmu.cfg with its
+# name, extra=, and (if given) memory (and maxmem with it), on_reboot, then maxmem alone, and vcpus
+# replaced, and a maxvcpus line added.
 guest_config() {
   sed -E -e 's/^(name[[:space:]]*=[[:space:]]*)"[^"]*"/\1"'"$1"'"/' \
          -e 's/^(extra[[:space:]]*=[[:space:]]*)"[^"]*"/\1"'"$2"'"/' \
@@ -56,6 +59,7 @@ guest_config() {
          ${4:+-e 's/^(on_reboot[[:space:]]*=[[:space:]]*)"[^"]*"/\1"'"$4"'"/'} \
          ${5:+-e 's/^(maxmem[[:space:]]*=[[:space:]]*)[0-9]+/\1'"$5"'/'} \
          ${6:+-e 's/^(vcpus[[:space:]]*=[[:space:]]*)[0-9]+/\1'"$6"'/'} "$base_cfg"
+  if [ -n "${7:-}" ]; then echo "maxvcpus = $7"; fi
 }
 
 # wanted NAME: whether SCENARIOS (if set) names it.
@@ -68,18 +72,18 @@ while IFS='|' read -r name extra modes settings requires; do
   extra=$(trim "$extra"); modes=$(trim "$modes"); settings=$(trim "${settings:-}")
   requires=$(trim "${requires:-}")
   extra=${extra//@CYCLES@/${SAVE_CYCLES:-10}} requires=${requires//@CYCLES@/${SAVE_CYCLES:-10}}
-  memory="" maxmem="" guests=1 qemu_mem="" dom0_mem="" timeout="" on_reboot="" toolstack_p2m="" silence="" vcpus=""
+  memory="" maxmem="" guests=1 qemu_mem="" dom0_mem="" timeout="" on_reboot="" toolstack_p2m="" silence="" vcpus="" maxvcpus=""
   for kv in $settings; do
     case "$kv" in
-      memory=*|maxmem=*|guests=*|qemu_mem=*|dom0_mem=*|timeout=*|on_reboot=*|toolstack_p2m=*|silence=*|vcpus=*) declare "${kv%%=*}=${kv#*=}" ;;
-      *) echo "rig: FAIL $name: unknown setting '$kv' in $list (memory= maxmem= guests= qemu_mem= dom0_mem= timeout= on_reboot= toolstack_p2m= silence= vcpus=)"
+      memory=*|maxmem=*|guests=*|qemu_mem=*|dom0_mem=*|timeout=*|on_reboot=*|toolstack_p2m=*|silence=*|vcpus=*|maxvcpus=*) declare "${kv%%=*}=${kv#*=}" ;;
+      *) echo "rig: FAIL $name: unknown setting '$kv' in $list (memory= maxmem= guests= qemu_mem= dom0_mem= timeout= on_reboot= toolstack_p2m= silence= vcpus= maxvcpus=)"
          failed=$((failed + 1)); continue 2 ;;
     esac
   done
   cfgs=""
   for k in $(seq 1 "$guests"); do
     gname=pvmmu; [ "$k" -gt 1 ] && gname=pvmmu-$k
-    guest_config "$gname" "$extra" "$memory" "$on_reboot" "$maxmem" "$vcpus" > "$work/$name-$k.cfg"
+    guest_config "$gname" "$extra" "$memory" "$on_reboot" "$maxmem" "$vcpus" "$maxvcpus" > "$work/$name-$k.cfg"
     if [ -n "$vcpus" ] && ! grep -Eq "^vcpus[[:space:]]*=[[:space:]]*$vcpus\$" "$work/$name-$k.cfg"; then
       echo "rig: FAIL $name: $base_cfg has no vcpus = line for vcpus=$vcpus"; failed=$((failed + 1)); continue 2
     fi

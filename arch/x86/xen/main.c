@@ -39,6 +39,33 @@ static void print_warning(const char *message, void *ctx)
 }
 
 /* The last line, then off.  The console is drained first: a domU's ring may still hold output. */
+/*
+ * smp_boot's question: does the toolstack want vCPU `vcpu` online?  xl writes
+ * cpu/N/availability for each of maxvcpus= vCPUs, "online" for the first vcpus= and
+ * "offline" for the rest.  With no toolstack (the initial domain) or no key, every
+ * vCPU the domain has is used; a value that is neither is reported by name, and the
+ * vCPU left down.
+ */
+static bool vcpu_wanted_online(unsigned vcpu)
+{
+    char path[32], value[16] = "";
+    int rc;
+
+    pvmmu_snprintf(path, sizeof(path), "cpu/%u/availability", vcpu);
+    rc = xenstore_read_early(path, value, sizeof(value));
+    if (rc == -XEN_ENODEV)
+        return true;
+    if (rc) {
+        kprintf("pvmmu: xenstore %s: %d: vCPU %u used as the domain has it", path, rc, vcpu);
+        return true;
+    }
+    if (!mem_cmp(value, "online", sizeof("online")))
+        return true;
+    if (mem_cmp(value, "offline", sizeof("offline")))
+        pvmmu_error("smp: xenstore %s is '%s', neither 'online' nor 'offline': vCPU %u left down", path, value, vcpu);
+    return false;
+}
+
 static _Noreturn void finish(unsigned reason)
 {
     kprintf("pvmmu: %u passed, %u failed", wl_passed(), wl_failed());
@@ -201,7 +228,7 @@ void kmain(start_info_t *si)
             (unsigned long long)frames_free_count());
 
     /* The other vCPUs, on the kernel's tables now that the core knows them (smp.c). */
-    smp_boot();
+    smp_boot(vcpu_wanted_online);
     suites_run(&options);
     reason = serve_saves(&options);
     wl_stat("console_bytes_dropped", console_dropped());

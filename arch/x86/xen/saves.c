@@ -85,6 +85,17 @@ static bool xs_connect(void)
     return true;
 }
 
+int xenstore_read_early(const char *path, char *value, size_t size)
+{
+    if (boot.initdomain)
+        return -XEN_ENODEV;
+    si = (start_info_t *)boot.si;
+    if (!xs_connect())
+        return -XEN_EINVAL;
+    xs_init(&xs, &xs_t);
+    return xs_read(&xs, path, value, size);
+}
+
 /* --- the steps suspend_and_resume() calls ------------------------------------------ */
 
 static uint64_t start_info_mfn(void)

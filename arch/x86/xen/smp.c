@@ -73,7 +73,8 @@ struct vcpu {
 static struct vcpu vcpus[SMP_MAX_VCPUS];
 static uint8_t stacks[SMP_MAX_VCPUS - 1][KERNEL_STACK_SIZE] __attribute__((aligned(4096)));
 static vcpu_guest_context_t ctxt;   /* vCPU 0's scratch for VCPUOP_initialise: 5 KiB, not on a stack */
-static unsigned possible = 1;
+static unsigned possible = 1;   /* the vCPUs used: 0..possible-1 */
+static unsigned max_vcpus = 1;  /* the domain's, VCPUOP_is_up's answer */
 static unsigned restarts;
 
 /* From traps.c: the trap table, as the trap_ctxt of a vcpu_guest_context. */
@@ -338,7 +339,7 @@ static int start_vcpu(struct vcpu *v, bool fresh)
     return wait_state(v, VCPU_UP, "come up") ? 0 : -XEN_ETIMEDOUT;
 }
 
-unsigned smp_boot(void)
+unsigned smp_boot(bool (*online)(unsigned vcpu))
 {
     unsigned n;
     long rc = 0;
@@ -357,21 +358,31 @@ unsigned smp_boot(void)
             break;
         }
     }
-    possible = n;
+    max_vcpus = n;
     if (rc < 0 && rc != -XEN_ENOENT)
         pvmmu_error("smp: VCPUOP_is_up(vcpu %u) failed: %ld", n, rc);
     if (n == SMP_MAX_VCPUS && hv_vcpu_op(VCPUOP_is_up, n, NULL) != -XEN_ENOENT)
         kprintf("pvmmu: the domain has more than %u vCPUs: only %u are used", SMP_MAX_VCPUS, SMP_MAX_VCPUS);
+    /* xl makes vcpus= of maxvcpus= online: a prefix.  A hole ends what is used (no hotplug). */
+    for (possible = 1; possible < max_vcpus && online(possible); possible++)
+        ;
+    if (possible < max_vcpus)
+        kprintf("pvmmu: vCPUs %u..%u are not online (cpu/N/availability): left down", possible, max_vcpus - 1);
     for (n = 1; n < possible; n++)
         if (!bind_ipi(&vcpus[n]))
             start_vcpu(&vcpus[n], true);
-    kprintf("pvmmu: %u of %u vCPUs up", smp_vcpus_up(), possible);
+    kprintf("pvmmu: %u of %u vCPUs up (the domain has %u)", smp_vcpus_up(), possible, max_vcpus);
     return smp_vcpus_up();
 }
 
 unsigned smp_vcpus_possible(void)
 {
     return possible;
+}
+
+unsigned smp_vcpus_max(void)
+{
+    return max_vcpus;
 }
 
 bool smp_vcpu_is_up(unsigned vcpu)

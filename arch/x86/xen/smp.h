@@ -19,14 +19,19 @@
 typedef void (*smp_fn)(void *arg);
 
 /*
- * Probe the domain's vCPUs (VCPUOP_is_up: -ENOENT past the last) and bring every
- * secondary up: its own stack, the kernel's trap table and page tables, an IPI
- * channel.  Returns how many vCPUs run now (1 with none to bring up); failures are
- * reported (pvmmu_error) with the hypercall and its arguments, and that vCPU stays down.
+ * Probe the domain's vCPUs (VCPUOP_is_up: -ENOENT past the last) and bring up
+ * every secondary the toolstack wants online: online(n) says (the kernel asks
+ * xenstore's cpu/N/availability), and the kernel uses vCPUs 0..k-1, up to the first
+ * one that is not; the rest stay down (no hotplug).  Each gets its own stack, the
+ * kernel's trap table and page tables, an IPI channel.  Returns how many vCPUs run
+ * now (1 with none to bring up); failures are reported (pvmmu_error) with the
+ * hypercall and its arguments, and that vCPU stays down.
  */
-unsigned smp_boot(void);
-/* vCPUs the domain has (its max_vcpus, up to SMP_MAX_VCPUS), and how many run now. */
+unsigned smp_boot(bool (*online)(unsigned vcpu));
+/* vCPUs the kernel uses (the online ones, up to SMP_MAX_VCPUS), and how many run now. */
 unsigned smp_vcpus_possible(void);
+/* vCPUs the domain has (its max_vcpus: xl's maxvcpus), used or not. */
+unsigned smp_vcpus_max(void);
 unsigned smp_vcpus_up(void);
 bool smp_vcpu_is_up(unsigned vcpu);
 

@@ -28,6 +28,8 @@
  * in their names, and after a cancelled suspend (xl save -c) with
  * "-after-checkpoint": the vCPUs were parked, and came back. :*/
 #include "lib/lib_int.h"
+#include <xen/pvmmu/abi.h>
+#include <xen/vcpu.h>
 #include <xen/pvmmu/aspace.h>
 #include <xen/pvmmu/mmu.h>
 #include <xen/pvmmu/p2m.h>
@@ -117,6 +119,26 @@ static void bump(void *arg)
     (*(uint64_t *)arg)++;
 }
 
+/* xl's maxvcpus= above vcpus=: the vCPUs past the online ones exist and must still be down. */
+static void offline_stay_down(void)
+{
+    unsigned n, up = 0, first = 0;
+    long first_rc = 0;
+
+    if (smp_vcpus_max() == smp_vcpus_possible())
+        return;
+    for (n = smp_vcpus_possible(); n < smp_vcpus_max(); n++) {
+        long rc = hv_vcpu_op(VCPUOP_is_up, n, NULL);
+
+        if (rc != 0 && !up++) {
+            first = n;
+            first_rc = rc;
+        }
+    }
+    check(!up, "smp-vcpus-offline-stay-down", "%u of vCPUs %u..%u are not down (first: vCPU %u, VCPUOP_is_up %ld)",
+          up, smp_vcpus_possible(), smp_vcpus_max() - 1, first, first_rc);
+}
+
 static void ids_and_calls(void)
 {
     unsigned n, possible = smp_vcpus_possible(), wrong = 0, failed_calls = 0;
@@ -127,6 +149,8 @@ static void ids_and_calls(void)
 
     check(smp_vcpus_up() == possible, "smp-vcpus-up", "%u of %u vCPUs up", smp_vcpus_up(), possible);
     stat("smp_vcpus", possible);
+    stat("smp_vcpus_max", smp_vcpus_max());
+    offline_stay_down();
     if (possible < 2) {
         kprintf("pvmmu: smp-vcpu-ids, smp-call-function%s: not run, the domain has one vCPU", when);
         return;
