@@ -27,8 +27,12 @@
  * array, so rsp names the vCPU with a subtraction and a division, and anything
  * else is vCPU 0's boot stack.  Nothing to set up with a hypercall, nothing a
  * restore can lose, and it works in a trap handler before anything else does
- * (Xen bounces a trap onto the stack it interrupted).  The price: no guard
- * pages, so an overflow would run into the next vCPU's stack.
+ * (Xen bounces a trap onto the stack it interrupted).  The lowest page of each
+ * slot is a guard: smp_boot unmaps it (the kernel's tables are shared by every
+ * address space, so once is enough, and a save keeps the entry not present), so
+ * a secondary that overflows its stack faults there, and Xen, which cannot
+ * bounce that fault onto the same stack, crashes the domain instead of letting
+ * it write into the next vCPU's stack.
  *
  * Work arrives by call-function: the caller writes fn/arg, bumps `posted` and
  * sends an event on the target's IPI channel (EVTCHNOP_bind_ipi, one per
@@ -339,6 +343,23 @@ static int start_vcpu(struct vcpu *v, bool fresh)
     return wait_state(v, VCPU_UP, "come up") ? 0 : -XEN_ETIMEDOUT;
 }
 
+uint64_t smp_stack_guard(unsigned vcpu)
+{
+    return vcpu >= 1 && vcpu < SMP_MAX_VCPUS ? (uint64_t)(uintptr_t)stacks[vcpu - 1] : 0;
+}
+
+/* Unmap the lowest page of vCPU `vcpu`'s stack slot (above); a vCPU whose guard cannot be set stays down. */
+static int guard_stack(unsigned vcpu)
+{
+    uint64_t va = smp_stack_guard(vcpu);
+    long rc = hv_update_va_mapping(va, 0, UVMF_INVLPG | UVMF_LOCAL);
+
+    if (rc)
+        pvmmu_error("smp: update_va_mapping(%#llx, 0, INVLPG|LOCAL), vCPU %u's stack guard, failed: %ld",
+                    (unsigned long long)va, vcpu, rc);
+    return (int)rc;
+}
+
 unsigned smp_boot(bool (*online)(unsigned vcpu))
 {
     unsigned n;
@@ -369,7 +390,7 @@ unsigned smp_boot(bool (*online)(unsigned vcpu))
     if (possible < max_vcpus)
         kprintf("pvmmu: vCPUs %u..%u are not online (cpu/N/availability): left down", possible, max_vcpus - 1);
     for (n = 1; n < possible; n++)
-        if (!bind_ipi(&vcpus[n]))
+        if (!guard_stack(n) && !bind_ipi(&vcpus[n]))
             start_vcpu(&vcpus[n], true);
     kprintf("pvmmu: %u of %u vCPUs up (the domain has %u)", smp_vcpus_up(), possible, max_vcpus);
     return smp_vcpus_up();

@@ -32,6 +32,8 @@ unsigned smp_boot(bool (*online)(unsigned vcpu));
 unsigned smp_vcpus_possible(void);
 /* vCPUs the domain has (its max_vcpus: xl's maxvcpus), used or not. */
 unsigned smp_vcpus_max(void);
+/* The guard page below secondary `vcpu`'s stack (not present once smp_boot ran); 0 for vCPU 0. */
+uint64_t smp_stack_guard(unsigned vcpu);
 unsigned smp_vcpus_up(void);
 bool smp_vcpu_is_up(unsigned vcpu);
 

@@ -139,6 +139,20 @@ static void offline_stay_down(void)
           up, smp_vcpus_possible(), smp_vcpus_max() - 1, first, first_rc);
 }
 
+/* Below each secondary's stack, a page that faults: an overflow crashes the domain, not the next stack. */
+static void stack_guards(void)
+{
+    unsigned n, mapped = 0, first = 0;
+    uint64_t v;
+
+    for (n = 1; n < smp_vcpus_possible(); n++)
+        if (safe_read64((const volatile uint64_t *)smp_stack_guard(n), &v) && !mapped++)
+            first = n;
+    if (smp_vcpus_possible() > 1)
+        check(!mapped, "smp-stack-guards", "%u of %u secondaries' guard pages read (first: vCPU %u, at %#llx)", mapped,
+              smp_vcpus_possible() - 1, first, (unsigned long long)smp_stack_guard(first));
+}
+
 static void ids_and_calls(void)
 {
     unsigned n, possible = smp_vcpus_possible(), wrong = 0, failed_calls = 0;
@@ -151,6 +165,7 @@ static void ids_and_calls(void)
     stat("smp_vcpus", possible);
     stat("smp_vcpus_max", smp_vcpus_max());
     offline_stay_down();
+    stack_guards();
     if (possible < 2) {
         kprintf("pvmmu: smp-vcpu-ids, smp-call-function%s: not run, the domain has one vCPU", when);
         return;
