@@ -33,10 +33,10 @@ POLICY_BLOCKS = {0x00: '', 0x20: '_demand', 0x40: '_demand_fa1', 0x80: '_populat
 PHASES = {off + i: name + suffix for off, suffix in POLICY_BLOCKS.items() for i, name in W_PHASES.items()}
 # W3, TLB shootdowns on four vCPUs (arch/x86/xen/suite_w3.c, wl-smp.c): one protect or unmap
 # of 16 pages by vCPU 0 per phase, in a space loaded on vCPU 0 alone (W3P), on all four (W3),
-# or on vCPU 0 after three others held it and left (W3X).  0xb0 / 0xbe (begin, end) and 0xbf
+# or on vCPU 0 after three others held it and left (W3X), or on none (W3U, pvmmu's alone).  0xb0 / 0xbe (begin, end) and 0xbf
 # (the gap after each call) are markers of no phase: nothing between them and the next is counted.
 W3_PHASES = {0xb1: 'W3_MPROT', 0xb2: 'W3_MUNMAP', 0xb3: 'W3P_MPROT', 0xb4: 'W3P_MUNMAP',
-             0xb5: 'W3X_MPROT', 0xb6: 'W3X_MUNMAP'}
+             0xb5: 'W3X_MPROT', 0xb6: 'W3X_MUNMAP', 0xb7: 'W3U_MPROT', 0xb8: 'W3U_MUNMAP'}
 PHASES.update(W3_PHASES)
 TRC_LOST_RECORDS = 0x0001f001
 TRC_TRACE_CPU_CHANGE = 0x0001f003

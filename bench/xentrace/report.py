@@ -109,6 +109,9 @@ W3_ROWS = [
           'munmap', '4vcpus_exited'),
 ]
 W3_WORK = ('rounds', 'vcpus', 'protected', 'unmapped', 'touched')
+# pvmmu's alone: a space no vCPU has loaded when it changes (a process that is not running).  A
+# Linux process cannot munmap another's memory, so there is no Linux row to set beside it.
+W3_PVMMU_ONLY = [('W3U_MPROT', 'mprotect'), ('W3U_MUNMAP', 'munmap')]
 SHOOTER = 0
 
 
@@ -296,7 +299,29 @@ def w3_report(figures, work):
                          b, b_med, b_min, ratio_text(a, b), a_all, b_all, multi, local))
         headline.append('| %s, per call by vCPU 0 | %s | %.2f | %.2f | %s x |' % (row.name, row.variant, a, b,
                                                                                 ratio_text(a, b)))
-    return '\n'.join(lines) + '\n', headline
+    alone = ['', '**W3, pvmmu alone: a space no vCPU has loaded** (`w3u`: vCPU 0 went back to the kernel\'s space '
+             'before each call; the core owes no flush)', '',
+             '| phase | entries per call, vCPU 0: mean (median, least) | flushes per call: vcpumask | local | avoided |',
+             '|---|---:|---:|---:|---:|']
+    counters = work['pvmmu-smp'].get('w3u')
+    if counters is None or 'rounds' not in counters:
+        die('W3 w3u: no work counters "w3u" in pvmmu-smp\'s console')
+    rounds = counters['rounds']
+    for name, call in W3_PVMMU_ONLY:
+        p = figures['pvmmu-smp'].get(name)
+        if p is None:
+            die('phase %s missing from pvmmu-smp\'s trace (its markers were not traced)' % name)
+        if p.lost:
+            die('xentrace lost records inside pvmmu-smp\'s %s: its count would be short' % name)
+        a, _ = w3_per_call(p, rounds, name, 'pvmmu-smp')
+        least, median = w3_spread(p)
+        multi, local, avoided = (counters.get(k, 0) / (2 * rounds) for k in ('multi', 'local', 'avoided'))
+        side = 'unmap' if call == 'munmap' else 'mprotect'
+        print('bench: shootdown_entries_per_%s_unloaded_pvmmu %.2f entries' % (side, a))
+        print('bench: shootdown_flushes_avoided_per_%s_unloaded_pvmmu %.2f flushes' % (side, avoided))
+        alone.append('| %s (%s) | %.2f (%g, %d) | %.2f | %.2f | %.2f |' % (name, call, a, median, least, multi, local,
+                                                                          avoided))
+    return '\n'.join(lines + alone) + '\n', headline
 
 
 def main():

@@ -147,6 +147,13 @@ class W3Counting(unittest.TestCase):
              'stat: w3_touched_pages %d\nstat: w3_multi 4\nstat: w3_local 0\nstat: w3_avoided 0\n')
     LINUX = '@@WL work w3 vcpus=4 rounds=2 protected=32 munmapped=32 touched=128\n'
 
+    def test_every_w3_phase_has_its_marker_and_the_gap_none(self):
+        self.assertEqual(sorted(entries.W3_PHASES), list(range(0xb1, 0xb9)))
+        for ident in (0xb0, 0xbe, 0xbf):
+            self.assertNotIn(ident, entries.PHASES)
+        self.assertEqual({r.name for r in report.W3_ROWS} | {n for n, _ in report.W3_PVMMU_ONLY},
+                         set(entries.W3_PHASES.values()))
+
     def test_the_work_is_each_guests_own_and_must_agree(self):
         work = {'pvmmu-smp': report.pvmmu_w3_work(self.PVMMU % 128), 'linux-smp': report.linux_work(self.LINUX)}
         self.assertEqual(report.w3_work(work, 'w3'), {'rounds': 2, 'vcpus': 4, 'protected': 32, 'unmapped': 32,

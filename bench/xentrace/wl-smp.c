@@ -13,6 +13,7 @@
  *     0xb1 W3_MPROT,  0xb2 W3_MUNMAP    shared: the space loaded on all 4 vCPUs
  *     0xb3 W3P_MPROT, 0xb4 W3P_MUNMAP   private: the space loaded only on the shooter's vCPU
  *     0xb5 W3X_MPROT, 0xb6 W3X_MUNMAP   exited: the other threads touched the region, then exited
+ *     (0xb7, 0xb8: W3U, pvmmu's alone: a space no vCPU has loaded; a process cannot munmap another's)
  *     0xbf W3_GAP                       ends a measured phase (not a phase: nothing counted)
  *     0xb0 W3_BEGIN, 0xbe W3_END        start and end of the whole workload (not phases)
  *   Each measured phase is exactly: marker(phase); ONE syscall by the shooter
