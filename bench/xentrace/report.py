@@ -137,11 +137,11 @@ def pvmmu_work(console):
 
 
 def pvmmu_w3_work(console):
-    """{block: {key: value}} from arch/x86/xen/suite_w3.c's `stat: w3[px]_<key> N` lines, in
+    """{block: {key: value}} from arch/x86/xen/suite_w3.c's `stat: w3[pxu]_<key> N` lines, in
     wl-smp's words (protected_pages -> protected, ...); multi / local / avoided are the flushes
     the core chose inside the phases (mc_shootdowns)."""
     work = {}
-    for m in re.finditer(r'^stat: (w3[px]?)_(\w+?)(?:_pages)? ([0-9]+)\s*$', console, re.M):
+    for m in re.finditer(r'^stat: (w3[pxu]?)_(\w+?)(?:_pages)? ([0-9]+)\s*$', console, re.M):
         work.setdefault(m.group(1), {})[m.group(2)] = int(m.group(3))
     return work
 

@@ -159,6 +159,7 @@ class W3Counting(unittest.TestCase):
         self.assertEqual(report.w3_work(work, 'w3'), {'rounds': 2, 'vcpus': 4, 'protected': 32, 'unmapped': 32,
                                                       'touched': 128})
         self.assertEqual(work['pvmmu-smp']['w3']['multi'], 4)
+        self.assertEqual(report.pvmmu_w3_work('stat: w3u_avoided 64\n'), {'w3u': {'avoided': 64}})
         work['pvmmu-smp'] = report.pvmmu_w3_work(self.PVMMU % 64)   # only two vCPUs touched it
         with self.assertRaises(SystemExit):
             report.w3_work(work, 'w3')
