@@ -234,6 +234,17 @@ def table(rows, results):
     return head + '\n'.join(lines) + '\n'
 
 
+def traced_phase(figures, guest, name):
+    """guest's phase `name`, which its trace must hold whole: missing, or with records lost inside it,
+    it is an error, not a figure."""
+    p = figures[guest].get(name)
+    if p is None:
+        die('phase %s missing from %s\'s trace (its markers were not traced)' % (name, guest))
+    if p.lost:
+        die('xentrace lost records inside %s\'s %s: its count would be short' % (guest, name))
+    return p
+
+
 def w3_work(work, block):
     """The W3 work both guests did in one variant, each by its own counters; dies if they differ."""
     out = {}
@@ -273,11 +284,7 @@ def w3_report(figures, work):
         rounds = w['rounds']
         got = {}
         for guest in ('pvmmu-smp', 'linux-smp'):
-            p = figures[guest].get(row.name)
-            if p is None:
-                die('phase %s missing from %s\'s trace (its markers were not traced)' % (row.name, guest))
-            if p.lost:
-                die('xentrace lost records inside %s\'s %s: its count would be short' % (guest, row.name))
+            p = traced_phase(figures, guest, row.name)
             got[guest] = w3_per_call(p, rounds, row.name, guest) + w3_spread(p)
         (a, a_all, a_min, a_med), (b, b_all, b_min, b_med) = got['pvmmu-smp'], got['linux-smp']
         flushes = work['pvmmu-smp'][row.block]
@@ -308,11 +315,7 @@ def w3_report(figures, work):
         die('W3 w3u: no work counters "w3u" in pvmmu-smp\'s console')
     rounds = counters['rounds']
     for name, call in W3_PVMMU_ONLY:
-        p = figures['pvmmu-smp'].get(name)
-        if p is None:
-            die('phase %s missing from pvmmu-smp\'s trace (its markers were not traced)' % name)
-        if p.lost:
-            die('xentrace lost records inside pvmmu-smp\'s %s: its count would be short' % name)
+        p = traced_phase(figures, 'pvmmu-smp', name)
         a, _ = w3_per_call(p, rounds, name, 'pvmmu-smp')
         least, median = w3_spread(p)
         multi, local, avoided = (counters.get(k, 0) / (2 * rounds) for k in ('multi', 'local', 'avoided'))
@@ -360,11 +363,7 @@ def main():
         for guest in ('pvmmu', 'linux'):
             source = row.pvmmu_guest if guest == 'pvmmu' else 'linux'
             for name in row.phases[guest]:
-                p = figures[source].get(name)
-                if p is None:
-                    die('phase %s missing from %s\'s trace (its markers were not traced)' % (name, source))
-                if p.lost:
-                    die('xentrace lost records inside %s\'s %s: its count would be short' % (source, name))
+                traced_phase(figures, source, name)
 
     results, dat = {}, []
     for row in ROWS:

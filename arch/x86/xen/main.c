@@ -38,7 +38,6 @@ static void print_warning(const char *message, void *ctx)
     kprintf("pvmmu: %s", message);
 }
 
-/* The last line, then off.  The console is drained first: a domU's ring may still hold output. */
 /*
  * smp_boot's question: does the toolstack want vCPU `vcpu` online?  xl writes
  * cpu/N/availability for each of maxvcpus= vCPUs, "online" for the first vcpus= and
@@ -66,6 +65,7 @@ static bool vcpu_wanted_online(unsigned vcpu)
     return false;
 }
 
+/* The last line, then off.  The console is drained first: a domU's ring may still hold output. */
 static _Noreturn void finish(unsigned reason)
 {
     kprintf("pvmmu: %u passed, %u failed", wl_passed(), wl_failed());

@@ -4,7 +4,7 @@
  * set the two side by side (docs/bench.md, "W3").  The domain has four vCPUs; one
  * address space holds an "anchor" page at REGION_VA, mapped the whole time (so the
  * L1 under the region is never freed: Linux keeps its PTE page for the same
- * reason), and a region of 16 pages right after it.  Three variants, R rounds each
+ * reason), and a region of 16 pages right after it.  Four variants, R rounds each
  * (smp_rounds=, 32 in the bench's config), in this order:
  *
  *   private  the space is loaded on vCPU 0 alone (the others sit in the kernel's);
@@ -83,7 +83,7 @@ static struct w3_state {
     pfn_t anchor, frames[REGION_PAGES];
     uint64_t go;                   /* vCPU 0: the step the helpers may take */
     uint64_t done[SMP_MAX_VCPUS];  /* each helper: the last step it finished */
-    uint64_t stop;                 /* the exited variant's helpers, and any abort */
+    uint64_t stop;                 /* the shared variant's helpers: stop waiting (its end, or an abort) */
     unsigned rounds;
     int rc[SMP_MAX_VCPUS];
     unsigned stale[SMP_MAX_VCPUS]; /* a write through a protected page, or a read through an unmapped one */
